@@ -1,0 +1,11 @@
+export { ErrorCodes, IssuerError, isIssuerError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { isValidToken, assertValidToken, tokenFromPath, CHALLENGE_PATH_PREFIX, TOKEN_MIN_LENGTH, TOKEN_MAX_LENGTH } from './token.js';
+export { parsePublicJwk, jwkThumbprint, keyAuthorization } from './key-authorization.js';
+export { layout, isValidCertName, assertCertName, PEM_FILES } from './layout.js';
+export type { PemFile } from './layout.js';
+export { normalizeDomain, normalizeDomains, MAX_NAMES_PER_CERTIFICATE } from './domain.js';
+export { parseCertificate, splitPemChain, keyMatchesCertificate, chainVerifies } from './certificate.js';
+export type { CertificateInfo } from './certificate.js';
+export { ConfigReader, parseIssuerConfig, parseResponderConfig, readAwsConfig, readBucket, resolveDirectoryUrl, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
+export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAccountBinding } from './config.js';
