@@ -129,6 +129,8 @@ export interface IssuerConfig {
   readonly accountKeyType: KeyType;
   readonly certKeyType: KeyType;
   readonly eab: ExternalAccountBinding | undefined;
+  /** PEM file of extra roots trusted for the CA's HTTPS endpoint (private CA, local pebble). */
+  readonly acmeTlsCaFile: string | undefined;
   /** Smallest poll interval against the CA; lower it only for a local CA. */
   readonly pollMinMs: number;
   readonly acmImport: boolean;
@@ -170,6 +172,7 @@ export function parseIssuerConfig(env: Env): IssuerConfig {
     accountKeyType: reader.oneOf('ACME_ACCOUNT_KEY_TYPE', KEY_TYPES, 'ec-p256'),
     certKeyType: reader.oneOf('CERT_KEY_TYPE', KEY_TYPES, 'rsa-2048'),
     eab: eabKid !== undefined && eabHmacKey !== undefined ? { kid: eabKid, hmacKey: eabHmacKey } : undefined,
+    acmeTlsCaFile: reader.optionalString('ACME_TLS_CA_FILE'),
     pollMinMs: reader.integer('ACME_POLL_MIN_MS', { default: 2000, min: 10, max: 60000 }),
     acmImport: reader.boolean('ACM_IMPORT', true),
   };
@@ -190,4 +193,12 @@ export function parseResponderConfig(env: Env): ResponderConfig {
     bucket: readBucket(reader),
     jwkRefreshSeconds: reader.integer('JWK_REFRESH_SECONDS', { default: 300, min: 0, max: 86400 }),
   });
+}
+
+/** Client settings shared by every AWS SDK client we make (plain data: the core imports no SDK). */
+export function awsClientSettings(aws: AwsConfig): { region: string; endpoint?: string; forcePathStyle?: boolean } {
+  // moto and LocalStack serve S3 on one host, so bucket names go in the path there.
+  return aws.endpointUrl === undefined
+    ? { region: aws.region }
+    : { region: aws.region, endpoint: aws.endpointUrl, forcePathStyle: true };
 }

@@ -1,0 +1,115 @@
+import acme from 'acme-client';
+import {
+  ErrorCodes,
+  IssuerError,
+  jwkThumbprint,
+  layout,
+  parseRecord,
+  type AccountRegistration,
+  type IssuerConfig,
+  type ObjectStore,
+} from '../../lib/core/index.js';
+import { caError } from './errors.js';
+import { createPrivateKeyPem, keyTypeOf, publicJwkOf } from './keys.js';
+
+export interface Account {
+  readonly client: acme.Client;
+  readonly registration: AccountRegistration;
+  /** True when this call changed anything (key created, jwk uploaded, account registered). */
+  readonly changed: boolean;
+}
+
+/**
+ * Makes sure one account exists and the responder can answer for it. Idempotent: the key in S3
+ * is reused, jwk.json and registration.json are written only when they differ, and the CA returns
+ * the existing account for a known key. The key is created with If-None-Match so two issuers
+ * starting at once end up with the same key.
+ */
+export async function ensureAccount(store: ObjectStore, config: IssuerConfig, now: () => Date): Promise<Account> {
+  let changed = false;
+  let keyPem = (await store.get(layout.accountKey))?.body;
+  if (keyPem === undefined) {
+    const created = await createPrivateKeyPem(config.accountKeyType);
+    try {
+      await store.put(layout.accountKey, created, { condition: { ifNoneMatch: '*' }, sensitive: true });
+      keyPem = created;
+      changed = true;
+    } catch (error) {
+      if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
+      keyPem = (await store.get(layout.accountKey))?.body;
+    }
+  }
+  if (keyPem === undefined || keyTypeOf(keyPem) === undefined) {
+    throw new IssuerError(ErrorCodes.STORAGE_CORRUPT, `s3 object ${layout.accountKey} is not an RSA 2048 or EC P-256 private key`, {
+      hint: 'restore the previous version of account/key.pem from the versioned bucket; it was left untouched',
+    });
+  }
+
+  const jwk = publicJwkOf(keyPem);
+  const jwkText = `${JSON.stringify(jwk, null, 2)}\n`;
+  const storedJwk = await store.get(layout.accountJwk);
+  if (storedJwk?.body !== jwkText) {
+    await store.put(layout.accountJwk, jwkText);
+    changed = true;
+  }
+
+  const previousObject = await store.get(layout.accountRegistration);
+  const previous =
+    previousObject === undefined
+      ? undefined
+      : parseRecord<AccountRegistration>(layout.accountRegistration, previousObject.body, ['accountUrl', 'directoryUrl']);
+  const contact = config.contactEmail === undefined ? [] : [`mailto:${config.contactEmail}`];
+  const client = new acme.Client({
+    directoryUrl: config.directoryUrl,
+    accountKey: keyPem,
+    backoffMin: config.pollMinMs,
+    backoffMax: Math.max(config.pollMinMs * 10, 10_000),
+    backoffAttempts: 12,
+    ...(config.eab === undefined ? {} : { externalAccountBinding: config.eab }),
+  });
+  try {
+    await findOrCreateAccount(client, contact);
+  } catch (error) {
+    throw caError('registering the ACME account', error, ErrorCodes.CA_UNAVAILABLE);
+  }
+
+  const thumbprint = await jwkThumbprint(jwk);
+  const facts = { directoryUrl: config.directoryUrl, accountUrl: client.getAccountUrl(), contact, keyType: keyTypeOf(keyPem)!, thumbprint };
+  const same =
+    previous !== undefined &&
+    previous.directoryUrl === facts.directoryUrl &&
+    previous.accountUrl === facts.accountUrl &&
+    previous.thumbprint === facts.thumbprint &&
+    JSON.stringify(previous.contact) === JSON.stringify(facts.contact);
+  let registration: AccountRegistration;
+  if (same) {
+    registration = previous;
+  } else {
+    const at = now().toISOString();
+    registration = { ...facts, createdAt: previous?.createdAt ?? at, updatedAt: at };
+    await store.put(layout.accountRegistration, `${JSON.stringify(registration, null, 2)}\n`);
+    changed = true;
+  }
+  return { client, registration, changed };
+}
+
+/**
+ * Looks the key up first (onlyReturnExisting), so a known account is found without an "update"
+ * the CA would refuse; registers only when the CA has none, and updates the contact if it changed.
+ */
+async function findOrCreateAccount(client: acme.Client, contact: readonly string[]): Promise<void> {
+  let account: { contact?: string[]; status?: string } | undefined;
+  try {
+    account = await client.createAccount({ onlyReturnExisting: true });
+  } catch (error) {
+    if (!/accountDoesNotExist|does not exist|no account/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    await client.createAccount({ termsOfServiceAgreed: true, ...(contact.length > 0 ? { contact: [...contact] } : {}) });
+    return;
+  }
+  if (account.status !== undefined && account.status !== 'valid') {
+    throw new IssuerError(ErrorCodes.CA_UNAVAILABLE, `the CA reports the account as ${account.status}`, {
+      hint: 'a deactivated or revoked account cannot be used again: move account/ aside in S3 and run register for a new one',
+    });
+  }
+  if (JSON.stringify(account.contact ?? []) !== JSON.stringify(contact)) await client.updateAccount({ contact: [...contact] });
+}

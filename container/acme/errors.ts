@@ -1,0 +1,18 @@
+import { ErrorCodes, IssuerError, type ErrorCode } from '../../lib/core/index.js';
+
+/**
+ * acme-client throws plain Errors whose message is the CA's problem detail, or axios errors when
+ * the CA cannot be reached. This turns either into an IssuerError that says which step failed.
+ */
+export function caError(step: string, error: unknown, code: ErrorCode = ErrorCodes.ORDER_FAILED): IssuerError {
+  if (error instanceof IssuerError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const unreachable = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up|certificate|self.signed|ECONNRESET/i.test(message);
+  if (unreachable) {
+    return new IssuerError(ErrorCodes.CA_UNAVAILABLE, `${step}: the CA could not be reached (${message})`, {
+      hint: 'check ACME_DIRECTORY and the network path to the CA (for a private CA, NODE_EXTRA_CA_CERTS must name its TLS root)',
+      cause: error,
+    });
+  }
+  return new IssuerError(code, `${step}: the CA answered: ${message}`, { cause: error });
+}

@@ -1,0 +1,28 @@
+import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto';
+import type { KeyType } from '../../lib/core/index.js';
+
+/** A new private key as PKCS#8 PEM. */
+export async function createPrivateKeyPem(type: KeyType): Promise<string> {
+  const encoding = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as const;
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, _publicKey: string, privateKey: string) => (error ? reject(error) : resolve(privateKey));
+    if (type === 'rsa-2048') generateKeyPair('rsa', { modulusLength: 2048, ...encoding }, done);
+    else generateKeyPair('ec', { namedCurve: 'P-256', ...encoding }, done);
+  });
+}
+
+/** The public half of a private key as a JWK (only public members, by construction). */
+export function publicJwkOf(privateKeyPem: string): Record<string, string> {
+  const jwk = createPublicKey(createPrivateKey(privateKeyPem)).export({ format: 'jwk' });
+  const { kty, crv, x, y, n, e } = jwk as Record<string, string | undefined>;
+  const members = kty === 'EC' ? { kty, crv, x, y } : { kty, n, e };
+  return Object.fromEntries(Object.entries(members).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+export function keyTypeOf(privateKeyPem: string): KeyType | undefined {
+  const key = createPrivateKey(privateKeyPem);
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa' && details.modulusLength === 2048) return 'rsa-2048';
+  if (key.asymmetricKeyType === 'ec' && details.namedCurve === 'prime256v1') return 'ec-p256';
+  return undefined;
+}

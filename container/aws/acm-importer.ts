@@ -1,0 +1,91 @@
+import {
+  ACMClient,
+  DescribeCertificateCommand,
+  ImportCertificateCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-acm';
+import { ErrorCodes, IssuerError, awsClientSettings, type AcmRecord, type AwsConfig } from '../../lib/core/index.js';
+import type { CertificateFiles } from '../certificates/archive.js';
+
+/** ACM's names for the key algorithms we issue. */
+const ACM_KEY_ALGORITHM: Record<string, string> = { 'RSA 2048': 'RSA_2048', 'EC P-256': 'EC_prime256v1' };
+
+export interface ImportRequest {
+  readonly name: string;
+  readonly serial: string;
+  readonly keyAlgorithm: string;
+  readonly files: CertificateFiles;
+  /** The ARN this certificate already lives at in this region: re-import keeps it. */
+  readonly existing: AcmRecord | undefined;
+  /** Import as a new ARN when the key algorithm changed (ACM cannot change it in place). */
+  readonly allowNewArn: boolean;
+}
+
+/**
+ * Imports into ACM, re-importing into the same ARN when there is one so every listener and
+ * distribution that uses it serves the new certificate with no change. Real ACM rejects tags on
+ * re-import and a key algorithm change; moto checks neither, so both are enforced here.
+ */
+export class AcmImporter {
+  private readonly acm: ACMClient;
+
+  constructor(private readonly aws: AwsConfig) {
+    this.acm = new ACMClient({ ...awsClientSettings(aws), maxAttempts: 3 });
+  }
+
+  get region(): string {
+    return this.aws.region;
+  }
+
+  async import(request: ImportRequest, now: Date): Promise<AcmRecord> {
+    const target = await this.reusableArn(request);
+    const input = {
+      Certificate: Buffer.from(request.files.cert),
+      PrivateKey: Buffer.from(request.files.privkey),
+      ...(request.files.chain === '' ? {} : { CertificateChain: Buffer.from(request.files.chain) }),
+    };
+    try {
+      const result = await this.acm.send(
+        new ImportCertificateCommand(
+          target === undefined
+            ? { ...input, Tags: [{ Key: 'acme-on-aws:certificate', Value: request.name }] }
+            : { ...input, CertificateArn: target },
+        ),
+      );
+      return { region: this.aws.region, certificateArn: result.CertificateArn ?? target ?? '', serial: request.serial, importedAt: now.toISOString() };
+    } catch (cause) {
+      throw new IssuerError(ErrorCodes.ACM_FAILED, `ACM refused the import of ${request.name} in ${this.aws.region}: ${errorText(cause)}`, {
+        hint: 'the certificate is stored in S3 and the previous one stays in ACM; fix the cause and run renew to import again',
+        cause,
+      });
+    }
+  }
+
+  /** The existing ARN if it still exists and can take this key algorithm; undefined means a first import. */
+  private async reusableArn(request: ImportRequest): Promise<string | undefined> {
+    if (request.existing === undefined) return undefined;
+    const arn = request.existing.certificateArn;
+    let algorithm: string | undefined;
+    try {
+      const described = await this.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
+      algorithm = described.Certificate?.KeyAlgorithm;
+    } catch (cause) {
+      if (cause instanceof ResourceNotFoundException) return undefined; // deleted by hand: import anew
+      throw new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${arn}: ${errorText(cause)}`, { cause });
+    }
+    const wanted = ACM_KEY_ALGORITHM[request.keyAlgorithm];
+    if (algorithm !== undefined && wanted !== undefined && algorithm !== wanted) {
+      if (request.allowNewArn) return undefined;
+      throw new IssuerError(
+        ErrorCodes.ACM_FAILED,
+        `${request.name}: ACM cannot re-import a ${request.keyAlgorithm} certificate into ${arn}, which holds ${algorithm}`,
+        { hint: 'keep the certificate key type, or pass --new-arn to import under a new ARN and then move listeners to it' },
+      );
+    }
+    return arn;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,43 @@
+import {
+  layout,
+  parseRecord,
+  withState,
+  type CertificateState,
+  type ObjectStore,
+  type RenewalRecord,
+} from '../../lib/core/index.js';
+
+export interface LoadedRecord {
+  readonly record: RenewalRecord;
+  /** ETag of the stored version, undefined for a record not yet written. */
+  readonly etag: string | undefined;
+}
+
+export async function loadRecord(store: ObjectStore, name: string): Promise<LoadedRecord | undefined> {
+  const key = layout.renewal(name);
+  const object = await store.get(key);
+  if (object === undefined) return undefined;
+  return { record: parseRecord<RenewalRecord>(key, object.body, ['name', 'domains', 'state', 'history']), etag: object.etag };
+}
+
+/**
+ * Writes a record only over the version we read (If-Match), so two writers cannot silently
+ * lose each other's transition. Returns the record with its new ETag.
+ */
+export async function saveRecord(store: ObjectStore, loaded: LoadedRecord): Promise<LoadedRecord> {
+  const etag = await store.put(layout.renewal(loaded.record.name), `${JSON.stringify(loaded.record, null, 2)}\n`, {
+    condition: loaded.etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: loaded.etag },
+  });
+  return { record: loaded.record, etag };
+}
+
+export async function transition(
+  store: ObjectStore,
+  loaded: LoadedRecord,
+  state: CertificateState,
+  cause: string,
+  now: Date,
+  changes: Partial<RenewalRecord> = {},
+): Promise<LoadedRecord> {
+  return saveRecord(store, { record: withState({ ...loaded.record, ...changes }, state, cause, now), etag: loaded.etag });
+}

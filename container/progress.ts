@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+
+type Fields = Record<string, unknown>;
+
+/**
+ * What a run tells the person or the log pipeline: a line per step with its timing on a
+ * terminal, JSON lines (one object each, with a run id) when --json is given or stdout is not
+ * a TTY (ECS and CloudWatch). Callers pass only public facts: never key material.
+ */
+export class Progress {
+  readonly runId = randomUUID();
+  private readonly started = performance.now();
+
+  constructor(
+    readonly json: boolean,
+    private readonly out: NodeJS.WritableStream = process.stdout,
+  ) {}
+
+  static forStdout(jsonFlag: boolean): Progress {
+    return new Progress(jsonFlag || !process.stdout.isTTY);
+  }
+
+  /** Runs one step and reports it with its duration (and its failure, then rethrows). */
+  async step<T>(title: string, run: () => Promise<T>, describe?: (value: T) => string): Promise<T> {
+    const begun = performance.now();
+    try {
+      const value = await run();
+      const ms = Math.round(performance.now() - begun);
+      const detail = describe?.(value);
+      if (this.json) this.emit({ level: 'INFO', event: 'step', step: title, ok: true, durationMs: ms, ...(detail ? { detail } : {}) });
+      else this.line(`  ✓ ${title}${detail ? `: ${detail}` : ''} (${formatMs(ms)})`);
+      return value;
+    } catch (error) {
+      const ms = Math.round(performance.now() - begun);
+      if (this.json) this.emit({ level: 'ERROR', event: 'step', step: title, ok: false, durationMs: ms });
+      else this.line(`  ✗ ${title} (${formatMs(ms)})`);
+      throw error;
+    }
+  }
+
+  info(message: string, fields: Fields = {}): void {
+    if (this.json) this.emit({ level: 'INFO', event: 'info', message, ...fields });
+    else this.line(message);
+  }
+
+  /** The final summary of a command: a table of labelled values on a terminal, one object in JSON. */
+  result(event: string, fields: Fields): void {
+    if (this.json) {
+      this.emit({ level: 'INFO', event, ...fields, totalMs: Math.round(performance.now() - this.started) });
+      return;
+    }
+    const width = Math.max(...Object.keys(fields).map((k) => k.length));
+    for (const [key, value] of Object.entries(fields)) {
+      const text = Array.isArray(value) ? value.join('\n' + ' '.repeat(width + 4)) : String(value ?? '-');
+      this.line(`  ${key.padEnd(width)}  ${text}`);
+    }
+  }
+
+  error(code: string, message: string, hint: string | undefined): void {
+    if (this.json) this.emit({ level: 'ERROR', event: 'error', code, message, ...(hint ? { hint } : {}) });
+    else process.stderr.write(`error [${code}]: ${message}\n${hint ? `  what to do: ${hint}\n` : ''}`);
+  }
+
+  private emit(fields: Fields): void {
+    this.out.write(`${JSON.stringify({ time: new Date().toISOString(), runId: this.runId, ...fields })}\n`);
+  }
+
+  private line(text: string): void {
+    this.out.write(`${text}\n`);
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}

@@ -1,0 +1,76 @@
+import middy from '@middy/core';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { ALBEvent, ALBResult } from 'aws-lambda';
+import {
+  CHALLENGE_PATH_PREFIX,
+  awsClientSettings,
+  keyAuthorization,
+  layout,
+  parseResponderConfig,
+  tokenFromPath,
+} from '../../lib/core/index.js';
+import { albResponse } from './alb-response.js';
+import { ThumbprintCache } from './thumbprint-cache.js';
+
+/** Seconds a client (the CA) should wait before retrying when the account key cannot be read yet. */
+const RETRY_AFTER_SECONDS = '5';
+
+/**
+ * Built on first use, not at import: a bad configuration then answers 503 with a logged reason
+ * instead of failing the Lambda's init (which ALB turns into a bare 502).
+ */
+let cache: ThumbprintCache | undefined;
+
+function thumbprintCache(): ThumbprintCache {
+  if (cache !== undefined) return cache;
+  const config = parseResponderConfig(process.env);
+  const s3 = new S3Client(awsClientSettings(config.aws));
+  cache = new ThumbprintCache({
+    refreshMs: config.jwkRefreshSeconds * 1000,
+    readJwk: async () => {
+      const object = await s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: layout.accountJwk }));
+      return (await object.Body?.transformToString('utf-8')) ?? '';
+    },
+  });
+  return cache;
+}
+
+/** The plain handler: what tests and the local ALB adapter call with real ALB events. */
+export async function baseHandler(event: ALBEvent): Promise<ALBResult> {
+  if (!event.path.startsWith(CHALLENGE_PATH_PREFIX)) return albResponse(event, 404, 'Not Found\n');
+  if (event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD') {
+    return albResponse(event, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
+  }
+  const token = tokenFromPath(event.path);
+  if (token === undefined) return albResponse(event, 404, 'Not Found\n');
+  let thumbprint: string;
+  try {
+    thumbprint = await thumbprintCache().get();
+  } catch (error) {
+    logUnavailable(error);
+    return albResponse(event, 503, 'Service Unavailable\n', { 'retry-after': RETRY_AFTER_SECONDS });
+  }
+  return albResponse(event, 200, keyAuthorization(token, thumbprint));
+}
+
+function logUnavailable(error: unknown): void {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'ERR_UNKNOWN';
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  console.error(
+    JSON.stringify({
+      level: 'ERROR',
+      message: 'answering 503: account public JWK unavailable',
+      code,
+      error: error instanceof Error ? error.message : String(error),
+      cause,
+    }),
+  );
+}
+
+/** What Lambda runs. */
+export const handler = middy<ALBEvent, ALBResult>(baseHandler);
+
+/** Drops the cached thumbprint and client (tests that change configuration between cases). */
+export function resetResponderForTests(): void {
+  cache = undefined;
+}

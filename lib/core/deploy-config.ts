@@ -1,0 +1,188 @@
+import { ConfigReader, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
+import type { Env, KeyType } from './config.js';
+
+/**
+ * Configuration of the deployed stack (bin/app.ts), read from `DEPLOY_*` variables only.
+ * The stack never reads the local-stack variables (ACME_DIRECTORY, AWS_ENDPOINT_URL, ...):
+ * their defaults point at pebble and moto, which a deployed issuer cannot reach, so one `.env`
+ * can serve both without a local value leaking into AWS. Pure: no CDK import, so the rules are
+ * table-tested like the rest of the core and synth fails with the variable's name.
+ */
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const TASK_SUBNET_KINDS = ['public', 'private'] as const;
+export type TaskSubnetKind = (typeof TASK_SUBNET_KINDS)[number];
+
+export interface DeployNetworkConfig {
+  /** An existing VPC; undefined creates one (two AZs, public subnets, no NAT unless private). */
+  readonly vpcId: string | undefined;
+  /** Availability zones of the subnets below, in the same order (existing VPC only). */
+  readonly availabilityZones: readonly string[];
+  /** Public subnets for the ALB (existing VPC, ALB created by the stack). */
+  readonly albSubnetIds: readonly string[];
+  /** Subnets the issuer task runs in (existing VPC). */
+  readonly taskSubnetIds: readonly string[];
+  /** public: public IP, no NAT (default). private: no public IP; needs a NAT (created when the stack makes the VPC). */
+  readonly taskSubnets: TaskSubnetKind;
+}
+
+export interface ExistingListenerConfig {
+  readonly listenerArn: string;
+  readonly rulePriority: number;
+}
+
+export interface DeployConfig {
+  readonly stackName: string;
+  /** Region for the just recipes (AWS CLI); the synthesized stack itself is environment-agnostic. */
+  readonly region: string | undefined;
+  /** Bucket name; undefined lets CloudFormation generate one. */
+  readonly bucketName: string | undefined;
+  readonly directoryUrl: string;
+  readonly contactEmail: string | undefined;
+  readonly accountKeyType: KeyType;
+  readonly certKeyType: KeyType;
+  /** EAB key id; the HMAC key itself stays in Secrets Manager. */
+  readonly eabKid: string | undefined;
+  readonly eabHmacSecretArn: string | undefined;
+  readonly acmImport: boolean;
+  /** The declarative certificate set, passed to the issuer unchanged. */
+  readonly certificates: string | undefined;
+  readonly jwkRefreshSeconds: number;
+  readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
+  readonly schedule: {
+    readonly expression: string;
+    readonly timezone: string;
+    /** Flexible window in minutes (jitter); 0 turns it off. */
+    readonly windowMinutes: number;
+    readonly enabled: boolean;
+  };
+  readonly network: DeployNetworkConfig;
+  /** Attach the challenge rule to this listener instead of creating an ALB. */
+  readonly existingListener: ExistingListenerConfig | undefined;
+  /** ACM certificate for an HTTPS listener on the created ALB (turns :80's default into a redirect). */
+  readonly httpsCertificateArn: string | undefined;
+}
+
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/;
+const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_LIST = /^subnet-[0-9a-f]{8,17}(,subnet-[0-9a-f]{8,17})*$/;
+const AZ_LIST = /^[a-z]{2}(-[a-z]+)+-\d[a-z](,[a-z]{2}(-[a-z]+)+-\d[a-z])*$/;
+const SCHEDULE = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+const TIMEZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
+
+function isSet(env: Env, name: string): boolean {
+  return (env[name]?.trim() ?? '') !== '';
+}
+
+function list(value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(',').map((item) => item.trim());
+}
+
+export function parseDeployConfig(env: Env): DeployConfig {
+  const reader = new ConfigReader(env);
+
+  const directory = reader.string('DEPLOY_ACME_DIRECTORY', {
+    default: 'letsencrypt-staging',
+    expected: `${Object.keys(KNOWN_DIRECTORIES).join(', ')} or an https:// directory URL the deployed task can reach`,
+  });
+  let directoryUrl: string = directory;
+  if (directory in KNOWN_DIRECTORIES) directoryUrl = KNOWN_DIRECTORIES[directory as keyof typeof KNOWN_DIRECTORIES];
+  else if (reader.url('DEPLOY_ACME_DIRECTORY', { protocols: ['https:'] }) !== undefined) {
+    const host = new URL(directory).hostname;
+    if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') {
+      reader.report(`DEPLOY_ACME_DIRECTORY="${directory}" points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
+    }
+  }
+
+  const eabKid = reader.optionalString('DEPLOY_ACME_EAB_KID');
+  const eabHmacSecretArn = reader.optionalString('DEPLOY_ACME_EAB_HMAC_SECRET_ARN', {
+    pattern: SECRET_ARN,
+    expected: 'the ARN of a Secrets Manager secret holding the EAB HMAC key (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)',
+  });
+  if ((eabKid !== undefined) !== isSet(env, 'DEPLOY_ACME_EAB_HMAC_SECRET_ARN')) {
+    reader.report('DEPLOY_ACME_EAB_KID and DEPLOY_ACME_EAB_HMAC_SECRET_ARN must be set together (External Account Binding from your CA)');
+  }
+
+  const vpcId = reader.optionalString('DEPLOY_VPC_ID', { pattern: VPC_ID, expected: 'an existing VPC id such as vpc-0123456789abcdef0, or empty to create a VPC' });
+  const subnetExpected = 'comma-separated subnet ids such as subnet-0123abcd,subnet-4567ef01';
+  const azs = list(reader.optionalString('DEPLOY_AVAILABILITY_ZONES', { pattern: AZ_LIST, expected: 'comma-separated availability zones such as eu-west-1a,eu-west-1b' }));
+  const albSubnetIds = list(reader.optionalString('DEPLOY_ALB_SUBNET_IDS', { pattern: SUBNET_LIST, expected: subnetExpected }));
+  const taskSubnetIds = list(reader.optionalString('DEPLOY_TASK_SUBNET_IDS', { pattern: SUBNET_LIST, expected: subnetExpected }));
+  const taskSubnets = reader.oneOf('DEPLOY_TASK_SUBNETS', TASK_SUBNET_KINDS, 'public');
+
+  const listenerArn = reader.optionalString('DEPLOY_ALB_LISTENER_ARN', {
+    pattern: LISTENER_ARN,
+    expected: 'the ARN of an existing ALB listener on port 80 (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/NAME/ID/ID)',
+  });
+  const rulePriority = reader.integer('DEPLOY_ALB_RULE_PRIORITY', { default: 0, min: 1, max: 50000 });
+  if (isSet(env, 'DEPLOY_ALB_LISTENER_ARN') && !isSet(env, 'DEPLOY_ALB_RULE_PRIORITY')) {
+    reader.report('DEPLOY_ALB_RULE_PRIORITY is not set; expected a rule priority from 1 to 50000 that is free on DEPLOY_ALB_LISTENER_ARN');
+  }
+  if (!isSet(env, 'DEPLOY_ALB_LISTENER_ARN') && isSet(env, 'DEPLOY_ALB_RULE_PRIORITY')) {
+    reader.report('DEPLOY_ALB_RULE_PRIORITY is set but DEPLOY_ALB_LISTENER_ARN is not; set both to use an existing listener, or neither');
+  }
+  const httpsCertificateArn = reader.optionalString('DEPLOY_HTTPS_CERTIFICATE_ARN', {
+    pattern: ACM_ARN,
+    expected: 'an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID), or empty for HTTP only',
+  });
+  if (httpsCertificateArn !== undefined && isSet(env, 'DEPLOY_ALB_LISTENER_ARN')) {
+    reader.report('DEPLOY_HTTPS_CERTIFICATE_ARN applies to the ALB the stack creates; with DEPLOY_ALB_LISTENER_ARN your own ALB owns its listeners');
+  }
+
+  if (vpcId !== undefined) {
+    const needAlb = !isSet(env, 'DEPLOY_ALB_LISTENER_ARN');
+    if (taskSubnetIds.length === 0) reader.report(`DEPLOY_TASK_SUBNET_IDS is not set; with DEPLOY_VPC_ID expected ${subnetExpected} for the issuer task`);
+    if (needAlb && albSubnetIds.length < 2) {
+      reader.report(`DEPLOY_ALB_SUBNET_IDS needs at least two public subnets in different availability zones when DEPLOY_VPC_ID is set; expected ${subnetExpected}`);
+    }
+    if (azs.length === 0) {
+      reader.report('DEPLOY_AVAILABILITY_ZONES is not set; with DEPLOY_VPC_ID expected the availability zones of the subnets, such as eu-west-1a,eu-west-1b');
+    } else if ((albSubnetIds.length > 0 && albSubnetIds.length !== azs.length) || (taskSubnetIds.length > 0 && taskSubnetIds.length !== azs.length)) {
+      reader.report('DEPLOY_AVAILABILITY_ZONES must list one zone per subnet, in the same order as DEPLOY_TASK_SUBNET_IDS (and DEPLOY_ALB_SUBNET_IDS)');
+    }
+  } else if (albSubnetIds.length > 0 || taskSubnetIds.length > 0 || azs.length > 0) {
+    reader.report('DEPLOY_ALB_SUBNET_IDS, DEPLOY_TASK_SUBNET_IDS and DEPLOY_AVAILABILITY_ZONES apply only with DEPLOY_VPC_ID; set it or clear them');
+  }
+
+  const retention = reader.oneOf('DEPLOY_LOG_RETENTION_DAYS', LOG_RETENTION_DAYS.map(String) as readonly string[], '90');
+
+  const config: DeployConfig = {
+    stackName: reader.string('DEPLOY_STACK_NAME', { default: 'AcmeIssuer', pattern: STACK_NAME, expected: 'a CloudFormation stack name (letters, digits, hyphens; starts with a letter)' }),
+    region: reader.optionalString('DEPLOY_REGION', { pattern: REGION, expected: 'an AWS region such as eu-west-1, or empty to use your AWS profile\'s' }),
+    bucketName: reader.optionalString('DEPLOY_BUCKET_NAME', { pattern: BUCKET, expected: 'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens), or empty for a generated name' }),
+    directoryUrl,
+    contactEmail: reader.optionalString('DEPLOY_ACME_CONTACT_EMAIL', { pattern: EMAIL, expected: 'one email address such as ops@example.com' }),
+    accountKeyType: reader.oneOf('DEPLOY_ACME_ACCOUNT_KEY_TYPE', KEY_TYPES, 'ec-p256'),
+    certKeyType: reader.oneOf('DEPLOY_CERT_KEY_TYPE', KEY_TYPES, 'rsa-2048'),
+    eabKid,
+    eabHmacSecretArn,
+    acmImport: reader.boolean('DEPLOY_ACM_IMPORT', true),
+    certificates: reader.optionalString('DEPLOY_CERTIFICATES'),
+    jwkRefreshSeconds: reader.integer('DEPLOY_JWK_REFRESH_SECONDS', { default: 300, min: 0, max: 86400 }),
+    logRetentionDays: Number(retention) as DeployConfig['logRetentionDays'],
+    schedule: {
+      expression: reader.string('DEPLOY_SCHEDULE', {
+        default: 'cron(0 3,15 * * ? *)',
+        pattern: SCHEDULE,
+        expected: 'an EventBridge Scheduler expression such as cron(0 3,15 * * ? *) or rate(12 hours)',
+      }),
+      timezone: reader.string('DEPLOY_SCHEDULE_TIMEZONE', { default: 'UTC', pattern: TIMEZONE, expected: 'an IANA time zone such as UTC or Europe/Paris' }),
+      windowMinutes: reader.integer('DEPLOY_SCHEDULE_WINDOW_MINUTES', { default: 60, min: 0, max: 1440 }),
+      enabled: reader.boolean('DEPLOY_SCHEDULE_ENABLED', true),
+    },
+    network: { vpcId, availabilityZones: azs, albSubnetIds, taskSubnetIds, taskSubnets },
+    existingListener: listenerArn !== undefined ? { listenerArn, rulePriority } : undefined,
+    httpsCertificateArn,
+  };
+  return reader.done(config);
+}

@@ -1,0 +1,95 @@
+import type { KeyType } from './config.js';
+import { ErrorCodes, IssuerError } from './errors.js';
+
+/** account/registration.json */
+export interface AccountRegistration {
+  readonly directoryUrl: string;
+  readonly accountUrl: string;
+  readonly contact: readonly string[];
+  readonly keyType: KeyType;
+  /** RFC 7638 thumbprint of the account key, as the responder computes it. */
+  readonly thumbprint: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** live/NAME/metadata.json: the pointer to the archived version that is live. */
+export interface LiveMetadata {
+  readonly name: string;
+  readonly serial: string;
+  readonly archivePrefix: string;
+  readonly names: readonly string[];
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly fingerprintSha256: string;
+  readonly keyAlgorithm: string;
+  readonly directoryUrl: string;
+  readonly issuedAt: string;
+}
+
+export const CERTIFICATE_STATES = ['pending', 'issuing', 'active', 'renewal-due', 'failed', 'revoked', 'expired'] as const;
+export type CertificateState = (typeof CERTIFICATE_STATES)[number];
+
+export interface StateTransition {
+  readonly at: string;
+  readonly state: CertificateState;
+  readonly cause: string;
+}
+
+export interface AcmRecord {
+  readonly region: string;
+  readonly certificateArn: string;
+  /** Serial of the certificate last imported into this ARN. */
+  readonly serial: string;
+  readonly importedAt: string;
+}
+
+/** renewal/NAME.json: desired state plus what we know of the certificate's life. */
+export interface RenewalRecord {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly keyType: KeyType;
+  readonly directoryUrl: string;
+  readonly state: CertificateState;
+  readonly serial: string | undefined;
+  readonly notAfter: string | undefined;
+  readonly acm: readonly AcmRecord[];
+  readonly lastError: { readonly at: string; readonly code: string; readonly message: string } | undefined;
+  readonly history: readonly StateTransition[];
+  readonly updatedAt: string;
+}
+
+/** Keeps a record's history bounded; the archive keeps every certificate, this keeps the story. */
+export const MAX_HISTORY = 50;
+
+export function withState(record: RenewalRecord, state: CertificateState, cause: string, now: Date): RenewalRecord {
+  const at = now.toISOString();
+  return {
+    ...record,
+    state,
+    updatedAt: at,
+    history: [...record.history, { at, state, cause }].slice(-MAX_HISTORY),
+  };
+}
+
+/** Parses a JSON record, naming the S3 key when it is corrupt (we then refuse to overwrite it). */
+export function parseRecord<T>(key: string, text: string, required: readonly (keyof T & string)[]): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw corrupt(key, 'it is not valid JSON', cause);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt(key, 'it is not a JSON object');
+  const missing = required.filter((field) => !(field in value));
+  if (missing.length > 0) throw corrupt(key, `it lacks ${missing.join(', ')}`);
+  return value as T;
+}
+
+function corrupt(key: string, why: string, cause?: unknown): IssuerError {
+  return new IssuerError(ErrorCodes.STORAGE_CORRUPT, `s3 object ${key} is corrupt: ${why}`, {
+    hint: `restore an earlier version of ${key} (the bucket is versioned) or delete it to start that record afresh; it was left untouched`,
+    cause,
+  });
+}

@@ -1,0 +1,83 @@
+// The local ALB: listens on pebble's HTTP-01 port and turns each request into an ALB Lambda
+// event for the real responder handler, then turns its result back into HTTP, as ALB does
+// (including 502 when the function throws or returns something outside the contract).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ALBEvent, ALBResult } from 'aws-lambda';
+import { handler } from '../../lambdas/challenge/handler.js';
+
+const port = Number(process.env.PEBBLE_HTTP_PORT ?? '5002');
+const host = process.env.ADAPTER_HOST ?? '127.0.0.1';
+const TARGET_GROUP_ARN = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/local-acme/0000000000000000';
+/** ALB refuses request bodies over 1 MB for Lambda targets. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function toAlbEvent(request: IncomingMessage): Promise<ALBEvent | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  const rawUrl = request.url ?? '/';
+  const queryIndex = rawUrl.indexOf('?');
+  const path = queryIndex === -1 ? rawUrl : rawUrl.slice(0, queryIndex);
+  // ALB passes query parameters as received (still percent-encoded), last value wins.
+  const queryStringParameters: Record<string, string> = {};
+  if (queryIndex !== -1) {
+    for (const pair of rawUrl.slice(queryIndex + 1).split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      queryStringParameters[eq === -1 ? pair : pair.slice(0, eq)] = eq === -1 ? '' : pair.slice(eq + 1);
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value[value.length - 1]! : value;
+  }
+  headers['x-forwarded-for'] = request.socket.remoteAddress ?? '127.0.0.1';
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(port);
+  const body = Buffer.concat(chunks);
+  return {
+    requestContext: { elb: { targetGroupArn: TARGET_GROUP_ARN } },
+    httpMethod: request.method ?? 'GET',
+    path,
+    queryStringParameters,
+    headers,
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+function isAlbResult(value: unknown): value is ALBResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const result = value as Record<string, unknown>;
+  return Number.isInteger(result.statusCode) && (result.body === undefined || typeof result.body === 'string');
+}
+
+function send(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+const server = createServer(async (request, response) => {
+  try {
+    const event = await toAlbEvent(request);
+    if (event === 'too-large') return send(response, 413, '413 Request Entity Too Large');
+    const result: unknown = await handler(event, {} as never);
+    if (!isAlbResult(result)) return send(response, 502, '502 Bad Gateway');
+    const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) response.setHeader(name, values.map(String));
+    response.setHeader('content-length', body.length);
+    response.writeHead(result.statusCode);
+    response.end(request.method === 'HEAD' ? undefined : body);
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'ERROR', message: 'handler threw; answering 502 as ALB does', error: String(error) }));
+    send(response, 502, '502 Bad Gateway');
+  }
+});
+
+server.listen(port, host, () => console.error(`local ALB adapter on http://${host}:${port} -> lambdas/challenge/handler.ts`));
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)));

@@ -1,0 +1,53 @@
+# Shared by the local-stack scripts: paths, and starting/stopping one background service.
+# Every port and path comes from the environment that `just` loads from .env.
+: "${LOCAL_STATE_DIR:=.local}"
+RUN_DIR="$LOCAL_STATE_DIR/run"
+LOG_DIR="$LOCAL_STATE_DIR/logs"
+PEBBLE_DIR="$LOCAL_STATE_DIR/pebble"
+mkdir -p "$RUN_DIR" "$LOG_DIR" "$PEBBLE_DIR"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# pid of a service we started, if it is still alive
+service_pid() {
+  local pidfile="$RUN_DIR/$1.pid"
+  [ -f "$pidfile" ] || return 1
+  local pid; pid=$(cat "$pidfile")
+  kill -0 "$pid" 2>/dev/null && printf '%s' "$pid"
+}
+
+# start_service NAME CMD... : runs CMD detached (own session), logs to $LOG_DIR/NAME.log
+start_service() {
+  local name=$1; shift
+  setsid nohup "$@" >"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! > "$RUN_DIR/$name.pid"
+}
+
+stop_service() {
+  local name=$1 pid
+  if pid=$(service_pid "$name"); then
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 -- "-$pid" 2>/dev/null || true
+    say "stopped $name (pid $pid)"
+  fi
+  rm -f "$RUN_DIR/$name.pid"
+}
+
+# wait_for NAME CHECK-COMMAND... : polls a real health check for up to 30 s
+wait_for() {
+  local name=$1; shift
+  for _ in $(seq 300); do
+    if "$@" >/dev/null 2>&1; then say "ok   $name"; return 0; fi
+    sleep 0.1
+  done
+  say "FAIL $name did not become healthy; last lines of $LOG_DIR/$name.log:"
+  tail -n 20 "$LOG_DIR/$name.log" >&2 || true
+  return 1
+}
+
+# health checks that exercise real function
+pebble_healthy() { curl -fsS --cacert "$PEBBLE_DIR/tls-cert.pem" "https://localhost:$PEBBLE_PORT/dir" | grep -q newAccount; }
+challtestsrv_healthy() { curl -fsS -X POST -d '{"host":"health.check.local","addresses":["127.0.0.1"]}' "http://127.0.0.1:$CHALLTESTSRV_MANAGEMENT_PORT/add-a"; }
+moto_healthy() { curl -fsS "http://127.0.0.1:$MOTO_PORT/" | grep -q ListAllMyBucketsResult; }
+adapter_healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PEBBLE_HTTP_PORT/health-check-unknown-path")" = 404 ]; }

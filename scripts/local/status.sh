@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# One line per local-stack service: running or not, and whether its health check passes.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/local/lib.sh
+for service in challtestsrv pebble moto adapter; do
+  pid=$(service_pid "$service") || pid="-"
+  if "${service}_healthy" >/dev/null 2>&1; then state=healthy; else state=DOWN; fi
+  printf '%-13s pid %-8s %s\n' "$service" "$pid" "$state"
+done

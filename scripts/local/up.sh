@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Starts the local stack: pebble-challtestsrv (DNS), pebble (ACME CA), moto (S3/ACM) and the
+# local ALB adapter (pebble's HTTP-01 port -> real responder handler). Idempotent: a healthy
+# service is left alone. Installs pebble (Debian) and moto (PyPI) when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/local/lib.sh
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else say "need root for: $*"; return 1; fi; }
+
+if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null; then
+  say "installing pebble (Debian package)"
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null
+fi
+if ! command -v moto_server >/dev/null; then
+  say "installing moto[server] (PyPI)"
+  python3 -m pip install --quiet "moto[server]>=5.1"
+  hash -r
+fi
+
+# Pebble ships no TLS certificate: make one for localhost and 127.0.0.1 once.
+if [ ! -s "$PEBBLE_DIR/tls-cert.pem" ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -keyout "$PEBBLE_DIR/tls-key.pem" -out "$PEBBLE_DIR/tls-cert.pem" -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+fi
+cat > "$PEBBLE_DIR/pebble.json" <<JSON
+{
+  "pebble": {
+    "listenAddress": "127.0.0.1:$PEBBLE_PORT",
+    "managementListenAddress": "127.0.0.1:$PEBBLE_MANAGEMENT_PORT",
+    "certificate": "$PEBBLE_DIR/tls-cert.pem",
+    "privateKey": "$PEBBLE_DIR/tls-key.pem",
+    "httpPort": $PEBBLE_HTTP_PORT,
+    "tlsPort": 0,
+    "ocspResponderURL": "",
+    "externalAccountBindingRequired": false
+  }
+}
+JSON
+
+if ! challtestsrv_healthy >/dev/null 2>&1; then
+  stop_service challtestsrv
+  start_service challtestsrv pebble-challtestsrv -http01 "" -https01 "" -tlsalpn01 "" \
+    -dns01 "127.0.0.1:$CHALLTESTSRV_DNS_PORT" -management "127.0.0.1:$CHALLTESTSRV_MANAGEMENT_PORT" -defaultIPv6 ""
+  wait_for challtestsrv challtestsrv_healthy
+else say "ok   challtestsrv (already running)"; fi
+
+if ! pebble_healthy >/dev/null 2>&1; then
+  stop_service pebble
+  start_service pebble env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT="${PEBBLE_WFE_NONCEREJECT:-0}" \
+    PEBBLE_AUTHZREUSE="${PEBBLE_AUTHZREUSE:-0}" pebble -config "$PEBBLE_DIR/pebble.json" -dnsserver "127.0.0.1:$CHALLTESTSRV_DNS_PORT"
+  wait_for pebble pebble_healthy
+else say "ok   pebble (already running)"; fi
+
+if ! moto_healthy >/dev/null 2>&1; then
+  stop_service moto
+  start_service moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+  wait_for moto moto_healthy
+else say "ok   moto (already running)"; fi
+
+# The bucket (with a KMS key as its default encryption), as the stack makes it on AWS.
+node --import tsx scripts/local/bootstrap-aws.ts
+
+if ! adapter_healthy >/dev/null 2>&1; then
+  stop_service adapter
+  start_service adapter node --import tsx scripts/local/alb-adapter.ts
+  wait_for adapter adapter_healthy
+else say "ok   adapter (already running)"; fi
+
+say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL, HTTP-01 on :$PEBBLE_HTTP_PORT"
