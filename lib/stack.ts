@@ -1,0 +1,159 @@
+import { Aws, CfnOutput, Fn, Stack, Validations } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { DeployConfig } from './core/deploy-config.js';
+import { CertificateStore } from './constructs/certificate-store.js';
+import { ChallengeResponder } from './constructs/challenge-responder.js';
+import { ISSUER_CONTAINER_NAME, IssuerTask } from './constructs/issuer-task.js';
+import { RenewalSchedule } from './constructs/renewal-schedule.js';
+
+export interface AcmeIssuerStackProps extends StackProps {
+  /** The validated configuration (lib/core/deploy-config.ts). */
+  readonly config: DeployConfig;
+}
+
+/**
+ * The deployable issuer: certificate store, challenge responder (ALB :80 → Lambda), issuer task
+ * (ECS Fargate) and renewal schedule. Environment-agnostic, so it synthesizes without credentials.
+ */
+export class AcmeIssuerStack extends Stack {
+  readonly store: CertificateStore;
+  readonly responder: ChallengeResponder;
+  readonly issuer: IssuerTask;
+  readonly renewal: RenewalSchedule;
+
+  constructor(scope: Construct, id: string, props: AcmeIssuerStackProps) {
+    super(scope, id, {
+      description: 'ACME issuer: S3+KMS certificate store, ALB :80 challenge responder (Lambda), Fargate issuer, renewal schedule',
+      ...props,
+    });
+    const { config } = props;
+    const network = this.network(config);
+
+    this.store = new CertificateStore(this, 'Store', { bucketName: config.bucketName });
+
+    this.responder = new ChallengeResponder(this, 'Responder', {
+      store: this.store,
+      vpc: network.vpc,
+      albSubnets: network.albSubnets,
+      existingListener: config.existingListener
+        ? { listenerArn: config.existingListener.listenerArn, priority: config.existingListener.rulePriority }
+        : undefined,
+      httpsCertificateArn: config.httpsCertificateArn,
+      jwkRefreshSeconds: config.jwkRefreshSeconds,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+    });
+
+    this.issuer = new IssuerTask(this, 'Issuer', {
+      store: this.store,
+      vpc: network.vpc,
+      subnets: network.taskSubnets,
+      assignPublicIp: config.network.taskSubnets === 'public',
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      environment: issuerEnvironment(config),
+      eabHmacSecret: config.eabHmacSecretArn ? this.eabSecret(config.eabHmacSecretArn) : undefined,
+    });
+
+    this.renewal = new RenewalSchedule(this, 'Renewal', {
+      task: this.issuer,
+      expression: config.schedule.expression,
+      timezone: config.schedule.timezone,
+      flexibleWindowMinutes: config.schedule.windowMinutes,
+      enabled: config.schedule.enabled,
+    });
+
+    this.outputs();
+  }
+
+  private network(config: DeployConfig): { vpc: ec2.IVpc; albSubnets?: ec2.SubnetSelection; taskSubnets: ec2.SubnetSelection } {
+    const { network } = config;
+    if (network.vpcId !== undefined) {
+      const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: network.vpcId, availabilityZones: [...network.availabilityZones] });
+      const subnets = (kind: string, ids: readonly string[]) =>
+        ids.map((subnetId, index) =>
+          ec2.Subnet.fromSubnetAttributes(this, `${kind}Subnet${index}`, { subnetId, availabilityZone: network.availabilityZones[index] }),
+        );
+      return {
+        vpc,
+        albSubnets: network.albSubnetIds.length > 0 ? { subnets: subnets('Alb', network.albSubnetIds) } : undefined,
+        taskSubnets: { subnets: subnets('Task', network.taskSubnetIds) },
+      };
+    }
+    const isPrivate = network.taskSubnets === 'private';
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      // Public subnets only by default: the task gets a public IP, so no NAT gateway (~33 USD/month) is needed.
+      natGateways: isPrivate ? 1 : 0,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        ...(isPrivate ? [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 }] : []),
+      ],
+      // Keeps a custom-resource Lambda out of the stack; nothing here uses the default security group.
+      restrictDefaultSecurityGroup: false,
+    });
+    Validations.of(vpc).acknowledge({
+      id: 'AwsSolutions-VPC7',
+      reason: 'The VPC carries only the challenge ALB and a short issuer task whose egress is HTTPS-only; flow logs would be the largest running cost. Turn them on in the VPC console when an audit needs them.',
+    });
+    return {
+      vpc,
+      albSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      taskSubnets: { subnetType: isPrivate ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
+    };
+  }
+
+  private eabSecret(arn: string): secretsmanager.ISecret {
+    // A complete ARN ends in the 6-character suffix Secrets Manager adds; anything else is partial.
+    return /-[A-Za-z0-9]{6}$/.test(arn)
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'EabHmacSecret', arn)
+      : secretsmanager.Secret.fromSecretPartialArn(this, 'EabHmacSecret', arn);
+  }
+
+  private outputs(): void {
+    const { responder, issuer, store } = this;
+    if (responder.loadBalancer !== undefined) {
+      new CfnOutput(this, 'ChallengeDnsName', {
+        description: 'Point each domain (CNAME, or Route 53 alias) at this name; the CA fetches http://DOMAIN/.well-known/acme-challenge/... from it',
+        value: responder.loadBalancer.loadBalancerDnsName,
+      });
+    }
+    if (responder.httpsListener !== undefined) {
+      new CfnOutput(this, 'HttpsListenerArn', { description: 'Add your own rules to this :443 listener', value: responder.httpsListener.listenerArn });
+    }
+    new CfnOutput(this, 'CertificateBucket', { description: 'S3 certificate store (retained on stack deletion)', value: store.bucket.bucketName });
+    new CfnOutput(this, 'CertificateKeyArn', { description: 'KMS key encrypting the store (retained on stack deletion)', value: store.key.keyArn });
+    new CfnOutput(this, 'ClusterName', { value: issuer.cluster.clusterName });
+    new CfnOutput(this, 'TaskDefinitionArn', { value: issuer.taskDefinition.taskDefinitionArn });
+    new CfnOutput(this, 'ContainerName', { value: ISSUER_CONTAINER_NAME });
+    new CfnOutput(this, 'TaskSubnetIds', { value: Fn.join(',', issuer.subnetIds) });
+    new CfnOutput(this, 'TaskSecurityGroupId', { value: issuer.securityGroup.securityGroupId });
+    new CfnOutput(this, 'TaskAssignPublicIp', { value: issuer.assignPublicIp ? 'ENABLED' : 'DISABLED' });
+    new CfnOutput(this, 'RunTaskCommand', {
+      description: 'Runs the issuer once by hand; replace ["renew"] with e.g. ["issue","--name","www","--domain","www.example.com"] (or use: just run-task -- issue ...)',
+      value: issuer.runTaskCommand(['renew']),
+    });
+    new CfnOutput(this, 'IssuerLogGroup', { description: 'Issuer task logs (aws logs tail ... --follow)', value: issuer.logGroup.logGroupName });
+    new CfnOutput(this, 'ResponderLogGroup', { value: responder.logGroup.logGroupName });
+    new CfnOutput(this, 'RenewalScheduleName', { value: this.renewal.schedule.ref });
+    new CfnOutput(this, 'Region', { value: Aws.REGION });
+  }
+}
+
+/** The issuer CLI's environment, named as container/cli.ts reads it (lib/core/config.ts). */
+export function issuerEnvironment(config: DeployConfig): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: Aws.REGION,
+    ACME_DIRECTORY: config.directoryUrl,
+    ACME_ACCOUNT_KEY_TYPE: config.accountKeyType,
+    CERT_KEY_TYPE: config.certKeyType,
+    ACME_POLL_MIN_MS: '2000',
+    ACM_IMPORT: String(config.acmImport),
+  };
+  if (config.contactEmail !== undefined) env['ACME_CONTACT_EMAIL'] = config.contactEmail;
+  if (config.eabKid !== undefined) env['ACME_EAB_KID'] = config.eabKid;
+  if (config.certificates !== undefined) env['CERTIFICATES'] = config.certificates;
+  return env;
+}
