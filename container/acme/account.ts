@@ -102,7 +102,8 @@ async function findOrCreateAccount(client: acme.Client, contact: readonly string
   try {
     account = await client.createAccount({ onlyReturnExisting: true });
   } catch (error) {
-    if (!/accountDoesNotExist|does not exist|no account/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    // acme-client keeps only the problem's detail; CAs word accountDoesNotExist differently.
+    if (!/accountDoesNotExist|does not exist|no account exists|unable to find existing account/i.test(error instanceof Error ? error.message : String(error))) throw error;
     await client.createAccount({ termsOfServiceAgreed: true, ...(contact.length > 0 ? { contact: [...contact] } : {}) });
     return;
   }

@@ -21,6 +21,8 @@ export function normalizeDomain(input: string): string {
   if (isIP(bare) !== 0 || isIP(bare.replace(/^\[|\]$/g, '')) !== 0) {
     throw bad(input, 'IP addresses are not supported; order a DNS name that points at the ALB');
   }
+  // Checked before IDN conversion, which rejects such names without saying why.
+  if (/(^|\.)[0-9]+$/.test(bare)) throw bad(input, 'the top-level label cannot be numeric');
   const ascii = domainToASCII(bare.toLowerCase());
   if (ascii === '') throw bad(input, 'it is not a valid (internationalized) domain name');
   if (ascii.length > 253) throw bad(input, `it is ${ascii.length} characters long; the limit is 253`);
@@ -30,7 +32,6 @@ export function normalizeDomain(input: string): string {
     if (label.length > 63) throw bad(input, `the label "${label}" is ${label.length} characters; the limit is 63`);
     if (!LABEL.test(label)) throw bad(input, `the label "${label}" may hold only a-z, 0-9 and inner hyphens`);
   }
-  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) throw bad(input, 'the top-level label cannot be numeric');
   return ascii;
 }
 

@@ -6,17 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/local/lib.sh
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else say "need root for: $*"; return 1; fi; }
-
-if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null; then
-  say "installing pebble (Debian package)"
-  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null
-fi
-if ! command -v moto_server >/dev/null; then
-  say "installing moto[server] (PyPI)"
-  python3 -m pip install --quiet "moto[server]>=5.1"
-  hash -r
-fi
+scripts/local/install.sh
 
 # Pebble ships no TLS certificate: make one for localhost and 127.0.0.1 once.
 if [ ! -s "$PEBBLE_DIR/tls-cert.pem" ]; then

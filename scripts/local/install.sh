@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the local stack runs when it is missing: pebble + pebble-challtestsrv (Debian
+# package `pebble`) and moto's server (PyPI `moto[server]`). Safe to run again.
+set -euo pipefail
+say() { printf '%s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else say "need root for: $*"; return 1; fi; }
+
+if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null; then
+  say "installing pebble (Debian package)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null
+fi
+if ! command -v moto_server >/dev/null; then
+  say "installing moto[server] (PyPI)"
+  python3 -m pip install --quiet "moto[server]>=5.1,<6"
+  hash -r
+  command -v moto_server >/dev/null || { say "moto_server is not on PATH after pip install (pip's script dir: $(python3 -m site --user-base)/bin)"; exit 1; }
+fi

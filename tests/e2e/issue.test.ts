@@ -1,0 +1,125 @@
+// End to end on the local stack: the real CLI process, real pebble validating through the local
+// ALB adapter into the real responder handler, real moto S3 and ACM.
+import { X509Certificate } from 'node:crypto';
+import { GetCertificateCommand } from '@aws-sdk/client-acm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainVerifies, keyMatchesCertificate, parseCertificate } from '../../lib/core/index.js';
+import { clientsFor, pebbleRoot } from '../support/aws.js';
+import { eventOf, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
+
+let stack: LocalStack;
+let aws: ReturnType<typeof clientsFor>;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ name: 'issue' });
+  aws = clientsFor(stack);
+});
+afterAll(async () => stack?.stop());
+
+describe('register', () => {
+  it('creates the account and publishes only the public JWK', async () => {
+    const result = await runCli(stack, ['register']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(eventOf(result, 'registered')).toMatchObject({ changed: true, keyType: 'ec-p256' });
+    const jwk = JSON.parse((await aws.read('account/jwk.json'))!) as Record<string, string>;
+    expect(Object.keys(jwk).sort()).toEqual(['crv', 'kty', 'x', 'y']);
+    expect(await aws.read('account/key.pem')).toMatch(/BEGIN PRIVATE KEY/);
+    expect(JSON.parse((await aws.read('account/registration.json'))!)).toMatchObject({ directoryUrl: stack.env.ACME_DIRECTORY });
+  });
+
+  it('changes nothing when run again', async () => {
+    const before = await Promise.all(['account/key.pem', 'account/jwk.json', 'account/registration.json'].map((k) => aws.read(k)));
+    const result = await runCli(stack, ['register']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(eventOf(result, 'registered')).toMatchObject({ changed: false });
+    const after = await Promise.all(['account/key.pem', 'account/jwk.json', 'account/registration.json'].map((k) => aws.read(k)));
+    expect(after).toEqual(before);
+  });
+});
+
+describe('issue', () => {
+  const domains = ['shop.example.com', 'www.shop.example.com'];
+  let firstArn: string;
+  let firstSerial: string;
+
+  it('issues one certificate for two names, validated through our responder, and imports it into ACM', async () => {
+    const result = await runCli(stack, ['issue', '--name', 'shop', ...domains.flatMap((d) => ['--domain', d])]);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const issued = eventOf(result, 'issued');
+    expect(issued.names).toEqual(domains);
+    expect(String(issued.acmArn)).toMatch(/^arn:aws:acm:us-east-1:\d{12}:certificate\//);
+    firstArn = String(issued.acmArn);
+    firstSerial = String(issued.serial);
+
+    const steps = result.events.filter((e) => e.event === 'step').map((e) => e.step);
+    expect(steps).toEqual(['account', 'create order', 'validate names over HTTP-01', 'finalize order', 'download certificate', 'store in S3 (archive, then live)', 'import into ACM']);
+  });
+
+  it('stores a chain that verifies against pebble\'s root, with the matching key', async () => {
+    const fullchain = (await aws.read('live/shop/fullchain.pem'))!;
+    const cert = (await aws.read('live/shop/cert.pem'))!;
+    const key = (await aws.read('live/shop/privkey.pem'))!;
+    expect(chainVerifies(fullchain, [await pebbleRoot(stack)])).toBe(true);
+    expect(keyMatchesCertificate(cert, key)).toBe(true);
+    const info = parseCertificate(cert);
+    expect(info.names).toEqual(domains);
+    expect(info.keyAlgorithm).toBe('RSA 2048');
+    // archive first, never overwritten: the same bytes under the serial
+    expect(await aws.read(`archive/shop/${firstSerial}/cert.pem`)).toBe(cert);
+    const metadata = JSON.parse((await aws.read('live/shop/metadata.json'))!) as Record<string, unknown>;
+    expect(metadata).toMatchObject({ serial: firstSerial, fingerprintSha256: info.fingerprintSha256 });
+  });
+
+  it('puts the same certificate in ACM as in live/shop/cert.pem', async () => {
+    const fromAcm = await aws.acm.send(new GetCertificateCommand({ CertificateArn: firstArn }));
+    const live = parseCertificate((await aws.read('live/shop/cert.pem'))!);
+    expect(new X509Certificate(fromAcm.Certificate!).fingerprint256.toLowerCase()).toBe(live.fingerprintSha256);
+  });
+
+  it('re-imports a new certificate into the same ARN and records the story', async () => {
+    const result = await runCli(stack, ['issue', '--name', 'shop', ...domains.flatMap((d) => ['--domain', d])]);
+    expect(result.code, result.stderr).toBe(0);
+    const issued = eventOf(result, 'issued');
+    expect(issued.acmArn).toBe(firstArn);
+    expect(issued.serial).not.toBe(firstSerial);
+    expect(result.events.some((e) => e.step === 're-import into ACM (same ARN)')).toBe(true);
+
+    const fromAcm = await aws.acm.send(new GetCertificateCommand({ CertificateArn: firstArn }));
+    expect(new X509Certificate(fromAcm.Certificate!).serialNumber.toLowerCase()).toBe(issued.serial);
+    expect(await aws.read(`archive/shop/${firstSerial}/cert.pem`)).toBeDefined();
+
+    const record = JSON.parse((await aws.read('renewal/shop.json'))!) as { state: string; history: { state: string }[]; acm: { certificateArn: string }[] };
+    expect(record.state).toBe('active');
+    expect(record.acm).toEqual([expect.objectContaining({ certificateArn: firstArn, serial: issued.serial })]);
+    expect(record.history.map((h) => h.state)).toEqual(['pending', 'issuing', 'active', 'issuing', 'active']);
+  });
+
+  it('issues with an EC P-256 key when asked', async () => {
+    const result = await runCli(stack, ['issue', '--name', 'ec', '--domain', 'ec.example.com', '--key-type', 'ec-p256']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(eventOf(result, 'issued').keyAlgorithm).toBe('EC P-256');
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    [['issue', '--name', 'wild', '--domain', '*.example.com'], 2, /wildcard names need DNS-01/],
+    [['issue', '--name', 'Bad Name', '--domain', 'a.example.com'], 2, /certificate name "Bad Name" is not valid/],
+    [['issue', '--name', 'nodomain'], 2, /no domain names given/],
+    [['issue', '--domain', 'a.example.com'], 2, /issue needs --name NAME/],
+    [['frobnicate'], 2, /unknown command "frobnicate"/],
+    [['issue', '--bogus'], 2, /Unknown option '--bogus'/],
+    [['show', 'nothing-here'], 8, /no certificate named "nothing-here"/],
+  ])('%j exits %i with a message that says what was wrong', async (args, code, message) => {
+    const result = await runCli(stack, args);
+    expect(result.code).toBe(code);
+    expect(String(eventOf(result, 'error').message)).toMatch(message);
+    expect(await aws.read('renewal/wild.json')).toBeUndefined();
+  });
+
+  it('names the variable when the configuration is wrong', async () => {
+    const result = await runCli(stack, ['register'], { CERT_KEY_TYPE: 'dsa-1024' });
+    expect(result.code).toBe(2);
+    expect(String(eventOf(result, 'error').message)).toMatch(/CERT_KEY_TYPE="dsa-1024" is not valid; expected one of rsa-2048, ec-p256/);
+  });
+});
