@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IMAGE_EXCLUDE } from '../../lib/constructs/issuer-task.js';
+import { REPO_ROOT } from './synth.js';
+
+// No Docker engine here: the image itself is built at deploy time. These tests read the
+// Dockerfile as Docker would and run its bundling step for real.
+const dockerfile = readFileSync(join(REPO_ROOT, 'container', 'Dockerfile'), 'utf8');
+/** Instructions with continuation lines joined and comments dropped. */
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line !== '' && !line.startsWith('#'));
+const stages = instructions.reduce<string[][]>((all, line) => {
+  if (/^FROM\s/i.test(line)) all.push([]);
+  all.at(-1)?.push(line);
+  return all;
+}, []);
+
+describe('container/Dockerfile', () => {
+  it('is multi-stage: a build stage and a small official Node 22/24 runtime', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const runtime = stages.at(-1)!;
+    expect(runtime[0]).toMatch(/^FROM node:(22|24)-(alpine|bookworm-slim|slim)\b/);
+    expect(runtime.some((line) => /^COPY --from=build\b/.test(line))).toBe(true);
+  });
+
+  it('runs the bundled CLI as a non-root user, `renew` by default', () => {
+    const runtime = stages.at(-1)!;
+    const users = runtime.filter((line) => /^USER\s/i.test(line));
+    expect(users.length).toBeGreaterThan(0);
+    const user = users.at(-1)!.split(/\s+/)[1]!;
+    expect(['root', '0', '0:0', 'root:root']).not.toContain(user);
+    expect(runtime).toContain('ENTRYPOINT ["node", "/app/cli.mjs"]');
+    expect(runtime).toContain('CMD ["renew"]');
+    // USER comes before ENTRYPOINT so nothing after it runs as root.
+    expect(runtime.indexOf(users.at(-1)!)).toBeLessThan(runtime.indexOf('ENTRYPOINT ["node", "/app/cli.mjs"]'));
+  });
+
+  it("build stage's esbuild command bundles container/cli.ts into one file that runs", () => {
+    const build = stages[0]!.find((line) => line.startsWith('RUN npx esbuild'));
+    expect(build).toBeDefined();
+    const esbuild = build!.replace(/^RUN /, '').split('&&')[0]!.trim();
+    expect(esbuild).toContain('--platform=node');
+    expect(esbuild).toContain('--format=esm');
+    expect(esbuild).toContain('createRequire');
+    const out = mkdtempSync(join(tmpdir(), 'acme-cli-bundle-'));
+    const bundled = spawnSync('bash', ['-c', esbuild.replace('/out/cli.mjs', join(out, 'cli.mjs'))], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(bundled.status, bundled.stderr).toBe(0);
+    const help = spawnSync(process.execPath, [join(out, 'cli.mjs'), '--help'], { cwd: out, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('usage');
+  }, 60_000);
+
+  it('.dockerignore keeps secrets and build output out, in step with the CDK asset excludes', () => {
+    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    expect([...ignored].sort()).toEqual([...IMAGE_EXCLUDE].sort());
+    expect(ignored).toEqual(expect.arrayContaining(['.env', 'node_modules', 'cdk.out', '.git']));
+  });
+});
