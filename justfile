@@ -25,7 +25,8 @@ status:
 
 # bring the stack up, register, issue one certificate for two names and show it
 demo: up
-    node --import tsx scripts/demo.ts
+    node --import tsx container/cli.ts register
+    node --import tsx container/cli.ts issue --name demo --domain demo.example.com --domain www.demo.example.com
 
 # run the issuer CLI against the configured CA and AWS endpoint, e.g. `just issuer list`
 issuer *ARGS:
@@ -37,7 +38,11 @@ issuer *ARGS:
 typecheck:
     npx tsc --noEmit -p .
 
-# the test suite: unit, responder, end to end on pebble + moto, infra (brings the stack up first)
-test: up typecheck
+# install what the local stack and the tests run (pebble, moto, cfn-lint) when missing
+install:
+    scripts/local/install.sh
+
+# the test suite: core, responder, end to end on pebble + moto, infra (each e2e file starts its own stack)
+test: install typecheck
     npx vitest run
 

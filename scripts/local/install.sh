@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the local stack runs when it is missing: pebble + pebble-challtestsrv (Debian
-# package `pebble`) and moto's server (PyPI `moto[server]`). Safe to run again.
+# package `pebble`), moto's server (PyPI `moto[server]`) and cfn-lint (PyPI). Safe to run again.
 set -euo pipefail
 say() { printf '%s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else say "need root for: $*"; return 1; fi; }
@@ -15,4 +15,9 @@ if ! command -v moto_server >/dev/null; then
   python3 -m pip install --quiet "moto[server]>=5.1,<6"
   hash -r
   command -v moto_server >/dev/null || { say "moto_server is not on PATH after pip install (pip's script dir: $(python3 -m site --user-base)/bin)"; exit 1; }
+fi
+if ! command -v cfn-lint >/dev/null; then
+  say "installing cfn-lint (PyPI), used by the infrastructure tests"
+  python3 -m pip install --quiet "cfn-lint>=1,<2"
+  hash -r
 fi

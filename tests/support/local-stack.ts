@@ -2,7 +2,7 @@
 // the ALB adapter over the real handler), on free ports and in a state folder of its own, so
 // files run in parallel and a fault made in one (moto stopped, pebble restarted) touches no other.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,6 +34,7 @@ async function freePort(): Promise<number> {
 }
 
 export async function startLocalStack(options: { name: string; pebbleEnv?: Record<string, string>; extraEnv?: Record<string, string> }): Promise<LocalStack> {
+  mkdirSync(join(repoRoot, '.local'), { recursive: true });
   const stateDir = mkdtempSync(join(repoRoot, '.local', `test-${options.name}-`));
   const [pebble, pebbleManagement, http, dns, challManagement, moto] = (await Promise.all(Array.from({ length: 6 }, freePort))) as [number, number, number, number, number, number];
   const bucket = `test-${options.name}-${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
@@ -77,6 +78,7 @@ export async function startLocalStack(options: { name: string; pebbleEnv?: Recor
     challtestsrvManagementPort: challManagement,
     stop: async () => {
       await script('down.sh');
+      rmSync(stateDir, { recursive: true, force: true });
     },
     service: async (action, name) => {
       if (action === 'stop') {
