@@ -67,6 +67,9 @@ export class CertificateStore extends Construct {
     if (!Token.isUnresolved(expiration.toDays()) && expiration.toDays() < 1) problems.push('noncurrentVersionExpiration must be at least 1 day');
     if (problems.length > 0) throw new Error(`CertificateStore: ${problems.join('; ')}`);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // Grant log delivery through a bucket policy rather than an ACL, whatever the app's flags say:
+    // ACLs would force ObjectWriter ownership on the log bucket.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
     this.key = new kms.Key(this, 'Key', {
       description: 'Encrypts the ACME certificate store (account key, certificates, private keys)',
