@@ -46,3 +46,93 @@ install:
 test: install typecheck
     npx vitest run
 
+
+# ---------------------------------------------------------------- AWS (CDK)
+# The stack reads only DEPLOY_* variables (see .env.example and docs/deploy.md). The recipes that
+# talk to AWS drop the local stack's endpoint and moto's dummy keys that .env sets, and use your own
+# credentials (AWS_PROFILE, SSO or a role); DEPLOY_REGION, when set, picks the region.
+_aws_env := 'unset AWS_ENDPOINT_URL; if [ "${AWS_ACCESS_KEY_ID:-}" = testing ]; then unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; fi; if [ -n "${DEPLOY_REGION:-}" ]; then export AWS_REGION="$DEPLOY_REGION" AWS_DEFAULT_REGION="$DEPLOY_REGION"; else unset AWS_REGION; fi; stack="${DEPLOY_STACK_NAME:-AcmeIssuer}"'
+
+# synthesize the stack offline (cdk-nag AwsSolutions must be clean) and lint the template with cfn-lint
+synth:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_aws_env}}
+    unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE
+    AWS_EC2_METADATA_DISABLED=true npx cdk synth --quiet --no-notices
+    rc=0; cfn-lint -- "cdk.out/$stack.template.json" || rc=$?
+    # cfn-lint's status is a bit mask: 1 fatal, 2 errors, 4 warnings, 8 informational
+    if (( rc & 3 )); then echo "cfn-lint found errors in cdk.out/$stack.template.json" >&2; exit 1; fi
+    echo "synth ok: cdk.out/$stack.template.json (cdk-nag clean, cfn-lint: no errors)"
+
+# one-time per account and region: the CDK's bootstrap stack (asset bucket and image repository)
+bootstrap *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_aws_env}}
+    npx cdk bootstrap --no-notices "$@"
+
+# show what a deploy would change
+[positional-arguments]
+diff *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_aws_env}}
+    npx cdk diff --no-notices "$stack" "$@"
+
+# deploy the stack (builds the issuer image with Docker; asks before widening IAM or security groups)
+[positional-arguments]
+deploy *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_aws_env}}
+    npx cdk deploy --no-notices --require-approval broadening "$stack" "$@"
+
+# delete the stack; the certificate bucket, its access-log bucket and the KMS key are kept (see docs/deploy.md)
+[positional-arguments]
+destroy *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_aws_env}}
+    npx cdk destroy --no-notices "$stack" "$@"
+
+# run the issuer once on AWS and wait for it, e.g. `just run-task -- issue --name www --domain www.example.com` (default: renew)
+[positional-arguments]
+run-task *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_aws_env}}
+    if [ "${1:-}" = "--" ]; then shift; fi
+    if [ "$#" -eq 0 ]; then set -- renew; fi
+    declare -A out
+    while IFS=$'\t' read -r key value; do out[$key]=$value; done < <(
+      aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text)
+    overrides=$(node -e 'const [name, ...command] = process.argv.slice(1); console.log(JSON.stringify({ containerOverrides: [{ name, command }] }))' "${out[ContainerName]}" "$@")
+    network="awsvpcConfiguration={subnets=[${out[TaskSubnetIds]}],securityGroups=[${out[TaskSecurityGroupId]}],assignPublicIp=${out[TaskAssignPublicIp]}}"
+    task=$(aws ecs run-task --cluster "${out[ClusterName]}" --task-definition "${out[TaskDefinitionArn]}" --launch-type FARGATE \
+      --network-configuration "$network" --overrides "$overrides" --query 'tasks[0].taskArn' --output text)
+    echo "started $task: $*"
+    echo "waiting for it to stop (logs: just logs)..."
+    aws ecs wait tasks-stopped --cluster "${out[ClusterName]}" --tasks "$task"
+    aws logs tail "${out[IssuerLogGroup]}" --since 1h --format short --log-stream-names "issuer/${out[ContainerName]}/${task##*/}" || true
+    code=$(aws ecs describe-tasks --cluster "${out[ClusterName]}" --tasks "$task" --query 'tasks[0].containers[0].exitCode' --output text)
+    reason=$(aws ecs describe-tasks --cluster "${out[ClusterName]}" --tasks "$task" --query 'tasks[0].stoppedReason' --output text)
+    echo "exit code: $code ($reason)"
+    [ "$code" = 0 ]
+
+# show the issuer's logs (default: follow from the last day); extra args go to `aws logs tail`
+[positional-arguments]
+logs *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_aws_env}}
+    group=$(aws cloudformation describe-stacks --stack-name "$stack" --query "Stacks[0].Outputs[?OutputKey=='IssuerLogGroup'].OutputValue" --output text)
+    if [ "$#" -eq 0 ]; then set -- --since 1d --follow; fi
+    aws logs tail "$group" --format short "$@"
+
+# print the stack's outputs (CNAME target, bucket, run-task command, log groups)
+outputs:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_aws_env}}
+    aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output table
