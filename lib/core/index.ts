@@ -12,3 +12,4 @@ export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAc
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
 export { withState, parseRecord, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
 export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord } from './records.js';
+export { parseDeployConfig, LOG_RETENTION_DAYS, TASK_SUBNET_KINDS, type DeployConfig, type DeployNetworkConfig, type ExistingListenerConfig, type TaskSubnetKind } from './deploy-config.js';
