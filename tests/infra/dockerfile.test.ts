@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_EXCLUDE } from '../../lib/constructs/issuer-task.js';
 import { REPO_ROOT } from './synth.js';
@@ -48,8 +48,20 @@ describe('container/Dockerfile', () => {
     expect(esbuild).toContain('--platform=node');
     expect(esbuild).toContain('--format=esm');
     expect(esbuild).toContain('createRequire');
+    // Rebuild the build stage's context from its COPY lines only (node_modules stands in for
+    // `npm ci`), so an import from outside what the Dockerfile copies fails here too.
+    const context = mkdtempSync(join(tmpdir(), 'acme-docker-context-'));
+    for (const copy of stages[0]!.filter((line) => /^COPY\s/.test(line) && !line.includes('--from'))) {
+      const [, ...paths] = copy.split(/\s+/);
+      const destination = paths.pop()!;
+      for (const source of paths) {
+        const target = destination.endsWith('/') && paths.length > 1 ? join(context, destination, basename(source)) : join(context, destination === './' ? source : destination);
+        cpSync(join(REPO_ROOT, source), target, { recursive: true });
+      }
+    }
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(context, 'node_modules'));
     const out = mkdtempSync(join(tmpdir(), 'acme-cli-bundle-'));
-    const bundled = spawnSync('bash', ['-c', esbuild.replace('/out/cli.mjs', join(out, 'cli.mjs'))], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const bundled = spawnSync('bash', ['-c', esbuild.replace('/out/cli.mjs', join(out, 'cli.mjs'))], { cwd: context, encoding: 'utf8' });
     expect(bundled.status, bundled.stderr).toBe(0);
     const help = spawnSync(process.execPath, [join(out, 'cli.mjs'), '--help'], { cwd: out, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
     expect(help.status, help.stderr).toBe(0);
