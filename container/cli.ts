@@ -2,22 +2,16 @@
 // The issuer CLI: what the container image runs (ENTRYPOINT) and what `just issuer …` runs locally.
 import { parseArgs } from 'node:util';
 import acme from 'acme-client';
-import {
-  ErrorCodes,
-  IssuerError,
-  assertCertName,
-  layout,
-  normalizeDomains,
-  parseIssuerConfig,
-  type IssuerConfig,
-} from '../lib/core/index.js';
-import { ensureAccount } from './acme/account.js';
+import { ErrorCodes, IssuerError, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
 import { trustCaRoots } from './acme/tls.js';
-import { AcmImporter } from './aws/acm-importer.js';
-import { readLiveMetadata, syncLiveCopies } from './certificates/archive.js';
-import { issueCertificate } from './certificates/issue.js';
-import { loadRecord } from './certificates/records.js';
-import { ExitCodes, exitCodeOf } from './exit-codes.js';
+import { createContext } from './commands/context.js';
+import { deleteCommand } from './commands/delete.js';
+import { issueCommand } from './commands/issue.js';
+import { listCommand, showCommand } from './commands/list.js';
+import { registerCommand } from './commands/register.js';
+import { renewCommand } from './commands/renew.js';
+import { parseReason, revokeCommand } from './commands/revoke.js';
+import { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
 import { Progress } from './progress.js';
 import { S3ObjectStore } from './storage/s3-object-store.js';
 
@@ -25,10 +19,14 @@ const USAGE = `usage: cli <command> [options]
 
 commands:
   register                         create or reuse the account key, register it at the CA, publish the public JWK
-  issue --name NAME --domain D...  order one certificate for all names, store it in S3, import it into ACM
+  issue --name NAME --domain D...  order one certificate now for all names, store it in S3, import it into ACM
         [--key-type rsa-2048|ec-p256] [--new-arn]
-  show NAME                        everything known about one certificate
-  list                             every certificate with its state
+  renew [NAME...] [--force] [--dry-run]
+                                   reconcile CERTIFICATES: issue what is missing or changed, renew what is due
+  revoke NAME [--reason unspecified|keyCompromise|affiliationChanged|superseded|cessationOfOperation]
+  delete NAME                      forget a certificate (refused while ACM says it is in use; archive kept)
+  list                             every certificate: state, expiry, next renewal, ACM ARN
+  show NAME                        everything known about one certificate, with its history
 
 options:
   --json                           JSON lines on stdout (the default when stdout is not a terminal)
@@ -39,7 +37,7 @@ exit codes: 0 ok, 1 internal error, 2 usage or configuration, 3 validation faile
 
 const now = () => new Date();
 
-async function main(argv: string[], progress: Progress): Promise<number> {
+async function main(argv: string[], progress: Progress): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -49,6 +47,9 @@ async function main(argv: string[], progress: Progress): Promise<number> {
       domain: { type: 'string', multiple: true },
       'key-type': { type: 'string' },
       'new-arn': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      reason: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -61,75 +62,44 @@ async function main(argv: string[], progress: Progress): Promise<number> {
   const config = parseIssuerConfig(process.env);
   trustCaRoots(config.acmeTlsCaFile);
   const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
+  const ctx = createContext(config, store, progress, now);
+  const one = (what: string) => {
+    if (rest.length !== 1) throw usage(`${command} needs exactly one certificate NAME (${what})`);
+    return rest[0]!;
+  };
 
   switch (command) {
-    case 'register': {
-      const account = await progress.step('account', () => ensureAccount(store, config, now), (a) => (a.changed ? 'registered' : 'unchanged'));
-      progress.result('registered', {
-        ca: account.registration.directoryUrl,
-        account: account.registration.accountUrl,
-        keyType: account.registration.keyType,
-        thumbprint: account.registration.thumbprint,
-        publicJwk: `s3://${config.bucket}/${layout.accountJwk}`,
-        changed: account.changed,
-      });
+    case 'register':
+      await registerCommand(ctx);
       return ExitCodes.OK;
-    }
-    case 'issue': {
+    case 'issue':
       if (values.name === undefined) throw usage('issue needs --name NAME');
-      const name = assertCertName(values.name);
-      const domains = normalizeDomains(values.domain ?? []);
-      const keyType = keyTypeOption(values['key-type'], config);
-      progress.info(`issuing "${name}" for ${domains.join(', ')} from ${config.directoryUrl}`, { name, domains });
-      const account = await progress.step('account', () => ensureAccount(store, config, now), (a) => (a.changed ? 'registered' : 'ready'));
-      await syncLiveCopies(store, name);
-      const outcome = await issueCertificate(
-        { store, client: account.client, acm: config.acmImport ? new AcmImporter(config.aws) : undefined, progress, now },
-        { name, domains, keyType, directoryUrl: config.directoryUrl, cause: 'issue command', allowNewArn: values['new-arn'] },
-      );
-      const info = outcome.published.info;
-      progress.result('issued', {
-        name,
-        names: [...info.names],
-        issuer: info.issuer,
-        serial: info.serial,
-        notBefore: info.notBefore.toISOString(),
-        notAfter: info.notAfter.toISOString(),
-        fingerprint: info.fingerprintSha256,
-        keyAlgorithm: info.keyAlgorithm,
-        s3Keys: outcome.published.keysWritten.map((key) => `s3://${config.bucket}/${key}`),
-        acmArn: outcome.acm.map((r) => r.certificateArn).join(', ') || '(ACM import off)',
-      });
+      await issueCommand(ctx, { name: values.name, domains: values.domain ?? [], keyType: keyTypeOption(values['key-type']), newArn: values['new-arn'] });
       return ExitCodes.OK;
+    case 'renew': {
+      const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'] });
+      const failed = reports.find((r) => r.action === 'failed');
+      return failed === undefined ? ExitCodes.OK : (exitCodeOf[failed.code as keyof typeof exitCodeOf] ?? ExitCodes.INTERNAL);
     }
-    case 'show': {
-      const name = assertCertName(rest[0] ?? '');
-      const [loaded, live] = await Promise.all([loadRecord(store, name), readLiveMetadata(store, name)]);
-      if (loaded === undefined && live === undefined) {
-        throw new IssuerError(ErrorCodes.NOT_FOUND, `no certificate named "${name}"`, { hint: 'run `list` to see the names' });
-      }
-      progress.result('certificate', { ...(loaded?.record ?? {}), live });
+    case 'revoke':
+      await revokeCommand(ctx, one('the certificate to revoke'), parseReason(values.reason));
       return ExitCodes.OK;
-    }
-    case 'list': {
-      const keys = await store.list(layout.renewalPrefix);
-      const names = keys.map((key) => key.slice(layout.renewalPrefix.length, -'.json'.length));
-      const records = await Promise.all(names.map(async (name) => (await loadRecord(store, name))?.record));
-      for (const record of records) {
-        if (record === undefined) continue;
-        progress.result('certificate', { name: record.name, state: record.state, notAfter: record.notAfter, names: record.domains.join(',') });
-      }
-      if (records.length === 0) progress.info('no certificates yet');
+    case 'delete':
+      await deleteCommand(ctx, one('the certificate to delete'));
       return ExitCodes.OK;
-    }
+    case 'list':
+      await listCommand(ctx);
+      return ExitCodes.OK;
+    case 'show':
+      await showCommand(ctx, one('run `list` for the names'));
+      return ExitCodes.OK;
     default:
       throw usage(`unknown command "${command}"`);
   }
 }
 
-function keyTypeOption(value: string | undefined, config: IssuerConfig) {
-  if (value === undefined) return config.certKeyType;
-  if (value === 'rsa-2048' || value === 'ec-p256') return value;
+function keyTypeOption(value: string | undefined): KeyType | undefined {
+  if (value === undefined || value === 'rsa-2048' || value === 'ec-p256') return value;
   throw usage(`--key-type "${value}" is not valid; expected rsa-2048 or ec-p256`);
 }
 

@@ -56,6 +56,18 @@ export class Progress {
     }
   }
 
+  /** Rows as an aligned table on a terminal; one `event` object per row in JSON. */
+  table(event: string, rows: readonly Fields[], columns: readonly string[]): void {
+    if (this.json) {
+      for (const row of rows) this.emit({ level: 'INFO', event, ...row });
+      return;
+    }
+    const cell = (value: unknown) => (value === undefined || value === null || value === '' ? '-' : String(value));
+    const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
+    this.line(columns.map((column, i) => column.toUpperCase().padEnd(widths[i]!)).join('  '));
+    for (const row of rows) this.line(columns.map((column, i) => cell(row[column]).padEnd(widths[i]!)).join('  ').trimEnd());
+  }
+
   error(code: string, message: string, hint: string | undefined): void {
     if (this.json) this.emit({ level: 'ERROR', event: 'error', code, message, ...(hint ? { hint } : {}) });
     else process.stderr.write(`error [${code}]: ${message}\n${hint ? `  what to do: ${hint}\n` : ''}`);

@@ -7,10 +7,25 @@ import {
   parseRecord,
   type AccountRegistration,
   type IssuerConfig,
+  type KeyType,
   type ObjectStore,
 } from '../../lib/core/index.js';
 import { caError } from './errors.js';
 import { createPrivateKeyPem, keyTypeOf, publicJwkOf } from './keys.js';
+
+interface CaAccount {
+  readonly accountUrl: string;
+  readonly contact: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** account/registration.json: the key's thumbprint and its account at each CA, by directory URL. */
+interface AccountRegistrations {
+  readonly keyType: KeyType;
+  readonly thumbprint: string;
+  readonly accounts: Readonly<Record<string, CaAccount>>;
+}
 
 export interface Account {
   readonly client: acme.Client;
@@ -53,11 +68,6 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
     changed = true;
   }
 
-  const previousObject = await store.get(layout.accountRegistration);
-  const previous =
-    previousObject === undefined
-      ? undefined
-      : parseRecord<AccountRegistration>(layout.accountRegistration, previousObject.body, ['accountUrl', 'directoryUrl']);
   const contact = config.contactEmail === undefined ? [] : [`mailto:${config.contactEmail}`];
   const client = new acme.Client({
     directoryUrl: config.directoryUrl,
@@ -73,23 +83,29 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
     throw caError('registering the ACME account', error, ErrorCodes.CA_UNAVAILABLE);
   }
 
+  // One key, one account per CA: registration.json keeps them all, so the responder's single
+  // thumbprint answers for every CA.
+  const previousObject = await store.get(layout.accountRegistration);
+  const previous =
+    previousObject === undefined
+      ? undefined
+      : parseRecord<AccountRegistrations>(layout.accountRegistration, previousObject.body, ['accounts', 'thumbprint']);
   const thumbprint = await jwkThumbprint(jwk);
-  const facts = { directoryUrl: config.directoryUrl, accountUrl: client.getAccountUrl(), contact, keyType: keyTypeOf(keyPem)!, thumbprint };
-  const same =
-    previous !== undefined &&
-    previous.directoryUrl === facts.directoryUrl &&
-    previous.accountUrl === facts.accountUrl &&
-    previous.thumbprint === facts.thumbprint &&
-    JSON.stringify(previous.contact) === JSON.stringify(facts.contact);
-  let registration: AccountRegistration;
-  if (same) {
-    registration = previous;
+  const keyType = keyTypeOf(keyPem)!;
+  const known = previous?.thumbprint === thumbprint ? previous.accounts[config.directoryUrl] : undefined;
+  const accountUrl = client.getAccountUrl();
+  let entry: CaAccount;
+  if (known !== undefined && known.accountUrl === accountUrl && JSON.stringify(known.contact) === JSON.stringify(contact)) {
+    entry = known;
   } else {
     const at = now().toISOString();
-    registration = { ...facts, createdAt: previous?.createdAt ?? at, updatedAt: at };
-    await store.put(layout.accountRegistration, `${JSON.stringify(registration, null, 2)}\n`);
+    entry = { accountUrl, contact, createdAt: known?.createdAt ?? at, updatedAt: at };
+    const accounts = previous?.thumbprint === thumbprint ? previous.accounts : {};
+    const next: AccountRegistrations = { keyType, thumbprint, accounts: { ...accounts, [config.directoryUrl]: entry } };
+    await store.put(layout.accountRegistration, `${JSON.stringify(next, null, 2)}\n`);
     changed = true;
   }
+  const registration: AccountRegistration = { directoryUrl: config.directoryUrl, keyType, thumbprint, ...entry };
   return { client, registration, changed };
 }
 

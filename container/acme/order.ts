@@ -1,5 +1,6 @@
 import acme from 'acme-client';
 import { ErrorCodes, IssuerError, type KeyType } from '../../lib/core/index.js';
+import { addressFromDetail, causeTitle, diagnoseCaProblem, statusFromDetail, urlFromDetail, type Diagnosis } from '../../lib/core/diagnosis.js';
 import { caError } from './errors.js';
 import { createPrivateKeyPem } from './keys.js';
 
@@ -22,15 +23,37 @@ export interface ValidationFailure {
 }
 
 export class ValidationError extends IssuerError {
+  /** The likely cause of each failure with its fix, in the order of `failures`. */
+  readonly diagnoses: readonly Diagnosis[];
+
   constructor(readonly failures: readonly ValidationFailure[]) {
     super(
       ErrorCodes.VALIDATION_FAILED,
-      `the CA could not validate ${failures.map((f) => f.domain).join(', ')}:\n${failures
-        .map((f) => `  - ${f.domain}: ${f.problemType ?? 'error'}: ${f.detail}${f.url ? ` (GET ${f.url}${f.addressUsed ? ` at ${f.addressUsed}` : ''})` : ''}`)
-        .join('\n')}`,
-      { hint: 'make each name resolve to the ALB (CNAME) and port 80 reach it, then run again; the previous certificate stays live' },
+      `the CA could not validate ${failures.map((f) => f.domain).join(', ')}:\n${failures.map(describeValidationFailure).join('\n')}`,
+      { hint: 'fix the cause named for each name, check with `health --domain NAME`, then run again; the previous certificate stays live (Let\'s Encrypt allows 5 failed validations per name per hour)' },
     );
+    this.diagnoses = failures.map((f) => diagnoseCaProblem(f));
   }
+}
+
+/** The CA's words, its validation record (URL, address, status), then our reading of it. */
+function describeValidationFailure(f: ValidationFailure): string {
+  const diagnosis = diagnoseCaProblem(f);
+  const url = f.url ?? urlFromDetail(f.detail);
+  const address = f.addressUsed ?? addressFromDetail(f.detail);
+  const status = statusFromDetail(f.detail);
+  const record = [
+    url === undefined ? 'GET (URL not reported)' : `GET ${url}`,
+    address === undefined ? undefined : `at ${address}`,
+    f.addressesResolved.length > 0 ? `(resolved: ${f.addressesResolved.join(', ')})` : undefined,
+    status === undefined ? undefined : `answered HTTP ${status}`,
+  ].filter((part) => part !== undefined);
+  return [
+    `  - ${f.domain}: CA problem ${f.problemType ?? '(no type)'}: ${f.detail}`,
+    `      validation record: ${record.join(' ')}`,
+    `      likely cause: ${causeTitle(diagnosis.cause)}${diagnosis.summary !== causeTitle(diagnosis.cause) ? ` (${diagnosis.summary})` : ''}`,
+    `      what to do: ${diagnosis.fix}`,
+  ].join('\n');
 }
 
 interface ChallengeWithRecord {
@@ -45,16 +68,39 @@ interface ChallengeWithRecord {
  * One order for all names: every authorization answered at once (the responder already knows
  * the answer, so there is nothing to set up per challenge), then finalize with a fresh key.
  */
+export interface OrderRequest {
+  readonly domains: readonly string[];
+  readonly keyType: KeyType;
+  /** ACME profile name, sent only when set (the CA must list it in its directory). */
+  readonly profile: string | undefined;
+  /** ARI CertID of the certificate being replaced (RFC 9773 §5). */
+  readonly replaces: string | undefined;
+}
+
 export async function orderCertificate(
   client: acme.Client,
-  domains: readonly string[],
-  keyType: KeyType,
+  request: OrderRequest,
   step: <T>(title: string, run: () => Promise<T>, describe?: (value: T) => string) => Promise<T>,
 ): Promise<IssuedCertificate> {
+  const { domains, keyType } = request;
+  const identifiers = domains.map((value) => ({ type: 'dns', value }));
+  const payload = {
+    identifiers,
+    ...(request.profile === undefined ? {} : { profile: request.profile }),
+  };
   const order = await step(
-    'create order',
-    () => client.createOrder({ identifiers: domains.map((value) => ({ type: 'dns', value })) }).catch((e) => Promise.reject(caError('creating the order', e))),
-    (o) => `${domains.length} name${domains.length === 1 ? '' : 's'}`,
+    request.replaces === undefined ? 'create order' : 'create order (replaces previous, ARI)',
+    async () => {
+      if (request.replaces === undefined) return client.createOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
+      try {
+        return await client.createOrder({ ...payload, replaces: request.replaces } as typeof payload);
+      } catch (error) {
+        // A CA may refuse `replaces` (already replaced, unknown serial): order without it rather than fail the renewal.
+        if (!/replace/i.test(error instanceof Error ? error.message : '')) throw caError('creating the order', error);
+        return client.createOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
+      }
+    },
+    () => `${domains.length} name${domains.length === 1 ? '' : 's'}`,
   );
   const authorizations = await client.getAuthorizations(order).catch((e) => Promise.reject(caError('fetching authorizations', e)));
 

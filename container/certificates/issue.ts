@@ -1,9 +1,19 @@
 import type acme from 'acme-client';
-import { IssuerError, type AcmRecord, type KeyType, type ObjectStore, type RenewalRecord } from '../../lib/core/index.js';
+import {
+  IssuerError,
+  nextRetryAt,
+  rateLimitRetryAfter,
+  type AcmRecord,
+  type KeyType,
+  type ObjectStore,
+  type RenewalRecord,
+} from '../../lib/core/index.js';
 import { orderCertificate } from '../acme/order.js';
 import type { AcmImporter } from '../aws/acm-importer.js';
 import type { Progress } from '../progress.js';
 import { certificateFiles, publishCertificate, type Published } from './archive.js';
+import { indexEntryOf, putIndexEntry } from './index-store.js';
+import { planRenewal } from './plan.js';
 import { loadRecord, transition, type LoadedRecord } from './records.js';
 
 export interface IssueRequest {
@@ -11,9 +21,22 @@ export interface IssueRequest {
   readonly domains: readonly string[];
   readonly keyType: KeyType;
   readonly directoryUrl: string;
+  readonly profile: string | undefined;
+  /** ARI CertID of the certificate this one replaces (RFC 9773 §5), sent in the order. */
+  readonly replaces: string | undefined;
   /** Why this issuance happens, recorded in the state history ("issue command", "renewal due", ...). */
   readonly cause: string;
   readonly allowNewArn: boolean;
+  readonly renewBeforeDays: number | undefined;
+}
+
+export interface IssueDeps {
+  readonly store: ObjectStore;
+  readonly client: acme.Client;
+  /** One importer per ACM region (empty when ACM import is off). */
+  readonly acm: readonly AcmImporter[];
+  readonly progress: Progress;
+  readonly now: () => Date;
 }
 
 export interface IssueOutcome {
@@ -24,13 +47,11 @@ export interface IssueOutcome {
 
 /**
  * The whole life of one issuance: state to issuing, order, archive then live, ACM (same ARN),
- * state to active. Any failure is recorded as `failed` with the error, and the previous live
- * certificate is untouched because nothing live changes before the new one is complete.
+ * renewal plan, state to active, index entry. Any failure is recorded as `failed` with the
+ * error, the attempt count and the next retry time; the previous live certificate is untouched
+ * because nothing live changes before the new one is complete. Callers hold the lease.
  */
-export async function issueCertificate(
-  deps: { store: ObjectStore; client: acme.Client; acm: AcmImporter | undefined; progress: Progress; now: () => Date },
-  request: IssueRequest,
-): Promise<IssueOutcome> {
+export async function issueCertificate(deps: IssueDeps, request: IssueRequest): Promise<IssueOutcome> {
   const { store, progress, now } = deps;
   const existing = await loadRecord(store, request.name);
   let loaded: LoadedRecord = await transition(
@@ -39,10 +60,10 @@ export async function issueCertificate(
     'issuing',
     request.cause,
     now(),
-    { domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl },
+    { domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile },
   );
   try {
-    const issued = await orderCertificate(deps.client, request.domains, request.keyType, progress.step.bind(progress));
+    const issued = await orderCertificate(deps.client, request, progress.step.bind(progress));
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);
     const published = await progress.step(
       'store in S3 (archive, then live)',
@@ -50,11 +71,10 @@ export async function issueCertificate(
       (p) => `serial ${p.info.serial}`,
     );
     let acm = loaded.record.acm;
-    if (deps.acm !== undefined) {
-      const importer = deps.acm;
+    for (const importer of deps.acm) {
       const previous = acm.find((r) => r.region === importer.region);
       const imported = await progress.step(
-        previous === undefined ? 'import into ACM' : 're-import into ACM (same ARN)',
+        previous === undefined ? `import into ACM ${importer.region}` : `re-import into ACM ${importer.region} (same ARN)`,
         () =>
           importer.import(
             { name: request.name, serial: published.info.serial, keyAlgorithm: published.info.keyAlgorithm, files, existing: previous, allowNewArn: request.allowNewArn },
@@ -64,12 +84,19 @@ export async function issueCertificate(
       );
       acm = [...acm.filter((r) => r.region !== imported.region), imported];
     }
+    const plan = await planRenewal(files.cert, published.info, request.directoryUrl, request.renewBeforeDays, undefined, now());
     loaded = await transition(store, loaded, 'active', `issued serial ${published.info.serial}`, now(), {
       serial: published.info.serial,
+      notBefore: published.metadata.notBefore,
       notAfter: published.metadata.notAfter,
       acm,
       lastError: undefined,
+      failedAttempts: 0,
+      retryAt: undefined,
+      revokedAt: undefined,
+      ...plan,
     });
+    await putIndexEntry(store, request.name, indexEntryOf(loaded.record));
     return { published, acm, record: loaded.record };
   } catch (error) {
     await recordFailure(store, loaded, error, now());
@@ -93,9 +120,19 @@ function newRecord(request: IssueRequest, at: Date): RenewalRecord {
   };
 }
 
-/** Best effort: when S3 itself is what failed, the record cannot be written and the error is what matters. */
+/**
+ * Best effort: when S3 itself is what failed, the record cannot be written and the error is what
+ * matters. A rate limit holds the certificate until the CA's time; other failures back off.
+ */
 async function recordFailure(store: ObjectStore, loaded: LoadedRecord, error: unknown, at: Date): Promise<void> {
   const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
-  await transition(store, loaded, 'failed', code, at, { lastError: { at: at.toISOString(), code, message } }).catch(() => undefined);
+  const failedAttempts = (loaded.record.failedAttempts ?? 0) + 1;
+  const retryAt = nextRetryAt(failedAttempts, at, rateLimitRetryAfter(message, at)).toISOString();
+  try {
+    const failed = await transition(store, loaded, 'failed', code, at, { lastError: { at: at.toISOString(), code, message }, failedAttempts, retryAt });
+    await putIndexEntry(store, loaded.record.name, indexEntryOf(failed.record));
+  } catch {
+    // S3 is what failed; the error being thrown says so.
+  }
 }

@@ -91,3 +91,33 @@ export function chainVerifies(fullchainPem: string, rootPems: readonly string[])
   const top = chain[chain.length - 1]!;
   return roots.some((root) => top.checkIssued(root) && top.verify(root.publicKey));
 }
+
+/**
+ * The Authority Key Identifier's keyIdentifier (hex), which ARI needs (RFC 9773 §4.1). Node's
+ * X509Certificate does not expose extensions, so this walks the DER just far enough to find it.
+ */
+export function authorityKeyIdentifier(pem: string): string | undefined {
+  const [leaf] = splitPemChain(pem);
+  const der = new X509Certificate(leaf!).raw;
+  const oid = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x23]); // OID 2.5.29.35
+  let at = der.indexOf(oid);
+  if (at === -1) return undefined;
+  at += oid.length;
+  if (der[at] === 0x01) at += 2 + der[at + 1]!; // critical BOOLEAN
+  if (der[at] !== 0x04) return undefined; // extnValue OCTET STRING
+  at = afterLength(der, at + 1).next;
+  if (der[at] !== 0x30) return undefined; // AuthorityKeyIdentifier SEQUENCE
+  at = afterLength(der, at + 1).next;
+  if (der[at] !== 0x80) return undefined; // [0] keyIdentifier
+  const { length, next } = afterLength(der, at + 1);
+  return der.subarray(next, next + length).toString('hex');
+}
+
+function afterLength(der: Buffer, at: number): { length: number; next: number } {
+  const first = der[at]!;
+  if (first < 0x80) return { length: first, next: at + 1 };
+  const count = first & 0x7f;
+  let length = 0;
+  for (let i = 1; i <= count; i++) length = length * 256 + der[at + i]!;
+  return { length, next: at + 1 + count };
+}

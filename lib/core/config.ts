@@ -1,3 +1,4 @@
+import { parseCertificateSet, type CertificateSpec } from './certificate-set.js';
 import { ErrorCodes, IssuerError } from './errors.js';
 
 /**
@@ -134,6 +135,14 @@ export interface IssuerConfig {
   /** Smallest poll interval against the CA; lower it only for a local CA. */
   readonly pollMinMs: number;
   readonly acmImport: boolean;
+  /** Regions to import into besides AWS_REGION (us-east-1 for CloudFront). */
+  readonly acmExtraRegions: readonly string[];
+  /** Fixed "renew N days before expiry" rule instead of ARI / a third of the lifetime. */
+  readonly renewBeforeDays: number | undefined;
+  /** ACME profile to request where the CA offers profiles. */
+  readonly profile: string | undefined;
+  /** The declarative certificate set that `renew` reconciles (CERTIFICATES). */
+  readonly certificates: readonly CertificateSpec[];
 }
 
 export function readAwsConfig(reader: ConfigReader): AwsConfig {
@@ -175,6 +184,12 @@ export function parseIssuerConfig(env: Env): IssuerConfig {
     acmeTlsCaFile: reader.optionalString('ACME_TLS_CA_FILE'),
     pollMinMs: reader.integer('ACME_POLL_MIN_MS', { default: 2000, min: 10, max: 60000 }),
     acmImport: reader.boolean('ACM_IMPORT', true),
+    acmExtraRegions: (reader.optionalString('ACM_EXTRA_REGIONS', { pattern: /^[a-z]{2}(-[a-z]+)+-\d(,[a-z]{2}(-[a-z]+)+-\d)*$/, expected: 'comma-separated AWS regions such as us-east-1,eu-west-1' }) ?? '')
+      .split(',')
+      .filter((region) => region !== ''),
+    renewBeforeDays: reader.optionalString('RENEW_BEFORE_DAYS', { pattern: /^([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-5])$/, expected: 'a whole number of days from 1 to 365' }) === undefined ? undefined : Number(env.RENEW_BEFORE_DAYS),
+    profile: reader.optionalString('ACME_PROFILE', { pattern: /^[A-Za-z0-9._-]{1,64}$/, expected: 'a profile name the CA lists (e.g. classic, tlsserver, shortlived)' }),
+    certificates: readCertificates(reader, env),
   };
   return reader.done(config);
 }
@@ -201,4 +216,13 @@ export function awsClientSettings(aws: AwsConfig): { region: string; endpoint?: 
   return aws.endpointUrl === undefined
     ? { region: aws.region }
     : { region: aws.region, endpoint: aws.endpointUrl, forcePathStyle: true };
+}
+
+function readCertificates(reader: ConfigReader, env: Env): CertificateSpec[] {
+  try {
+    return parseCertificateSet(env.CERTIFICATES);
+  } catch (error) {
+    reader.report(error instanceof Error ? error.message : String(error));
+    return [];
+  }
 }

@@ -43,6 +43,8 @@ export const layout = {
 
   renewalPrefix: 'renewal/',
   renewal: (name: string) => `renewal/${assertCertName(name)}.json`,
+  /** One small object the sweep reads instead of every record ("_" cannot start a certificate name). */
+  renewalIndex: 'renewal/_index.json',
 
   locksPrefix: 'locks/',
   lock: (name: string) => `locks/${assertCertName(name)}.json`,

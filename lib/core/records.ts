@@ -58,6 +58,19 @@ export interface RenewalRecord {
   readonly lastError: { readonly at: string; readonly code: string; readonly message: string } | undefined;
   readonly history: readonly StateTransition[];
   readonly updatedAt: string;
+  readonly notBefore?: string | undefined;
+  readonly profile?: string | undefined;
+  /** When this certificate becomes due, and by which rule ("ari", "1/3 of lifetime", "30 days"). */
+  readonly renewAt?: string | undefined;
+  readonly renewalRule?: string | undefined;
+  /** ARI: the CA's window, our pick inside it (kept so runs agree), and when to ask again. */
+  readonly ariWindow?: { readonly start: string; readonly end: string } | undefined;
+  readonly ariPick?: number | undefined;
+  readonly ariCheckAt?: string | undefined;
+  /** Consecutive failures, and the earliest next attempt (back-off or the CA's rate-limit time). */
+  readonly failedAttempts?: number | undefined;
+  readonly retryAt?: string | undefined;
+  readonly revokedAt?: string | undefined;
 }
 
 /** Keeps a record's history bounded; the archive keeps every certificate, this keeps the story. */

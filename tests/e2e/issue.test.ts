@@ -24,7 +24,8 @@ describe('register', () => {
     const jwk = JSON.parse((await aws.read('account/jwk.json'))!) as Record<string, string>;
     expect(Object.keys(jwk).sort()).toEqual(['crv', 'kty', 'x', 'y']);
     expect(await aws.read('account/key.pem')).toMatch(/BEGIN PRIVATE KEY/);
-    expect(JSON.parse((await aws.read('account/registration.json'))!)).toMatchObject({ directoryUrl: stack.env.ACME_DIRECTORY });
+    const registration = JSON.parse((await aws.read('account/registration.json'))!) as { accounts: Record<string, { accountUrl: string }> };
+    expect(registration.accounts[stack.env.ACME_DIRECTORY!]?.accountUrl).toMatch(/^https:\/\/localhost:\d+\/my-account\//);
   });
 
   it('changes nothing when run again', async () => {
@@ -52,7 +53,7 @@ describe('issue', () => {
     firstSerial = String(issued.serial);
 
     const steps = result.events.filter((e) => e.event === 'step').map((e) => e.step);
-    expect(steps).toEqual(['account', 'create order', 'validate names over HTTP-01', 'finalize order', 'download certificate', 'store in S3 (archive, then live)', 'import into ACM']);
+    expect(steps).toEqual(['account', 'create order', 'validate names over HTTP-01', 'finalize order', 'download certificate', 'store in S3 (archive, then live)', 'import into ACM us-east-1']);
   });
 
   it('stores a chain that verifies against pebble\'s root, with the matching key', async () => {
@@ -82,7 +83,7 @@ describe('issue', () => {
     const issued = eventOf(result, 'issued');
     expect(issued.acmArn).toBe(firstArn);
     expect(issued.serial).not.toBe(firstSerial);
-    expect(result.events.some((e) => e.step === 're-import into ACM (same ARN)')).toBe(true);
+    expect(result.events.some((e) => e.step === 're-import into ACM us-east-1 (same ARN)')).toBe(true);
 
     const fromAcm = await aws.acm.send(new GetCertificateCommand({ CertificateArn: firstArn }));
     expect(new X509Certificate(fromAcm.Certificate!).serialNumber.toLowerCase()).toBe(issued.serial);

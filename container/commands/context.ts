@@ -1,0 +1,48 @@
+import type { IssuerConfig, ObjectStore } from '../../lib/core/index.js';
+import { ensureAccount, type Account } from '../acme/account.js';
+import { AcmImporter } from '../aws/acm-importer.js';
+import type { Progress } from '../progress.js';
+
+/** What every command gets: configuration, the store, the output, the clock, and lazy clients. */
+export interface CommandContext {
+  readonly config: IssuerConfig;
+  readonly store: ObjectStore;
+  readonly progress: Progress;
+  readonly now: () => Date;
+  /** The account at a CA (registered on first use), once per directory per run. */
+  account(directoryUrl?: string): Promise<Account>;
+  /** One importer per region: AWS_REGION first, then ACM_EXTRA_REGIONS; none when ACM_IMPORT=false. */
+  acmImporters(): readonly AcmImporter[];
+}
+
+export function createContext(config: IssuerConfig, store: ObjectStore, progress: Progress, now: () => Date): CommandContext {
+  const accounts = new Map<string, Promise<Account>>();
+  let importers: AcmImporter[] | undefined;
+  return {
+    config,
+    store,
+    progress,
+    now,
+    account(directoryUrl = config.directoryUrl) {
+      let account = accounts.get(directoryUrl);
+      if (account === undefined) {
+        const forCa = { ...config, directoryUrl };
+        account = progress.step(
+          directoryUrl === config.directoryUrl ? 'account' : `account at ${directoryUrl}`,
+          () => ensureAccount(store, forCa, now),
+          (a) => (a.changed ? 'registered' : 'ready'),
+        );
+        accounts.set(directoryUrl, account);
+      }
+      return account;
+    },
+    acmImporters() {
+      importers ??= config.acmImport
+        ? [config.aws.region, ...config.acmExtraRegions.filter((r) => r !== config.aws.region)].map(
+            (region) => new AcmImporter({ ...config.aws, region }),
+          )
+        : [];
+      return importers;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
+import { syncLiveCopies } from '../certificates/archive.js';
+import { issueCertificate } from '../certificates/issue.js';
+import { withLease } from '../certificates/lease.js';
+import type { CommandContext } from './context.js';
+
+export interface IssueOptions {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly keyType: KeyType | undefined;
+  readonly newArn: boolean;
+}
+
+/** `issue`: one certificate now, whatever its state (renew is the command that decides). */
+export async function issueCommand(ctx: CommandContext, options: IssueOptions): Promise<void> {
+  const { config, store, progress, now } = ctx;
+  const name = assertCertName(options.name);
+  const domains = normalizeDomains(options.domains);
+  progress.info(`issuing "${name}" for ${domains.join(', ')} from ${config.directoryUrl}`, { name, domains });
+  const account = await ctx.account();
+  const outcome = await withLease(store, name, progress.runId, now, async () => {
+    await syncLiveCopies(store, name);
+    return issueCertificate(
+      { store, client: account.client, acm: ctx.acmImporters(), progress, now },
+      {
+        name,
+        domains,
+        keyType: options.keyType ?? config.certKeyType,
+        directoryUrl: config.directoryUrl,
+        profile: config.profile,
+        replaces: undefined,
+        cause: 'issue command',
+        allowNewArn: options.newArn,
+        renewBeforeDays: config.renewBeforeDays,
+      },
+    );
+  });
+  const info = outcome.published.info;
+  progress.result('issued', {
+    name,
+    names: [...info.names],
+    issuer: info.issuer,
+    serial: info.serial,
+    notBefore: info.notBefore.toISOString(),
+    notAfter: info.notAfter.toISOString(),
+    fingerprint: info.fingerprintSha256,
+    keyAlgorithm: info.keyAlgorithm,
+    renewAt: `${outcome.record.renewAt ?? '-'} (${outcome.record.renewalRule ?? '-'})`,
+    s3Keys: outcome.published.keysWritten.map((key) => `s3://${config.bucket}/${key}`),
+    acmArn: outcome.acm.map((r) => r.certificateArn).join(', ') || '(ACM import off)',
+  });
+}

@@ -1,0 +1,74 @@
+import { ErrorCodes, IssuerError, assertCertName, type CertificateState } from '../../lib/core/index.js';
+import { readLiveMetadata } from '../certificates/archive.js';
+import { loadIndex } from '../certificates/index-store.js';
+import { loadRecord } from '../certificates/records.js';
+import { layout } from '../../lib/core/index.js';
+import type { CommandContext } from './context.js';
+
+const DAY_MS = 86_400_000;
+
+/** The state a person should see now: a stored `active` past its renewal time is due, past notAfter expired. */
+export function effectiveState(entry: { state: CertificateState; renewAt?: string | undefined; notAfter?: string | undefined }, now: Date): CertificateState {
+  if (entry.state !== 'revoked' && entry.notAfter !== undefined && new Date(entry.notAfter) <= now) return 'expired';
+  if (entry.state === 'active' && entry.renewAt !== undefined && new Date(entry.renewAt) <= now) return 'renewal-due';
+  return entry.state;
+}
+
+/** `list`: every certificate from the index alone (one S3 read, whatever the count). */
+export async function listCommand(ctx: CommandContext): Promise<void> {
+  const now = ctx.now();
+  const { index } = await loadIndex(ctx.store);
+  const rows = Object.entries(index.entries)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, entry]) => {
+      const names = entry.domainsKey.split(',');
+      return {
+        name,
+        names: names.length === 1 ? names[0] : `${names[0]} +${names.length - 1}`,
+        state: effectiveState(entry, now),
+        notAfter: entry.notAfter?.slice(0, 16).replace('T', ' '),
+        daysLeft: entry.notAfter === undefined ? undefined : Math.floor((new Date(entry.notAfter).getTime() - now.getTime()) / DAY_MS),
+        nextRenewal: (entry.retryAt ?? entry.renewAt)?.slice(0, 16).replace('T', ' '),
+        acmArn: entry.acmArns?.join(' '),
+      };
+    });
+  if (rows.length === 0) {
+    ctx.progress.info('no certificates yet: declare them in CERTIFICATES and run `renew`, or run `issue`');
+    return;
+  }
+  ctx.progress.table('certificate', rows, ['name', 'names', 'state', 'notAfter', 'daysLeft', 'nextRenewal', 'acmArn']);
+}
+
+/** `show NAME`: the record (state, history, last error, ARNs, renewal plan), the live pointer and any lease. */
+export async function showCommand(ctx: CommandContext, nameArg: string): Promise<void> {
+  const name = assertCertName(nameArg);
+  const [loaded, live, lease] = await Promise.all([loadRecord(ctx.store, name), readLiveMetadata(ctx.store, name), ctx.store.get(layout.lock(name))]);
+  if (loaded === undefined && live === undefined) {
+    throw new IssuerError(ErrorCodes.NOT_FOUND, `no certificate named "${name}"`, { hint: 'run `list` to see the names' });
+  }
+  const record = loaded?.record;
+  const now = ctx.now();
+  ctx.progress.result('certificate', {
+    name,
+    state: record === undefined ? undefined : effectiveState(record, now),
+    storedState: record?.state,
+    domains: record?.domains ?? live?.names,
+    keyType: record?.keyType,
+    ca: record?.directoryUrl,
+    profile: record?.profile,
+    serial: live?.serial,
+    issuer: live?.issuer,
+    notBefore: live?.notBefore,
+    notAfter: live?.notAfter,
+    fingerprint: live?.fingerprintSha256,
+    renewAt: record?.renewAt,
+    renewalRule: record?.renewalRule,
+    ariWindow: record?.ariWindow === undefined ? undefined : `${record.ariWindow.start} .. ${record.ariWindow.end}`,
+    failedAttempts: record?.failedAttempts,
+    retryAt: record?.retryAt,
+    lastError: record?.lastError === undefined ? undefined : `${record.lastError.at} ${record.lastError.code}: ${record.lastError.message}`,
+    acm: record?.acm.map((r) => `${r.region} ${r.certificateArn} (serial ${r.serial})`),
+    lease: lease?.body.trim(),
+    history: record?.history.map((h) => `${h.at} ${h.state.padEnd(11)} ${h.cause}`),
+  });
+}

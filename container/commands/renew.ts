@@ -1,0 +1,202 @@
+import {
+  ErrorCodes,
+  IssuerError,
+  domainsKey,
+  sweepVerdict,
+  type CertificateSpec,
+  type IndexEntry,
+  type KeyType,
+} from '../../lib/core/index.js';
+import { certIdOf, fetchDirectory } from '../acme/directory.js';
+import { readLiveFiles, readLiveMetadata, syncLiveCopies } from '../certificates/archive.js';
+import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
+import { issueCertificate } from '../certificates/issue.js';
+import { withLease } from '../certificates/lease.js';
+import { planRenewal } from '../certificates/plan.js';
+import { loadRecord, saveRecord, transition } from '../certificates/records.js';
+import type { CommandContext } from './context.js';
+
+export interface RenewOptions {
+  readonly names: readonly string[];
+  readonly force: boolean;
+  readonly dryRun: boolean;
+}
+
+/** What happened to one certificate in a run. */
+export interface RenewReport {
+  readonly name: string;
+  readonly action: 'issued' | 'renewed' | 'skipped' | 'failed' | 'locked' | 'would-issue';
+  readonly reason: string;
+  readonly serial?: string | undefined;
+  readonly renewAt?: string | undefined;
+  readonly code?: string;
+}
+
+interface Desired {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly keyType: KeyType;
+  readonly directoryUrl: string;
+  readonly profile: string | undefined;
+}
+
+/** How many certificates are worked on at once: enough to overlap CA round trips, few enough for a small task. */
+const CONCURRENCY = 4;
+
+/**
+ * Reconciles the certificate set: issues what is missing, reissues what changed, renews what is
+ * due, leaves the rest alone, and reports each. A sweep with nothing due reads one object
+ * (renewal/_index.json). Each piece of work happens under the certificate's lease and starts by
+ * re-reading the authoritative record, so a concurrent run that already did it is noticed.
+ */
+export async function renewCommand(ctx: CommandContext, options: RenewOptions): Promise<RenewReport[]> {
+  const { config, store, progress, now } = ctx;
+  const { index } = await loadIndex(store);
+  const desired = desiredSet(config.certificates, index.entries, options.names, config);
+
+  const reports: RenewReport[] = [];
+  const work: { item: Desired; reason: string; fresh: boolean }[] = [];
+  for (const item of desired) {
+    let entry = index.entries[item.name];
+    if (entry !== undefined && !options.force && entry.ariCheckAt !== undefined && new Date(entry.ariCheckAt) <= now()) {
+      entry = await refreshAri(ctx, item.name, entry);
+    }
+    const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, entry, now(), options.force);
+    if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt });
+    else work.push({ item, reason: verdict.reason, fresh: entry?.serial === undefined });
+  }
+
+  if (options.dryRun) {
+    reports.push(...work.map(({ item, reason }) => ({ name: item.name, action: 'would-issue' as const, reason })));
+  } else {
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const job = work[next++]!;
+        reports.push(await renewOne(ctx, job.item, job.reason, job.fresh, options.force));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
+  }
+  reports.sort((a, b) => a.name.localeCompare(b.name));
+  for (const report of reports) progress.result('certificate', { ...report });
+  const counts = Object.fromEntries(['issued', 'renewed', 'skipped', 'failed', 'locked', 'would-issue'].map((a) => [a, reports.filter((r) => r.action === a).length]));
+  progress.result('renew-summary', { certificates: reports.length, ...counts });
+  return reports;
+}
+
+function desiredSet(
+  specs: readonly CertificateSpec[],
+  entries: Readonly<Record<string, IndexEntry>>,
+  names: readonly string[],
+  config: CommandContext['config'],
+): Desired[] {
+  const fromSpec = (spec: CertificateSpec): Desired => ({
+    name: spec.name,
+    domains: spec.domains,
+    keyType: spec.keyType ?? config.certKeyType,
+    directoryUrl: spec.directoryUrl ?? config.directoryUrl,
+    profile: spec.profile ?? config.profile,
+  });
+  // Without CERTIFICATES, renew what exists (certbot's `renew`); with it, the set is the truth.
+  const all: Desired[] =
+    specs.length > 0
+      ? specs.map(fromSpec)
+      : Object.entries(entries).map(([name, entry]) => ({
+          name,
+          domains: entry.domainsKey.split(','),
+          keyType: entry.keyType as KeyType,
+          directoryUrl: entry.directoryUrl,
+          profile: config.profile,
+        }));
+  if (all.length === 0 && names.length === 0) {
+    throw new IssuerError(ErrorCodes.BAD_INPUT, 'there are no certificates to renew', {
+      hint: 'declare them in CERTIFICATES (name=domain1,domain2 …) or issue one with `issue --name NAME --domain D`',
+    });
+  }
+  if (names.length === 0) return all;
+  const unknown = names.filter((name) => !all.some((d) => d.name === name));
+  if (unknown.length > 0) {
+    throw new IssuerError(ErrorCodes.NOT_FOUND, `no certificate named ${unknown.map((n) => `"${n}"`).join(', ')}`, {
+      hint: 'run `list` to see the names, or add it to CERTIFICATES',
+    });
+  }
+  return all.filter((d) => names.includes(d.name));
+}
+
+/** Asks the CA's ARI endpoint again (its Retry-After passed) and keeps the new plan. */
+async function refreshAri(ctx: CommandContext, name: string, entry: IndexEntry): Promise<IndexEntry> {
+  const loaded = await loadRecord(ctx.store, name);
+  const metadata = await readLiveMetadata(ctx.store, name);
+  if (loaded === undefined || metadata === undefined) return entry;
+  const files = await readLiveFiles(ctx.store, metadata);
+  const plan = await planRenewal(files.cert, { notBefore: new Date(metadata.notBefore), notAfter: new Date(metadata.notAfter) }, entry.directoryUrl, ctx.config.renewBeforeDays, loaded.record, ctx.now());
+  const saved = await saveRecord(ctx.store, { record: { ...loaded.record, ...plan }, etag: loaded.etag });
+  const updated = indexEntryOf(saved.record);
+  await putIndexEntry(ctx.store, name, updated);
+  return updated;
+}
+
+async function renewOne(ctx: CommandContext, item: Desired, reason: string, fresh: boolean, force: boolean): Promise<RenewReport> {
+  const { store, progress, now, config } = ctx;
+  try {
+    return await withLease(store, item.name, progress.runId, now, async () => {
+      await syncLiveCopies(store, item.name);
+      // Check again under the lease: another run may have done this while we were deciding.
+      const loaded = await loadRecord(store, item.name);
+      if (loaded !== undefined) {
+        const current = indexEntryOf(loaded.record);
+        const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, current, now(), force);
+        if (verdict.action === 'skip') {
+          await putIndexEntry(store, item.name, current);
+          return { name: item.name, action: 'skipped' as const, reason: `${verdict.reason} (done by another run)`, serial: current.serial, renewAt: current.renewAt };
+        }
+        if (loaded.record.state === 'active' && current.notAfter !== undefined && new Date(current.notAfter) <= now()) {
+          await transition(store, loaded, 'expired', 'not renewed before notAfter', now());
+        } else if (loaded.record.state === 'active') {
+          await transition(store, loaded, 'renewal-due', reason, now());
+        }
+      }
+      const account = await ctx.account(item.directoryUrl);
+      const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
+      progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
+      const outcome = await issueCertificate(
+        { store, client: account.client, acm: ctx.acmImporters(), progress, now },
+        {
+          name: item.name,
+          domains: item.domains,
+          keyType: item.keyType,
+          directoryUrl: item.directoryUrl,
+          profile: item.profile,
+          replaces,
+          cause: reason,
+          allowNewArn: false,
+          renewBeforeDays: config.renewBeforeDays,
+        },
+      );
+      return {
+        name: item.name,
+        action: fresh ? ('issued' as const) : ('renewed' as const),
+        reason,
+        serial: outcome.record.serial,
+        renewAt: outcome.record.renewAt,
+      };
+    });
+  } catch (error) {
+    if (error instanceof IssuerError && error.code === ErrorCodes.LOCK_HELD) {
+      return { name: item.name, action: 'locked', reason: error.message, code: error.code };
+    }
+    const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
+    progress.error(code, `${item.name}: ${error instanceof Error ? error.message : String(error)}`, error instanceof IssuerError ? error.hint : undefined);
+    return { name: item.name, action: 'failed', reason: error instanceof Error ? error.message : String(error), code };
+  }
+}
+
+/** The ARI CertID of the live certificate, when the CA offers ARI (sent as `replaces`). */
+async function replacedCertId(ctx: CommandContext, name: string, directoryUrl: string): Promise<string | undefined> {
+  const directory = await fetchDirectory(directoryUrl).catch(() => undefined);
+  if (directory?.renewalInfo === undefined) return undefined;
+  const metadata = await readLiveMetadata(ctx.store, name);
+  if (metadata === undefined || metadata.directoryUrl !== directoryUrl) return undefined;
+  return certIdOf((await readLiveFiles(ctx.store, metadata)).cert);
+}
