@@ -12,4 +12,11 @@ export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAc
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
 export { withState, parseRecord, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
 export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord } from './records.js';
+export { parseCertificateSet, domainsKey } from './certificate-set.js';
+export type { CertificateSpec } from './certificate-set.js';
+export { fallbackRule, renewalTime, nextRetryAt, rateLimitRetryAfter, ariCertId } from './renewal-policy.js';
+export type { RenewalRule, RenewalWindow } from './renewal-policy.js';
+export { EMPTY_INDEX, parseRenewalIndex, withEntry, sweepVerdict } from './renewal-index.js';
+export type { IndexEntry, RenewalIndex, SweepVerdict } from './renewal-index.js';
+export { authorityKeyIdentifier } from './certificate.js';
 export { parseDeployConfig, LOG_RETENTION_DAYS, TASK_SUBNET_KINDS, type DeployConfig, type DeployNetworkConfig, type ExistingListenerConfig, type TaskSubnetKind } from './deploy-config.js';

@@ -13,11 +13,13 @@ fi
 if ! command -v moto_server >/dev/null; then
   say "installing moto[server] (PyPI)"
   python3 -m pip install --quiet "moto[server]>=5.1,<6"
+  if command -v pyenv >/dev/null; then pyenv rehash; fi
   hash -r
   command -v moto_server >/dev/null || { say "moto_server is not on PATH after pip install (pip's script dir: $(python3 -m site --user-base)/bin)"; exit 1; }
 fi
 if ! command -v cfn-lint >/dev/null; then
   say "installing cfn-lint (PyPI), used by the infrastructure tests"
   python3 -m pip install --quiet "cfn-lint>=1,<2"
+  if command -v pyenv >/dev/null; then pyenv rehash; fi
   hash -r
 fi
