@@ -11,7 +11,9 @@ import { listCommand, showCommand } from './commands/list.js';
 import { registerCommand } from './commands/register.js';
 import { renewCommand } from './commands/renew.js';
 import { parseReason, revokeCommand } from './commands/revoke.js';
+import { healthCommand } from './diagnostics/health.js';
 import { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
+import { observeIssueCommand, preflightForIssue } from './preflight-cli.js';
 import { Progress } from './progress.js';
 import { S3ObjectStore } from './storage/s3-object-store.js';
 
@@ -20,20 +22,22 @@ const USAGE = `usage: cli <command> [options]
 commands:
   register                         create or reuse the account key, register it at the CA, publish the public JWK
   issue --name NAME --domain D...  order one certificate now for all names, store it in S3, import it into ACM
-        [--key-type rsa-2048|ec-p256] [--new-arn]
+        [--key-type rsa-2048|ec-p256] [--new-arn] [--skip-preflight]
   renew [NAME...] [--force] [--dry-run]
                                    reconcile CERTIFICATES: issue what is missing or changed, renew what is due
   revoke NAME [--reason unspecified|keyCompromise|affiliationChanged|superseded|cessationOfOperation]
   delete NAME                      forget a certificate (refused while ACM says it is in use; archive kept)
   list                             every certificate: state, expiry, next renewal, ACM ARN
   show NAME                        everything known about one certificate, with its history
+  health [--domain D...]           check S3, the CA directory, the account and the responder's public path (pass/fail per check)
 
 options:
   --json                           JSON lines on stdout (the default when stdout is not a terminal)
   -h, --help                       this text
 
 exit codes: 0 ok, 1 internal error, 2 usage or configuration, 3 validation failed at the CA,
-            4 CA error, 5 S3 error, 6 ACM error, 7 lease held by another issuer, 8 not found`;
+            4 CA error, 5 S3 error, 6 ACM error, 7 lease held by another issuer, 8 not found,
+            9 pre-flight check failed (no order placed), 10 a health check failed`;
 
 const now = () => new Date();
 
@@ -47,6 +51,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       domain: { type: 'string', multiple: true },
       'key-type': { type: 'string' },
       'new-arn': { type: 'boolean', default: false },
+      'skip-preflight': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       reason: { type: 'string' },
@@ -74,7 +79,8 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       return ExitCodes.OK;
     case 'issue':
       if (values.name === undefined) throw usage('issue needs --name NAME');
-      await issueCommand(ctx, { name: values.name, domains: values.domain ?? [], keyType: keyTypeOption(values['key-type']), newArn: values['new-arn'] });
+      if (!values['skip-preflight']) await preflightForIssue(ctx, values.name, values.domain ?? []);
+      await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType: keyTypeOption(values['key-type']), newArn: values['new-arn'] }));
       return ExitCodes.OK;
     case 'renew': {
       const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'] });
@@ -92,6 +98,9 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       return ExitCodes.OK;
     case 'show':
       await showCommand(ctx, one('run `list` for the names'));
+      return ExitCodes.OK;
+    case 'health':
+      await healthCommand(ctx, values.domain ?? []);
       return ExitCodes.OK;
     default:
       throw usage(`unknown command "${command}"`);

@@ -11,6 +11,8 @@ export const ExitCodes = {
   ACM_FAILED: 6,
   LOCK_HELD: 7,
   NOT_FOUND: 8,
+  PREFLIGHT_FAILED: 9,
+  HEALTH_FAILED: 10,
 } as const;
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
@@ -29,4 +31,6 @@ export const exitCodeOf: Record<ErrorCode, ExitCode> = {
   [ErrorCodes.ACM_FAILED]: ExitCodes.ACM_FAILED,
   [ErrorCodes.LOCK_HELD]: ExitCodes.LOCK_HELD,
   [ErrorCodes.NOT_FOUND]: ExitCodes.NOT_FOUND,
+  [ErrorCodes.PREFLIGHT_FAILED]: ExitCodes.PREFLIGHT_FAILED,
+  [ErrorCodes.HEALTH_FAILED]: ExitCodes.HEALTH_FAILED,
 };

@@ -20,6 +20,8 @@ export interface ValidationFailure {
   readonly url: string | undefined;
   readonly addressesResolved: readonly string[];
   readonly addressUsed: string | undefined;
+  /** The challenge token, to name the URL when the CA's validation record has none (Pebble). */
+  readonly token?: string | undefined;
 }
 
 export class ValidationError extends IssuerError {
@@ -39,7 +41,7 @@ export class ValidationError extends IssuerError {
 /** The CA's words, its validation record (URL, address, status), then our reading of it. */
 function describeValidationFailure(f: ValidationFailure): string {
   const diagnosis = diagnoseCaProblem(f);
-  const url = f.url ?? urlFromDetail(f.detail);
+  const url = f.url ?? urlFromDetail(f.detail) ?? (f.token === undefined ? undefined : `http://${f.domain}/.well-known/acme-challenge/${f.token} (URL not reported by the CA; built from the challenge)`);
   const address = f.addressUsed ?? addressFromDetail(f.detail);
   const status = statusFromDetail(f.detail);
   const record = [
@@ -62,6 +64,7 @@ interface ChallengeWithRecord {
   readonly status: string;
   readonly error?: { type?: string; detail?: string };
   readonly validationRecord?: { url?: string; addressesResolved?: string[]; addressUsed?: string }[];
+  readonly token?: string;
 }
 
 /**
@@ -164,6 +167,7 @@ async function describeFailure(client: acme.Client, authz: acme.Authorization, d
       url: record?.url,
       addressesResolved: record?.addressesResolved ?? [],
       addressUsed: record?.addressUsed,
+      token: challenge.token,
     } satisfies ValidationFailure;
   } catch {
     return error;

@@ -10,6 +10,7 @@ import {
   tokenFromPath,
 } from '../../lib/core/index.js';
 import { albResponse } from './alb-response.js';
+import { SERVICE_NAME, requestLog } from './observability.js';
 import { ThumbprintCache } from './thumbprint-cache.js';
 
 /** Seconds a client (the CA) should wait before retrying when the account key cannot be read yet. */
@@ -60,6 +61,8 @@ function logUnavailable(error: unknown): void {
     JSON.stringify({
       level: 'ERROR',
       message: 'answering 503: account public JWK unavailable',
+      timestamp: new Date().toISOString(),
+      service: SERVICE_NAME,
       code,
       error: error instanceof Error ? error.message : String(error),
       cause,
@@ -68,7 +71,7 @@ function logUnavailable(error: unknown): void {
 }
 
 /** What Lambda runs. */
-export const handler = middy<ALBEvent, ALBResult>(baseHandler);
+export const handler = middy<ALBEvent, ALBResult>(baseHandler).use(requestLog());
 
 /** Drops the cached thumbprint and client (tests that change configuration between cases). */
 export function resetResponderForTests(): void {

@@ -32,6 +32,10 @@ export const ErrorCodes = {
   ACM_FAILED: 'ERR_ACM_FAILED',
   /** No certificate by that name. */
   NOT_FOUND: 'ERR_NOT_FOUND',
+  /** The pre-flight self-check found a name the CA could not validate; no order was placed. */
+  PREFLIGHT_FAILED: 'ERR_PREFLIGHT_FAILED',
+  /** One or more `health` checks failed. */
+  HEALTH_FAILED: 'ERR_HEALTH_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

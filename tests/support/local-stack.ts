@@ -60,6 +60,7 @@ export async function startLocalStack(options: { name: string; pebbleEnv?: Recor
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     JWK_REFRESH_SECONDS: '300',
+    PREFLIGHT_HTTP_PORT: String(http), PREFLIGHT_DNS_SERVER: `127.0.0.1:${dns}`,
     ...options.pebbleEnv,
     ...options.extraEnv,
   };

@@ -1,0 +1,192 @@
+// `health`: what a run needs, checked one by one with a pass/fail line each, changing nothing:
+// S3 reachable, the CA's directory reachable, the account registered (in S3 and at the CA), and
+// the responder answering through the public path (DNS -> ALB -> Lambda) for the names we serve.
+import acme from 'acme-client';
+import {
+  ErrorCodes,
+  IssuerError,
+  jwkThumbprint,
+  layout,
+  normalizeDomains,
+  parsePublicJwk,
+  parseRecord,
+  type Env,
+  type IssuerConfig,
+  type ObjectStore,
+  type RenewalRecord,
+} from '../../lib/core/index.js';
+import { causeTitle } from '../../lib/core/diagnosis.js';
+import { metricsFor, type MetricsSink } from '../observability/metrics.js';
+import { RunLog } from '../observability/run-log.js';
+import { checkNames, preflightOptionsFromEnv } from '../preflight.js';
+
+export const HEALTH_CHECKS = ['storage', 'ca-directory', 'account', 'responder'] as const;
+export type HealthCheck = (typeof HEALTH_CHECKS)[number];
+
+export interface HealthResult {
+  readonly check: HealthCheck;
+  readonly status: 'pass' | 'fail' | 'skip';
+  readonly detail: string;
+  readonly fix?: string | undefined;
+  readonly durationMs: number;
+}
+
+export interface HealthDeps {
+  readonly store: ObjectStore;
+  readonly config: IssuerConfig;
+  readonly log: RunLog;
+  readonly metrics: MetricsSink;
+  readonly env: Env;
+  readonly now: () => Date;
+}
+
+/** Runs every check, prints a line per check, and throws ERR_HEALTH_FAILED when any failed. */
+export async function runHealth(deps: HealthDeps, options: { readonly domains: readonly string[] }): Promise<HealthResult[]> {
+  const results: HealthResult[] = [];
+  const report = (result: HealthResult) => {
+    results.push(result);
+    const mark = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' }[result.status];
+    deps.log.write(
+      result.status === 'fail' ? 'ERROR' : 'INFO',
+      'check',
+      `  ${mark} ${result.check.padEnd(12)} ${result.detail}${result.fix ? `\n       what to do: ${result.fix}` : ''}`,
+      { check: result.check, ok: result.status !== 'fail', status: result.status, detail: result.detail, ...(result.fix ? { fix: result.fix } : {}), durationMs: result.durationMs },
+    );
+    if (result.status === 'fail') deps.metrics.healthCheckFailed(result.check);
+  };
+
+  const records = await timed('storage', report, async () => {
+    const keys = await deps.store.list(layout.renewalPrefix);
+    const loaded = await Promise.all(
+      keys.map(async (key) => {
+        const object = await deps.store.get(key);
+        try {
+          return object === undefined ? undefined : parseRecord<RenewalRecord>(key, object.body, ['name', 'domains']);
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    const found = loaded.filter((r): r is RenewalRecord => r !== undefined);
+    return { value: found, detail: `s3://${deps.config.bucket} reachable (${found.length} certificate${found.length === 1 ? '' : 's'})` };
+  }, 'check CERT_BUCKET, AWS_REGION and the task role (s3:ListBucket, s3:GetObject); with AWS_ENDPOINT_URL set, that the endpoint is up');
+
+  for (const record of records ?? []) {
+    if (record.notAfter !== undefined) deps.metrics.daysToExpiry(record.name, new Date(record.notAfter), deps.now());
+  }
+
+  await timed('ca-directory', report, async () => {
+    const response = await acme.axios.get<Record<string, unknown>>(deps.config.directoryUrl, { timeout: 10_000 });
+    if (typeof response.data?.newOrder !== 'string' || typeof response.data?.newAccount !== 'string') {
+      throw new Error(`${deps.config.directoryUrl} answered HTTP ${response.status} but is not an ACME directory (no newOrder/newAccount)`);
+    }
+    return { value: true, detail: `${deps.config.directoryUrl} answered with an ACME directory` };
+  }, 'check ACME_DIRECTORY and the network path to the CA (NAT gateway or public IP for the task; for a private CA, ACME_TLS_CA_FILE)');
+
+  const thumbprint = await timed('account', report, async () => {
+    const [keyObject, jwkObject, registrationObject] = await Promise.all([
+      deps.store.get(layout.accountKey),
+      deps.store.get(layout.accountJwk),
+      deps.store.get(layout.accountRegistration),
+    ]);
+    if (keyObject === undefined || jwkObject === undefined || registrationObject === undefined) {
+      throw new HealthFailure('no account in S3 (account/key.pem, jwk.json or registration.json missing)', 'run `register`');
+    }
+    const registration = parseRecord<RegistrationFile>(layout.accountRegistration, registrationObject.body, ['thumbprint']);
+    const thumbprint = await jwkThumbprint(parsePublicJwk(jwkObject.body));
+    if (registration.thumbprint !== thumbprint) {
+      throw new HealthFailure('account/jwk.json does not match account/registration.json (the key changed since registration)', 'run `register` to publish the current key');
+    }
+    const registeredAt = registration.accounts !== undefined ? Object.keys(registration.accounts) : registration.directoryUrl !== undefined ? [registration.directoryUrl] : [];
+    if (!registeredAt.includes(deps.config.directoryUrl)) {
+      throw new HealthFailure(
+        `the account is registered at ${registeredAt.join(', ') || 'no CA'}, not at ACME_DIRECTORY=${deps.config.directoryUrl}`,
+        'run `register` to register the same key at this CA (see "Moving to another CA" in docs/operations.md)',
+      );
+    }
+    const client = new acme.Client({ directoryUrl: deps.config.directoryUrl, accountKey: keyObject.body });
+    let account: { status?: string };
+    try {
+      account = await client.createAccount({ onlyReturnExisting: true });
+    } catch (error) {
+      throw new HealthFailure(`the CA does not know the account (${error instanceof Error ? error.message : String(error)})`, 'run `register`');
+    }
+    if (account.status !== undefined && account.status !== 'valid') {
+      throw new HealthFailure(`the CA reports the account as ${account.status}`, 'a deactivated account cannot be used again: move account/ aside in S3 and run `register`');
+    }
+    return { value: thumbprint, detail: `registered at the CA as ${client.getAccountUrl()} (thumbprint ${thumbprint})` };
+  }, 'run `register`');
+
+  const domains = options.domains.length > 0 ? options.domains : [...new Set((records ?? []).flatMap((r) => r.domains))];
+  const preflightOptions = preflightOptionsFromEnv(deps.env, thumbprint ?? '');
+  const targets = domains.length > 0 ? domains : preflightOptions.albDnsName !== undefined ? [preflightOptions.albDnsName] : [];
+  if (thumbprint === undefined) {
+    report({ check: 'responder', status: 'skip', detail: 'not checked: without a registered account the responder has no thumbprint to answer with', durationMs: 0 });
+  } else if (targets.length === 0) {
+    report({ check: 'responder', status: 'skip', detail: 'not checked: no certificates yet and no --domain or ALB_DNS_NAME given', durationMs: 0 });
+  } else {
+    await timed('responder', report, async () => {
+      const checked = await checkNames(targets, preflightOptions);
+      const failed = checked.names.filter((n) => !n.ok);
+      if (failed.length > 0) {
+        throw new HealthFailure(
+          failed.map((n) => `${n.domain}: ${causeTitle(n.diagnosis!.cause)}: ${n.diagnosis!.summary}`).join('; '),
+          failed.map((n) => n.diagnosis!.fix).filter((fix, i, all) => all.indexOf(fix) === i).join('; '),
+        );
+      }
+      return { value: true, detail: `our responder answered a probe for ${targets.join(', ')} on port ${preflightOptions.port}` };
+    }, '');
+  }
+
+  const failed = results.filter((r) => r.status === 'fail');
+  if (failed.length > 0) {
+    throw new IssuerError(ErrorCodes.HEALTH_FAILED, `${failed.length} of ${results.length} health checks failed: ${failed.map((r) => r.check).join(', ')}`, {
+      hint: 'fix each failed check (its line says what to do), then run `health` again',
+    });
+  }
+  return results;
+}
+
+/** account/registration.json as far as health needs it: one account per CA by directory URL (older files: one CA). */
+interface RegistrationFile {
+  readonly thumbprint: string;
+  readonly accounts?: Readonly<Record<string, { readonly accountUrl: string }>>;
+  readonly directoryUrl?: string;
+}
+
+class HealthFailure extends Error {
+  constructor(message: string, readonly fix: string) {
+    super(message);
+  }
+}
+
+async function timed<T>(
+  check: HealthCheck,
+  report: (result: HealthResult) => void,
+  run: () => Promise<{ value: T; detail: string }>,
+  fix: string,
+): Promise<T | undefined> {
+  const begun = performance.now();
+  try {
+    const { value, detail } = await run();
+    report({ check, status: 'pass', detail, durationMs: Math.round(performance.now() - begun) });
+    return value;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    report({ check, status: 'fail', detail: message, fix: error instanceof HealthFailure ? error.fix : fix, durationMs: Math.round(performance.now() - begun) });
+    return undefined;
+  }
+}
+
+/** `health [--domain D...]`: every check, a line each, then `healthy` or ERR_HEALTH_FAILED (exit 10). */
+export async function healthCommand(
+  ctx: { readonly config: IssuerConfig; readonly store: ObjectStore; readonly progress: { readonly runId: string; readonly json: boolean; result(event: string, fields: Record<string, unknown>): void }; readonly now: () => Date },
+  domains: readonly string[],
+  env: Env = process.env,
+): Promise<void> {
+  const results = await runHealth(
+    { store: ctx.store, config: ctx.config, log: RunLog.of(ctx.progress), metrics: metricsFor(ctx.progress), env, now: ctx.now },
+    { domains: domains.length > 0 ? normalizeDomains(domains) : [] },
+  );
+  ctx.progress.result('healthy', { checks: results.map((r) => `${r.check}: ${r.status}`) });
+}

@@ -1,0 +1,37 @@
+import { diagnoseCaProblem } from '../../lib/core/diagnosis.js';
+import { ValidationError } from '../acme/order.js';
+import { IssuerError } from '../../lib/core/index.js';
+import type { MetricsSink, Operation } from './metrics.js';
+
+/** The facts of a stored certificate this needs (IssueOutcome has them). */
+interface Issued {
+  readonly published: { readonly info: { readonly notAfter: Date } };
+}
+
+/**
+ * Runs one issuance or renewal of a certificate and reports its result as metrics:
+ * IssuanceSucceeded + DaysToExpiry, or IssuanceFailed (+ ValidationFailures Stage=ca per name
+ * the CA refused, with the cause). Pre-flight failures already counted their own names.
+ */
+export async function observeIssuance<T extends Issued>(
+  metrics: MetricsSink,
+  operation: Operation,
+  certificateName: string,
+  run: () => Promise<T>,
+  now: () => Date = () => new Date(),
+): Promise<T> {
+  let outcome: T;
+  try {
+    outcome = await run();
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      for (const failure of error.failures) metrics.validationFailure('ca', diagnoseCaProblem(failure).cause, failure.domain);
+    }
+    const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
+    metrics.issuanceFailed(operation, certificateName, code);
+    throw error;
+  }
+  metrics.issuanceSucceeded(operation, certificateName);
+  metrics.daysToExpiry(certificateName, outcome.published.info.notAfter, now());
+  return outcome;
+}
