@@ -10,6 +10,8 @@ type Fields = Record<string, unknown>;
 export class Progress {
   readonly runId = randomUUID();
   private readonly started = performance.now();
+  /** The certificate a view of this run speaks for (several are worked on at once in `renew`). */
+  readonly certificate: string | undefined = undefined;
 
   constructor(
     readonly json: boolean,
@@ -20,8 +22,14 @@ export class Progress {
     return new Progress(jsonFlag || !process.stdout.isTTY);
   }
 
+  /** The same run and output, with every step and line tagged with one certificate's name. */
+  forCertificate(name: string): Progress {
+    return Object.assign(Object.create(this) as Progress, { certificate: name });
+  }
+
   /** Runs one step and reports it with its duration (and its failure, then rethrows). */
-  async step<T>(title: string, run: () => Promise<T>, describe?: (value: T) => string): Promise<T> {
+  async step<T>(stepTitle: string, run: () => Promise<T>, describe?: (value: T) => string): Promise<T> {
+    const title = this.certificate === undefined || this.json ? stepTitle : `${this.certificate}: ${stepTitle}`;
     const begun = performance.now();
     try {
       const value = await run();
@@ -74,7 +82,8 @@ export class Progress {
   }
 
   private emit(fields: Fields): void {
-    this.out.write(`${JSON.stringify({ time: new Date().toISOString(), runId: this.runId, ...fields })}\n`);
+    const tag = this.certificate === undefined ? {} : { certificate: this.certificate };
+    this.out.write(`${JSON.stringify({ time: new Date().toISOString(), runId: this.runId, ...tag, ...fields })}\n`);
   }
 
   private line(text: string): void {

@@ -79,7 +79,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
   }
   reports.sort((a, b) => a.name.localeCompare(b.name));
-  for (const report of reports) progress.result('certificate', { ...report });
+  progress.table('certificate', reports.map((r) => ({ ...r })), ['name', 'action', 'reason', 'serial', 'renewAt']);
   const counts = Object.fromEntries(['issued', 'renewed', 'skipped', 'failed', 'locked', 'would-issue'].map((a) => [a, reports.filter((r) => r.action === a).length]));
   progress.result('renew-summary', { certificates: reports.length, ...counts });
   return reports;
@@ -138,7 +138,8 @@ async function refreshAri(ctx: CommandContext, name: string, entry: IndexEntry):
 }
 
 async function renewOne(ctx: CommandContext, item: Desired, reason: string, fresh: boolean, force: boolean): Promise<RenewReport> {
-  const { store, progress, now, config } = ctx;
+  const { store, now, config } = ctx;
+  const progress = ctx.progress.forCertificate(item.name);
   try {
     return await withLease(store, item.name, progress.runId, now, async () => {
       await syncLiveCopies(store, item.name);

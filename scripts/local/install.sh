@@ -2,6 +2,7 @@
 # Installs what the local stack runs when it is missing: pebble + pebble-challtestsrv (Debian
 # package `pebble`), moto's server (PyPI `moto[server]`) and cfn-lint (PyPI). Safe to run again.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 say() { printf '%s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else say "need root for: $*"; return 1; fi; }
 
@@ -22,4 +23,16 @@ if ! command -v cfn-lint >/dev/null; then
   python3 -m pip install --quiet "cfn-lint>=1,<2"
   if command -v pyenv >/dev/null; then pyenv rehash; fi
   hash -r
+fi
+# A current pebble (ARI, profiles) built from the Go module proxy, for the renewal tests; Debian's
+# 2.4 has neither. Built once into .local/bin.
+PEBBLE_CURRENT_VERSION=v2.10.1
+if [ ! -x .local/bin/pebble-current ] || [ "$(cat .local/bin/pebble-current.version 2>/dev/null)" != "$PEBBLE_CURRENT_VERSION" ]; then
+  command -v go >/dev/null || { say "go is needed to build pebble $PEBBLE_CURRENT_VERSION (ARI tests)"; exit 1; }
+  say "building pebble $PEBBLE_CURRENT_VERSION (Go module proxy) into .local/bin"
+  mkdir -p .local/bin
+  tmp=$(mktemp -d)
+  GOBIN="$tmp" GOFLAGS=-mod=mod go install "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_CURRENT_VERSION"
+  mv "$tmp/pebble" .local/bin/pebble-current && rm -rf "$tmp"
+  echo "$PEBBLE_CURRENT_VERSION" > .local/bin/pebble-current.version
 fi

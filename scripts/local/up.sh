@@ -14,6 +14,9 @@ if [ ! -s "$PEBBLE_DIR/tls-cert.pem" ]; then
     -keyout "$PEBBLE_DIR/tls-key.pem" -out "$PEBBLE_DIR/tls-cert.pem" -subj "/CN=localhost" \
     -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
 fi
+# Short-lived certificates for renewal tests (seconds); pebble's default is five years.
+validity=""
+if [ -n "${PEBBLE_CERT_VALIDITY_SECONDS:-}" ]; then validity=", \"certificateValidityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS"; fi
 cat > "$PEBBLE_DIR/pebble.json" <<JSON
 {
   "pebble": {
@@ -24,7 +27,7 @@ cat > "$PEBBLE_DIR/pebble.json" <<JSON
     "httpPort": $PEBBLE_HTTP_PORT,
     "tlsPort": 0,
     "ocspResponderURL": "",
-    "externalAccountBindingRequired": false
+    "externalAccountBindingRequired": false$validity
   }
 }
 JSON
@@ -39,7 +42,7 @@ else say "ok   challtestsrv (already running)"; fi
 if ! pebble_healthy >/dev/null 2>&1; then
   stop_service pebble
   start_service pebble env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT="${PEBBLE_WFE_NONCEREJECT:-0}" \
-    PEBBLE_AUTHZREUSE="${PEBBLE_AUTHZREUSE:-0}" pebble -config "$PEBBLE_DIR/pebble.json" -dnsserver "127.0.0.1:$CHALLTESTSRV_DNS_PORT"
+    PEBBLE_AUTHZREUSE="${PEBBLE_AUTHZREUSE:-0}" "${PEBBLE_BIN:-pebble}" -config "$PEBBLE_DIR/pebble.json" -dnsserver "127.0.0.1:$CHALLTESTSRV_DNS_PORT"
   wait_for pebble pebble_healthy
 else say "ok   pebble (already running)"; fi
 
