@@ -55,6 +55,12 @@ export class AcmeIssuerStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       environment: issuerEnvironment(config),
       eabHmacSecret: config.eabHmacSecretArn ? this.eabSecret(config.eabHmacSecretArn) : undefined,
+      acmExtraRegions: config.acmImport ? config.acmExtraRegions : [],
+      exports:
+        config.exports.used.length > 0
+          ? { kinds: config.exports.used, defaults: config.exports.defaults, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix }
+          : undefined,
+      httpsListenerArn: config.acmImport ? this.responder.httpsListener?.listenerArn : undefined,
     });
 
     this.renewal = new RenewalSchedule(this, 'Renewal', {
@@ -155,5 +161,7 @@ export function issuerEnvironment(config: DeployConfig): Record<string, string> 
   if (config.contactEmail !== undefined) env['ACME_CONTACT_EMAIL'] = config.contactEmail;
   if (config.eabKid !== undefined) env['ACME_EAB_KID'] = config.eabKid;
   if (config.certificates !== undefined) env['CERTIFICATES'] = config.certificates;
+  if (config.renewBeforeDays !== undefined) env['RENEW_BEFORE_DAYS'] = String(config.renewBeforeDays);
+  if (config.acmeProfile !== undefined) env['ACME_PROFILE'] = config.acmeProfile;
   return env;
 }

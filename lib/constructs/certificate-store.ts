@@ -23,6 +23,9 @@ export const ISSUER_PREFIXES = [
   layout.locksPrefix,
 ] as const;
 
+/** What `delete NAME` and lease release remove: live copies, records, leases. Never archive/ or account/. */
+export const ISSUER_DELETE_PREFIXES = [layout.livePrefix, layout.renewalPrefix, layout.locksPrefix] as const;
+
 export interface CertificateStoreProps {
   /**
    * Bucket name.
@@ -134,7 +137,8 @@ export class CertificateStore extends Construct {
 
   /**
    * The issuer's access: read and write its prefixes (account/, live/, archive/, renewal/,
-   * locks/), delete only under locks/, list only those prefixes, and encrypt/decrypt through S3.
+   * locks/), delete under locks/, live/ and renewal/ (never archive/ or account/), list only
+   * those prefixes, and encrypt/decrypt through S3.
    */
   grantIssuer(grantee: iam.IGrantable): iam.Grant {
     const objects = iam.Grant.addToPrincipal({
@@ -142,7 +146,11 @@ export class CertificateStore extends Construct {
       actions: [...ISSUER_S3_OBJECT_ACTIONS],
       resourceArns: ISSUER_PREFIXES.map((prefix) => this.arnForPrefix(prefix)),
     });
-    iam.Grant.addToPrincipal({ grantee, actions: [...ISSUER_S3_DELETE_ACTIONS], resourceArns: [this.arnForPrefix(layout.locksPrefix)] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ISSUER_S3_DELETE_ACTIONS],
+      resourceArns: ISSUER_DELETE_PREFIXES.map((prefix) => this.arnForPrefix(prefix)),
+    });
     iam.Grant.addToPrincipal({
       grantee,
       actions: [...ISSUER_S3_LIST_ACTIONS],

@@ -1,13 +1,24 @@
-import { Aws, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CertificateStore } from './certificate-store.js';
-import { ACM_CERTIFICATE_ACTIONS, ACM_LIST_ACTIONS } from './perms.js';
+import type { ExportKind } from '../core/exports.js';
+import {
+  ACM_CERTIFICATE_ACTIONS,
+  ACM_LIST_ACTIONS,
+  LISTENER_ATTACH_ACTIONS,
+  LISTENER_DESCRIBE_ACTIONS,
+  SECRETS_EXPORT_ACTIONS,
+  SECRETS_EXPORT_KMS_ACTIONS,
+  SSM_EXPORT_ACTIONS,
+  SSM_EXPORT_KMS_ACTIONS,
+} from './perms.js';
 import { acknowledgeWildcardResource } from './nag.js';
 import { REPO_ROOT } from './repo.js';
 
@@ -76,6 +87,33 @@ export interface IssuerTaskProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * ACM regions besides the stack's that certificates are imported into (ACM_EXTRA_REGIONS);
+   * the ACM grant names one certificate ARN pattern per region.
+   * @default []
+   */
+  readonly acmExtraRegions?: readonly string[];
+  /**
+   * Hand-over copies some certificate uses. Each kind adds exactly its IAM; a KMS key of its own
+   * encrypts the copies (consumers get decrypt on it, never on the store key).
+   * @default - none: no Secrets Manager, SSM or extra KMS permission at all
+   */
+  readonly exports?: IssuerExports;
+  /**
+   * HTTPS listener the issuer attaches each certificate to (AddListenerCertificates, SNI).
+   * @default - none: no Elastic Load Balancing permission
+   */
+  readonly httpsListenerArn?: string;
+}
+
+export interface IssuerExports {
+  readonly kinds: readonly ExportKind[];
+  /** Kinds applied to certificates without an `export=` option (EXPORTS). */
+  readonly defaults: readonly ExportKind[];
+  /** @default 'acme/' */
+  readonly secretPrefix?: string;
+  /** @default '/acme/' */
+  readonly ssmPrefix?: string;
 }
 
 /**
@@ -91,11 +129,13 @@ export class IssuerTask extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   readonly subnetIds: string[];
   readonly assignPublicIp: boolean;
+  /** Encrypts the Secrets Manager / SSM copies; only when an export is on. */
+  readonly exportKey: kms.Key | undefined;
 
   constructor(scope: Construct, id: string, props: IssuerTaskProps) {
     super(scope, id);
     const problems: string[] = [];
-    for (const reserved of ['CERT_BUCKET', 'CERT_KMS_KEY_ID', 'ACME_EAB_HMAC_KEY', 'AWS_ENDPOINT_URL']) {
+    for (const reserved of ['CERT_BUCKET', 'CERT_KMS_KEY_ID', 'ACME_EAB_HMAC_KEY', 'AWS_ENDPOINT_URL', 'EXPORTS', 'EXPORT_KMS_KEY_ID', 'HTTPS_LISTENER_ARN', 'ACM_EXTRA_REGIONS']) {
       if (props.environment?.[reserved] !== undefined) problems.push(`environment must not set ${reserved} (the construct owns it)`);
     }
     if (problems.length > 0) throw new Error(`IssuerTask: ${problems.join('; ')}`);
@@ -123,7 +163,37 @@ export class IssuerTask extends Construct {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     props.store.grantIssuer(taskRole);
-    this.grantAcmImport(taskRole);
+    const extraRegions = [...new Set(props.acmExtraRegions ?? [])];
+    this.grantAcmImport(taskRole, extraRegions);
+    const exportKinds = new Set(props.exports?.kinds ?? []);
+    this.exportKey =
+      exportKinds.size > 0
+        ? new kms.Key(this, 'ExportKey', {
+            description: 'Encrypts the certificate copies in Secrets Manager / SSM Parameter Store (grant consumers kms:Decrypt via those services)',
+            enableKeyRotation: true,
+            removalPolicy: RemovalPolicy.RETAIN,
+          })
+        : undefined;
+    const exportEnv: Record<string, string> = {};
+    if (this.exportKey !== undefined) {
+      exportEnv['EXPORTS'] = (props.exports?.defaults ?? []).join(',') || 'none';
+      exportEnv['EXPORT_KMS_KEY_ID'] = this.exportKey.keyArn;
+      if (exportKinds.has('secrets')) {
+        const prefix = props.exports?.secretPrefix ?? 'acme/';
+        exportEnv['EXPORT_SECRET_PREFIX'] = prefix;
+        this.grantSecretsExport(taskRole, prefix, this.exportKey);
+      }
+      if (exportKinds.has('ssm')) {
+        const prefix = props.exports?.ssmPrefix ?? '/acme/';
+        exportEnv['EXPORT_SSM_PREFIX'] = prefix;
+        this.grantSsmExport(taskRole, prefix, this.exportKey);
+      }
+    }
+    if (props.httpsListenerArn !== undefined) {
+      exportEnv['HTTPS_LISTENER_ARN'] = props.httpsListenerArn;
+      this.grantListenerAttach(taskRole, props.httpsListenerArn);
+    }
+    if (extraRegions.length > 0) exportEnv['ACM_EXTRA_REGIONS'] = extraRegions.join(',');
 
     this.container = this.taskDefinition.addContainer(ISSUER_CONTAINER_NAME, {
       image:
@@ -134,6 +204,7 @@ export class IssuerTask extends Construct {
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'issuer' }),
       environment: {
         ...props.environment,
+        ...exportEnv,
         CERT_BUCKET: props.store.bucket.bucketName,
         CERT_KMS_KEY_ID: props.store.key.keyArn,
       },
@@ -159,26 +230,84 @@ export class IssuerTask extends Construct {
   }
 
   /**
-   * Import, re-import (same ARN), tag at first import, describe, read and list ACM certificates
-   * of this account and region. ListCertificates has no resource type, so it gets "*".
+   * Import, re-import (same ARN), tag at first import, describe (InUseBy), read, delete and list
+   * ACM certificates of this account, in the stack's region and each of `extraRegions` (one ARN
+   * pattern per region, nothing in other regions). ListCertificates has no resource type: "*".
    */
-  grantAcmImport(grantee: iam.IGrantable): iam.Grant {
+  grantAcmImport(grantee: iam.IGrantable, extraRegions: readonly string[] = []): iam.Grant {
+    const stack = Stack.of(this);
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: [...ACM_CERTIFICATE_ACTIONS],
-      resourceArns: [Stack.of(this).formatArn({ service: 'acm', resource: 'certificate', resourceName: '*' })],
+      resourceArns: [
+        stack.formatArn({ service: 'acm', resource: 'certificate', resourceName: '*' }),
+        ...extraRegions.map((region) => stack.formatArn({ service: 'acm', region, resource: 'certificate', resourceName: '*' })),
+      ],
     });
     iam.Grant.addToPrincipal({ grantee, actions: [...ACM_LIST_ACTIONS], resourceArns: ['*'] });
-    acknowledgeWildcardResource(
-      grantee,
-      'arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*',
-      'A first import creates a certificate whose ARN does not exist yet; the pattern is limited to ACM certificates of this account and region, with no action wildcard.',
-    );
+    for (const region of ['<AWS::Region>', ...extraRegions]) {
+      acknowledgeWildcardResource(
+        grantee,
+        `arn:<AWS::Partition>:acm:${region}:<AWS::AccountId>:certificate/*`,
+        'A first import creates a certificate whose ARN does not exist yet; the pattern is limited to ACM certificates of this account in a region the issuer imports into, with no action wildcard.',
+      );
+    }
     acknowledgeWildcardResource(
       grantee,
       '*',
-      'acm:ListCertificates has no resource type in IAM and only accepts "*" (a resource wildcard on one read-only action, not an action wildcard).',
+      'acm:ListCertificates (and, with the HTTPS listener on, elasticloadbalancing:DescribeListenerCertificates) has no resource type in IAM and only accepts "*": read-only actions, no action wildcard.',
     );
+    return grant;
+  }
+
+  /** Secrets named PREFIX* in this region: create once, new versions in place, encrypted with `key` through Secrets Manager only. */
+  grantSecretsExport(grantee: iam.IGrantable, prefix: string, key: kms.IKey): iam.Grant {
+    const stack = Stack.of(this);
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...SECRETS_EXPORT_ACTIONS],
+      resourceArns: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...SECRETS_EXPORT_KMS_ACTIONS],
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+    });
+    acknowledgeWildcardResource(
+      grantee,
+      `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*`,
+      `One secret per certificate, named ${prefix}NAME; Secrets Manager appends a random suffix to every ARN, so the pattern ends in "*".`,
+    );
+    return grant;
+  }
+
+  /** SecureString parameters under PREFIX in this region, encrypted with `key` through SSM only. */
+  grantSsmExport(grantee: iam.IGrantable, prefix: string, key: kms.IKey): iam.Grant {
+    const stack = Stack.of(this);
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...SSM_EXPORT_ACTIONS],
+      resourceArns: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${prefix.replace(/^\//, '')}*` })],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...SSM_EXPORT_KMS_ACTIONS],
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+    });
+    acknowledgeWildcardResource(
+      grantee,
+      `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${prefix}*`,
+      `One parameter per certificate, named ${prefix}NAME (names unknown at deploy time); the pattern stops at the prefix.`,
+    );
+    return grant;
+  }
+
+  /** Attach certificates to this one listener; Describe (to attach each once) has no resource type. */
+  grantListenerAttach(grantee: iam.IGrantable, listenerArn: string): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: [...LISTENER_ATTACH_ACTIONS], resourceArns: [listenerArn] });
+    iam.Grant.addToPrincipal({ grantee, actions: [...LISTENER_DESCRIBE_ACTIONS], resourceArns: ['*'] });
     return grant;
   }
 

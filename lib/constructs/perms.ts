@@ -8,7 +8,10 @@ export const RESPONDER_S3_ACTIONS = ['s3:GetObject'] as const;
 
 /** The issuer reads and writes its prefixes (conditional writes are plain PutObject calls). */
 export const ISSUER_S3_OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
-/** Only leases are ever deleted: archive/ is append-only, live/ is replaced in place. */
+/**
+ * Deletes: leases (locks/), and `delete NAME`'s live copies and record (live/, renewal/).
+ * archive/ is never deleted: every issued version stays (the bucket is versioned besides).
+ */
 export const ISSUER_S3_DELETE_ACTIONS = ['s3:DeleteObject'] as const;
 export const ISSUER_S3_LIST_ACTIONS = ['s3:ListBucket'] as const;
 
@@ -22,9 +25,23 @@ export const ACM_CERTIFICATE_ACTIONS = [
   'acm:AddTagsToCertificate',
   'acm:DescribeCertificate',
   'acm:GetCertificate',
+  'acm:DeleteCertificate',
 ] as const;
 /** ListCertificates has no resource type: IAM only accepts "*" for it. */
 export const ACM_LIST_ACTIONS = ['acm:ListCertificates'] as const;
 
 /** Lambda logging to its own log group (instead of the managed AWSLambdaBasicExecutionRole). */
 export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
+
+/** Secrets Manager export: create the secret once, then new versions in place; find it by name. */
+export const SECRETS_EXPORT_ACTIONS = ['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'] as const;
+/** Secrets Manager encrypting with a customer-managed key on the caller's behalf. */
+export const SECRETS_EXPORT_KMS_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
+/** SSM SecureString export (Overwrite keeps the name and bumps the version). */
+export const SSM_EXPORT_ACTIONS = ['ssm:PutParameter'] as const;
+/** SSM encrypts standard parameters with Encrypt and advanced ones (over 4 KB) with a data key. */
+export const SSM_EXPORT_KMS_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'] as const;
+/** Attaching certificates to the HTTPS listener (SNI); removing is left to people. */
+export const LISTENER_ATTACH_ACTIONS = ['elasticloadbalancing:AddListenerCertificates'] as const;
+/** Describe* in ELBv2 has no resource type: IAM only accepts "*". */
+export const LISTENER_DESCRIBE_ACTIONS = ['elasticloadbalancing:DescribeListenerCertificates'] as const;

@@ -2,6 +2,7 @@ import type { KeyType } from './config.js';
 import { KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
 import { normalizeDomains } from './domain.js';
 import { ErrorCodes, IssuerError } from './errors.js';
+import { parseExportKinds, type ExportKind } from './exports.js';
 import { isValidCertName } from './layout.js';
 
 /** One certificate the user wants, as declared in CERTIFICATES. */
@@ -15,11 +16,13 @@ export interface CertificateSpec {
   readonly directoryUrl: string | undefined;
   /** ACME profile (draft-ietf-acme-profiles) where the CA offers them; undefined: ACME_PROFILE. */
   readonly profile: string | undefined;
+  /** Secrets Manager / SSM copies of the PEM bundle; undefined: EXPORTS. */
+  readonly exports?: readonly ExportKind[] | undefined;
 }
 
 /**
  * Parses the declarative certificate set. Entries are separated by whitespace or newlines; each is
- * `name=domain1,domain2[;key=ec-p256][;ca=letsencrypt|URL][;profile=NAME]`, e.g.
+ * `name=domain1,domain2[;key=ec-p256][;ca=letsencrypt|URL][;profile=NAME][;export=secrets,ssm|none]`, e.g.
  * `shop=shop.example.com,www.shop.example.com api=api.example.com;key=ec-p256`.
  * Every problem is reported at once, each naming the entry.
  */
@@ -53,15 +56,17 @@ export function parseCertificateSet(text: string | undefined, variable = 'CERTIF
     let keyType: KeyType | undefined;
     let directoryUrl: string | undefined;
     let profile: string | undefined;
+    let exports: ExportKind[] | undefined;
     for (const option of options) {
       const [key, value = ''] = [option.slice(0, option.indexOf('=')), option.slice(option.indexOf('=') + 1)];
       if (key === 'key' && (KEY_TYPES as readonly string[]).includes(value)) keyType = value as KeyType;
       else if (key === 'ca' && value in KNOWN_DIRECTORIES) directoryUrl = KNOWN_DIRECTORIES[value as keyof typeof KNOWN_DIRECTORIES];
       else if (key === 'ca' && /^https:\/\/[^\s;]+$/.test(value)) directoryUrl = value;
       else if (key === 'profile' && /^[A-Za-z0-9._-]{1,64}$/.test(value)) profile = value;
-      else problems.push(`${where}: option "${option}" is not valid; expected key=rsa-2048|ec-p256, ca=${Object.keys(KNOWN_DIRECTORIES).join('|')}|https://…, profile=NAME`);
+      else if (key === 'export' && Array.isArray(parseExportKinds(value))) exports = parseExportKinds(value) as ExportKind[];
+      else problems.push(`${where}: option "${option}" is not valid; expected key=rsa-2048|ec-p256, ca=${Object.keys(KNOWN_DIRECTORIES).join('|')}|https://…, profile=NAME, export=secrets,ssm|none`);
     }
-    specs.push({ name, domains, keyType, directoryUrl, profile });
+    specs.push(exports === undefined ? { name, domains, keyType, directoryUrl, profile } : { name, domains, keyType, directoryUrl, profile, exports });
   }
   if (problems.length > 0) {
     throw new IssuerError(ErrorCodes.CONFIG_INVALID, `${variable} is not valid:\n  - ${problems.join('\n  - ')}`, {

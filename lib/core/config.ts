@@ -1,5 +1,6 @@
 import { parseCertificateSet, type CertificateSpec } from './certificate-set.js';
 import { ErrorCodes, IssuerError } from './errors.js';
+import { readExportConfig, type ExportConfig } from './exports.js';
 
 /**
  * Typed configuration from environment variables (loaded by `just` from `.env`). Every reader
@@ -143,6 +144,8 @@ export interface IssuerConfig {
   readonly profile: string | undefined;
   /** The declarative certificate set that `renew` reconciles (CERTIFICATES). */
   readonly certificates: readonly CertificateSpec[];
+  /** Secrets Manager / SSM / HTTPS listener hand-over (lib/core/exports.ts). */
+  readonly exports: ExportConfig;
 }
 
 export function readAwsConfig(reader: ConfigReader): AwsConfig {
@@ -190,6 +193,7 @@ export function parseIssuerConfig(env: Env): IssuerConfig {
     renewBeforeDays: reader.optionalString('RENEW_BEFORE_DAYS', { pattern: /^([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-5])$/, expected: 'a whole number of days from 1 to 365' }) === undefined ? undefined : Number(env.RENEW_BEFORE_DAYS),
     profile: reader.optionalString('ACME_PROFILE', { pattern: /^[A-Za-z0-9._-]{1,64}$/, expected: 'a profile name the CA lists (e.g. classic, tlsserver, shortlived)' }),
     certificates: readCertificates(reader, env),
+    exports: readExportConfig(reader),
   };
   return reader.done(config);
 }

@@ -1,5 +1,7 @@
+import { parseCertificateSet, type CertificateSpec } from './certificate-set.js';
 import { ConfigReader, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
 import type { Env, KeyType } from './config.js';
+import { DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, SECRET_PREFIX, SSM_PREFIX, parseExportKinds, type ExportKind } from './exports.js';
 
 /**
  * Configuration of the deployed stack (bin/app.ts), read from `DEPLOY_*` variables only.
@@ -49,8 +51,30 @@ export interface DeployConfig {
   readonly eabKid: string | undefined;
   readonly eabHmacSecretArn: string | undefined;
   readonly acmImport: boolean;
-  /** The declarative certificate set, passed to the issuer unchanged. */
+  /** The declarative certificate set, passed to the issuer unchanged (validated here). */
   readonly certificates: string | undefined;
+  /** The same set, parsed: the stack derives per-option IAM from it. */
+  readonly certificateSpecs: readonly CertificateSpec[];
+  /** ACM regions besides the stack's (us-east-1 for CloudFront); IAM is scoped to each. */
+  readonly acmExtraRegions: readonly string[];
+  /** Fixed "renew N days before expiry" instead of ARI / a third of the lifetime. */
+  readonly renewBeforeDays: number | undefined;
+  /** ACME profile to request where the CA offers profiles. */
+  readonly acmeProfile: string | undefined;
+  /** Secrets Manager / SSM copies: defaults for every certificate, and the name prefixes. */
+  readonly exports: {
+    readonly defaults: readonly ExportKind[];
+    /** Every kind any certificate uses (defaults and per-entry `export=`): what IAM is granted for. */
+    readonly used: readonly ExportKind[];
+    readonly secretPrefix: string;
+    readonly ssmPrefix: string;
+  };
+  readonly alarms: {
+    /** Address subscribed to the alarm topic (confirm the mail AWS sends). */
+    readonly email: string | undefined;
+    /** Alarm when the soonest-expiring certificate has fewer days left. */
+    readonly expiryDays: number;
+  };
   readonly jwkRefreshSeconds: number;
   readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
   readonly schedule: {
@@ -77,6 +101,8 @@ const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_LIST = /^subnet-[0-9a-f]{8,17}(,subnet-[0-9a-f]{8,17})*$/;
 const AZ_LIST = /^[a-z]{2}(-[a-z]+)+-\d[a-z](,[a-z]{2}(-[a-z]+)+-\d[a-z])*$/;
+const REGION_LIST = /^[a-z]{2}(-[a-z]+)+-\d(,[a-z]{2}(-[a-z]+)+-\d)*$/;
+const PROFILE = /^[A-Za-z0-9._-]{1,64}$/;
 const SCHEDULE = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
 const TIMEZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
 
@@ -154,6 +180,22 @@ export function parseDeployConfig(env: Env): DeployConfig {
     reader.report('DEPLOY_ALB_SUBNET_IDS, DEPLOY_TASK_SUBNET_IDS and DEPLOY_AVAILABILITY_ZONES apply only with DEPLOY_VPC_ID; set it or clear them');
   }
 
+  let certificateSpecs: CertificateSpec[] = [];
+  try {
+    certificateSpecs = parseCertificateSet(env['DEPLOY_CERTIFICATES'], 'DEPLOY_CERTIFICATES');
+  } catch (error) {
+    reader.report(error instanceof Error ? error.message : String(error));
+  }
+  let exportDefaults: ExportKind[] = [];
+  const exportsRaw = reader.optionalString('DEPLOY_EXPORTS');
+  if (exportsRaw !== undefined) {
+    const parsed = parseExportKinds(exportsRaw);
+    if (Array.isArray(parsed)) exportDefaults = parsed;
+    else reader.report(`DEPLOY_EXPORTS="${exportsRaw}" is not valid; ${parsed.problem}`);
+  }
+  const usedExports = [...new Set([...exportDefaults, ...certificateSpecs.flatMap((spec) => spec.exports ?? exportDefaults)])].sort();
+  const renewBefore = reader.integer('DEPLOY_RENEW_BEFORE_DAYS', { default: 0, min: 1, max: 365 });
+
   const retention = reader.oneOf('DEPLOY_LOG_RETENTION_DAYS', LOG_RETENTION_DAYS.map(String) as readonly string[], '90');
 
   const config: DeployConfig = {
@@ -168,6 +210,20 @@ export function parseDeployConfig(env: Env): DeployConfig {
     eabHmacSecretArn,
     acmImport: reader.boolean('DEPLOY_ACM_IMPORT', true),
     certificates: reader.optionalString('DEPLOY_CERTIFICATES'),
+    certificateSpecs,
+    acmExtraRegions: list(reader.optionalString('DEPLOY_ACM_EXTRA_REGIONS', { pattern: REGION_LIST, expected: 'comma-separated AWS regions such as us-east-1' })),
+    renewBeforeDays: renewBefore === 0 ? undefined : renewBefore,
+    acmeProfile: reader.optionalString('DEPLOY_ACME_PROFILE', { pattern: PROFILE, expected: 'a profile name the CA lists (e.g. classic, tlsserver, shortlived)' }),
+    exports: {
+      defaults: exportDefaults,
+      used: usedExports,
+      secretPrefix: reader.string('DEPLOY_EXPORT_SECRET_PREFIX', { default: DEFAULT_SECRET_PREFIX, pattern: SECRET_PREFIX, expected: 'a secret name prefix such as acme/' }),
+      ssmPrefix: reader.string('DEPLOY_EXPORT_SSM_PREFIX', { default: DEFAULT_SSM_PREFIX, pattern: SSM_PREFIX, expected: 'a parameter path such as /acme/ (starts and ends with /)' }),
+    },
+    alarms: {
+      email: reader.optionalString('DEPLOY_ALARM_EMAIL', { pattern: EMAIL, expected: 'one email address for alarm notifications' }),
+      expiryDays: reader.integer('DEPLOY_ALARM_EXPIRY_DAYS', { default: 14, min: 1, max: 90 }),
+    },
     jwkRefreshSeconds: reader.integer('DEPLOY_JWK_REFRESH_SECONDS', { default: 300, min: 0, max: 86400 }),
     logRetentionDays: Number(retention) as DeployConfig['logRetentionDays'],
     schedule: {

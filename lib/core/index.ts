@@ -20,3 +20,5 @@ export { EMPTY_INDEX, parseRenewalIndex, withEntry, sweepVerdict } from './renew
 export type { IndexEntry, RenewalIndex, SweepVerdict } from './renewal-index.js';
 export { authorityKeyIdentifier } from './certificate.js';
 export { parseDeployConfig, LOG_RETENTION_DAYS, TASK_SUBNET_KINDS, type DeployConfig, type DeployNetworkConfig, type ExistingListenerConfig, type TaskSubnetKind } from './deploy-config.js';
+export { EXPORT_KINDS, DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, exportDocument, parameterNameOf, parseExportKinds, readExportConfig, regionOfArn, secretNameOf } from './exports.js';
+export type { ExportConfig, ExportKind, ExportRecord } from './exports.js';

@@ -1,5 +1,6 @@
 import type { KeyType } from './config.js';
 import { ErrorCodes, IssuerError } from './errors.js';
+import type { ExportRecord } from './exports.js';
 
 /** account/registration.json */
 export interface AccountRegistration {
@@ -71,6 +72,8 @@ export interface RenewalRecord {
   readonly failedAttempts?: number | undefined;
   readonly retryAt?: string | undefined;
   readonly revokedAt?: string | undefined;
+  /** Secrets Manager / SSM / listener hand-overs of the live certificate (same ids across renewals). */
+  readonly exports?: readonly ExportRecord[] | undefined;
 }
 
 /** Keeps a record's history bounded; the archive keeps every certificate, this keeps the story. */

@@ -66,6 +66,13 @@ describe('container/Dockerfile', () => {
     const help = spawnSync(process.execPath, [join(out, 'cli.mjs'), '--help'], { cwd: out, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toContain('usage');
+    // The image's default command is a real command of that bundle: without configuration it
+    // stops on the configuration (exit 2, naming CERT_BUCKET), not on an unknown command.
+    const renew = spawnSync(process.execPath, [join(out, 'cli.mjs'), 'renew', '--json'], { cwd: out, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
+    expect(renew.status, renew.stdout + renew.stderr).toBe(2);
+    expect(renew.stdout + renew.stderr).toContain('CERT_BUCKET is not set');
+    expect(renew.stdout + renew.stderr).not.toContain('unknown command');
+    expect(help.stdout).toMatch(/^\s+renew\b/m);
   }, 60_000);
 
   it('.dockerignore keeps secrets and build output out, in step with the CDK asset excludes', () => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { layout } from '../../lib/core/layout.js';
-import { ISSUER_PREFIXES } from '../../lib/constructs/certificate-store.js';
+import { ISSUER_DELETE_PREFIXES, ISSUER_PREFIXES } from '../../lib/constructs/certificate-store.js';
 import { asArray, logicalId, only, resourcesOfType, statementsOfRole, synthesize } from './synth.js';
 import type { Synthesized } from './synth.js';
 
@@ -174,7 +174,7 @@ describe('issuer task', () => {
     expect(container.Secrets).toBeUndefined();
   });
 
-  it('task role: exact actions (no wildcard action), S3 scoped to the layout prefixes, deletes only leases', () => {
+  it('task role: exact actions (no wildcard action), S3 scoped to the layout prefixes, never deletes archive/ or account/', () => {
     const statements = statementsOfRole(synth.json, logicalId(synth, synth.stack.issuer.taskDefinition.taskRole));
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
@@ -183,7 +183,9 @@ describe('issuer task', () => {
     const byAction = (action: string) => statements.filter((s) => asArray(s.Action).includes(action));
     expect(only(byAction('s3:GetObject')).Resource).toEqual(ISSUER_PREFIXES.map((prefix) => objectArn(`${prefix}*`)).sort(byJson));
     expect(only(byAction('s3:PutObject')).Resource).toEqual(ISSUER_PREFIXES.map((prefix) => objectArn(`${prefix}*`)).sort(byJson));
-    expect(only(byAction('s3:DeleteObject')).Resource).toEqual(objectArn(`${layout.locksPrefix}*`));
+    // `delete NAME` removes live/NAME/*, renewal/NAME.json (and rewrites renewal/_index.json); leases go from locks/.
+    expect(only(byAction('s3:DeleteObject')).Resource).toEqual(ISSUER_DELETE_PREFIXES.map((prefix) => objectArn(`${prefix}*`)).sort(byJson));
+    expect(ISSUER_DELETE_PREFIXES).toEqual([layout.livePrefix, layout.renewalPrefix, layout.locksPrefix]);
     expect(only(byAction('s3:ListBucket'))).toMatchObject({
       Resource: bucketArn(),
       Condition: { StringLike: { 's3:prefix': ISSUER_PREFIXES.map((prefix) => `${prefix}*`) } },
@@ -194,7 +196,7 @@ describe('issuer task', () => {
       Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
     });
     expect(only(byAction('acm:ImportCertificate'))).toMatchObject({
-      Action: ['acm:AddTagsToCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate'],
+      Action: ['acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate'],
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':acm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':certificate/*']] },
     });
     // The one "*" resource is ListCertificates, which IAM offers no narrower resource for.
@@ -202,7 +204,7 @@ describe('issuer task', () => {
     const allActions = statements.flatMap((s) => asArray(s.Action)).sort();
     expect(allActions).toEqual(
       [
-        'acm:AddTagsToCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate', 'acm:ListCertificates',
+        'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate', 'acm:ListCertificates',
         'kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
       ].sort(),
     );
