@@ -84,6 +84,7 @@ export async function orderCertificate(
   client: acme.Client,
   request: OrderRequest,
   step: <T>(title: string, run: () => Promise<T>, describe?: (value: T) => string) => Promise<T>,
+  onReplacesRefused?: (detail: string) => void,
 ): Promise<IssuedCertificate> {
   const { domains, keyType } = request;
   const identifiers = domains.map((value) => ({ type: 'dns', value }));
@@ -100,6 +101,7 @@ export async function orderCertificate(
       } catch (error) {
         // A CA may refuse `replaces` (already replaced, unknown serial): order without it rather than fail the renewal.
         if (!/replace/i.test(error instanceof Error ? error.message : '')) throw caError('creating the order', error);
+        onReplacesRefused?.(error instanceof Error ? error.message : String(error));
         return client.createOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
       }
     },

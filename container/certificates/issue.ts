@@ -63,7 +63,9 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     { domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile },
   );
   try {
-    const issued = await orderCertificate(deps.client, request, progress.step.bind(progress));
+    const issued = await orderCertificate(deps.client, request, progress.step.bind(progress), (detail) =>
+      progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
+    );
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);
     const published = await progress.step(
       'store in S3 (archive, then live)',

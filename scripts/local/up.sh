@@ -16,7 +16,10 @@ if [ ! -s "$PEBBLE_DIR/tls-cert.pem" ]; then
 fi
 # Short-lived certificates for renewal tests (seconds); pebble's default is five years.
 validity=""
-if [ -n "${PEBBLE_CERT_VALIDITY_SECONDS:-}" ]; then validity=", \"certificateValidityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS"; fi
+# pebble 2.4 reads certificateValidityPeriod; current pebble reads it per profile.
+if [ -n "${PEBBLE_CERT_VALIDITY_SECONDS:-}" ]; then
+  validity=", \"certificateValidityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS, \"profiles\": {\"default\": {\"description\": \"short-lived for tests\", \"validityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS}}"
+fi
 cat > "$PEBBLE_DIR/pebble.json" <<JSON
 {
   "pebble": {

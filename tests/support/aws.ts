@@ -1,7 +1,8 @@
 // Real SDK clients pointed at a test stack's moto.
 import { ACMClient } from '@aws-sdk/client-acm';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LocalStack } from './local-stack.js';
+import { pebbleManagement } from './pebble.js';
 
 export function clientsFor(stack: LocalStack) {
   const settings = {
@@ -25,6 +26,10 @@ export function clientsFor(stack: LocalStack) {
         throw error;
       }
     },
+    async list(prefix: string): Promise<string[]> {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      return (page.Contents ?? []).map((o) => o.Key!);
+    },
     async write(key: string, body: string): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },
@@ -33,15 +38,7 @@ export function clientsFor(stack: LocalStack) {
 
 /** Pebble's current root, from its management API. */
 export async function pebbleRoot(stack: LocalStack): Promise<string> {
-  const { Agent } = await import('node:https');
-  const { readFileSync } = await import('node:fs');
-  const { get } = await import('node:https');
-  const agent = new Agent({ ca: readFileSync(stack.env.ACME_TLS_CA_FILE!, 'utf8') });
-  return new Promise((resolve, reject) => {
-    get(`https://localhost:${stack.pebbleManagementPort}/roots/0`, { agent }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`roots: HTTP ${response.statusCode}`))));
-    }).on('error', reject);
-  });
+  const response = await pebbleManagement(stack, '/roots/0');
+  if (response.status !== 200) throw new Error(`roots: HTTP ${response.status}`);
+  return response.body;
 }

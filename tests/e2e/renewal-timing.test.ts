@@ -1,0 +1,93 @@
+// When renewal happens, shown for real with short-lived certificates: the fallback rule (half the
+// lifetime for certificates under 10 days) on Debian's pebble 2.4, which has no ARI, and the CA's
+// ARI window with `replaces` on a current pebble built from the Go module proxy.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientsFor } from '../support/aws.js';
+import { eventOf, repoRoot, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
+
+const rows = (result: CliResult) => result.events.filter((e) => e.event === 'certificate');
+const sleepUntil = async (iso: string) => {
+  const wait = new Date(iso).getTime() - Date.now() + 250;
+  if (wait > 60_000) throw new Error(`renewal planned for ${iso}, too far away for a short-lived test certificate`);
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+};
+
+interface Record {
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  renewAt: string;
+  renewalRule: string;
+  ariWindow?: { start: string; end: string };
+  acm: { certificateArn: string }[];
+}
+
+describe('without ARI (pebble 2.4): half the lifetime of a short certificate', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack({ name: 'fallback', extraEnv: { PEBBLE_CERT_VALIDITY_SECONDS: '16', CERTIFICATES: 'short=short.example.com' } });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('is not due right after issuance, is due after half its life, and keeps its ARN', async () => {
+    const aws = clientsFor(stack);
+    expect((await runCli(stack, ['renew'])).code).toBe(0);
+    const first = JSON.parse((await aws.read('renewal/short.json'))!) as Record;
+    expect(first.renewalRule).toBe('1/2 of lifetime left');
+    const half = (new Date(first.notAfter).getTime() - new Date(first.notBefore).getTime()) / 2;
+    expect(new Date(first.renewAt).getTime()).toBe(new Date(first.notAfter).getTime() - Math.round(half));
+
+    const early = await runCli(stack, ['renew']);
+    expect(rows(early)[0]).toMatchObject({ action: 'skipped' });
+
+    await sleepUntil(first.renewAt);
+    const due = await runCli(stack, ['renew']);
+    expect(due.code, due.stderr).toBe(0);
+    expect(rows(due)[0]).toMatchObject({ action: 'renewed', reason: expect.stringMatching(/^renewal due since/) });
+    const second = JSON.parse((await aws.read('renewal/short.json'))!) as Record;
+    expect(second.serial).not.toBe(first.serial);
+    expect(second.acm[0]!.certificateArn).toBe(first.acm[0]!.certificateArn);
+  });
+});
+
+describe('with ARI (current pebble): the CA\'s window, and `replaces` in the renewal order', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      name: 'ari',
+      extraEnv: {
+        PEBBLE_BIN: `${repoRoot}/.local/bin/pebble-current`,
+        PEBBLE_CERT_VALIDITY_SECONDS: '30',
+        CERTIFICATES: 'ari=ari.example.com',
+        // moto's ACM needs a subject CN, which a current pebble (like Let's Encrypt) no longer sets; real ACM does not.
+        ACM_IMPORT: 'false',
+      },
+    });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('plans the renewal inside the ARI window and renews with `replaces` once it is reached', async () => {
+    const aws = clientsFor(stack);
+    const issued = await runCli(stack, ['renew']);
+    expect(issued.code, issued.stderr + issued.stdout.slice(-1500)).toBe(0);
+    const first = JSON.parse((await aws.read('renewal/ari.json'))!) as Record;
+    expect(first.renewalRule).toBe('ari');
+    const window = first.ariWindow!;
+    expect(new Date(window.start).getTime()).toBeLessThanOrEqual(new Date(first.renewAt).getTime());
+    expect(new Date(first.renewAt).getTime()).toBeLessThan(new Date(window.end).getTime());
+    expect(new Date(window.end).getTime()).toBeLessThanOrEqual(new Date(first.notAfter).getTime());
+
+    expect(rows(await runCli(stack, ['renew']))[0]).toMatchObject({ action: 'skipped' });
+
+    await sleepUntil(first.renewAt);
+    const renewed = await runCli(stack, ['renew']);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(rows(renewed)[0], JSON.stringify([first, rows(renewed)[0]])).toMatchObject({ action: 'renewed' });
+    expect(renewed.events.find((e) => e.event === 'step' && String(e.step).startsWith('create order'))).toMatchObject({
+      step: 'create order (replaces previous, ARI)',
+      ok: true,
+    });
+    expect(renewed.events.some((e) => /without `replaces`/.test(String(e.message)))).toBe(false);
+    expect(eventOf(renewed, 'renew-summary')).toMatchObject({ renewed: 1 });
+  });
+});
