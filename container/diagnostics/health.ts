@@ -1,6 +1,7 @@
 // `health`: what a run needs, checked one by one with a pass/fail line each, changing nothing:
 // S3 reachable, the CA's directory reachable, the account registered (in S3 and at the CA), and
 // the responder answering through the public path (DNS -> ALB -> Lambda) for the names we serve.
+import { get as httpsGet, type Agent } from 'node:https';
 import acme from 'acme-client';
 import {
   ErrorCodes,
@@ -75,10 +76,16 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
     if (record.notAfter !== undefined) deps.metrics.daysToExpiry(record.name, new Date(record.notAfter), deps.now());
   }
 
-  await timed('ca-directory', report, async () => {
-    const response = await acme.axios.get<Record<string, unknown>>(deps.config.directoryUrl, { timeout: 10_000 });
-    if (typeof response.data?.newOrder !== 'string' || typeof response.data?.newAccount !== 'string') {
-      throw new Error(`${deps.config.directoryUrl} answered HTTP ${response.status} but is not an ACME directory (no newOrder/newAccount)`);
+  const caReachable = await timed('ca-directory', report, async () => {
+    const { status, body } = await getOnce(deps.config.directoryUrl, 10_000);
+    let directory: Record<string, unknown> = {};
+    try {
+      directory = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      // not JSON: reported below
+    }
+    if (status !== 200 || typeof directory.newOrder !== 'string' || typeof directory.newAccount !== 'string') {
+      throw new Error(`${deps.config.directoryUrl} answered HTTP ${status} but not with an ACME directory (no newOrder/newAccount)`);
     }
     return { value: true, detail: `${deps.config.directoryUrl} answered with an ACME directory` };
   }, 'check ACME_DIRECTORY and the network path to the CA (NAT gateway or public IP for the task; for a private CA, ACME_TLS_CA_FILE)');
@@ -104,6 +111,9 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
         'run `register` to register the same key at this CA (see "Moving to another CA" in docs/operations.md)',
       );
     }
+    if (caReachable !== true) {
+      throw new HealthFailure('registered in S3, but not confirmed at the CA: its directory cannot be reached', 'fix the ca-directory check first');
+    }
     const client = new acme.Client({ directoryUrl: deps.config.directoryUrl, accountKey: keyObject.body });
     let account: { status?: string };
     try {
@@ -118,10 +128,12 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   }, 'run `register`');
 
   const domains = options.domains.length > 0 ? options.domains : [...new Set((records ?? []).flatMap((r) => r.domains))];
-  const preflightOptions = preflightOptionsFromEnv(deps.env, thumbprint ?? '');
+  // The responder answers with the thumbprint of the published JWK, whatever the CA thinks of the account.
+  const published = thumbprint ?? (await publishedThumbprint(deps.store));
+  const preflightOptions = preflightOptionsFromEnv(deps.env, published ?? '');
   const targets = domains.length > 0 ? domains : preflightOptions.albDnsName !== undefined ? [preflightOptions.albDnsName] : [];
-  if (thumbprint === undefined) {
-    report({ check: 'responder', status: 'skip', detail: 'not checked: without a registered account the responder has no thumbprint to answer with', durationMs: 0 });
+  if (published === undefined) {
+    report({ check: 'responder', status: 'skip', detail: 'not checked: no account/jwk.json, so the responder has no thumbprint to answer with', durationMs: 0 });
   } else if (targets.length === 0) {
     report({ check: 'responder', status: 'skip', detail: 'not checked: no certificates yet and no --domain or ALB_DNS_NAME given', durationMs: 0 });
   } else {
@@ -147,11 +159,41 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   return results;
 }
 
+async function publishedThumbprint(store: ObjectStore): Promise<string | undefined> {
+  try {
+    const object = await store.get(layout.accountJwk);
+    return object === undefined ? undefined : await jwkThumbprint(parsePublicJwk(object.body));
+  } catch {
+    return undefined;
+  }
+}
+
 /** account/registration.json as far as health needs it: one account per CA by directory URL (older files: one CA). */
 interface RegistrationFile {
   readonly thumbprint: string;
   readonly accounts?: Readonly<Record<string, { readonly accountUrl: string }>>;
   readonly directoryUrl?: string;
+}
+
+/**
+ * One GET with no retries (acme-client's axios retries refused connections for a minute), through
+ * the agent that trusts ACME_TLS_CA_FILE when set.
+ */
+function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const agent = acme.axios.defaults.httpsAgent as Agent | undefined;
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(url, { ...(agent === undefined ? {} : { agent }), timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (body.length < 65_536) body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(`${url}: ${error.code ?? ''} ${error.message}`.trim())));
+  });
 }
 
 class HealthFailure extends Error {

@@ -1,0 +1,73 @@
+// The responder's structured log lines and EMF metric, read from the real local ALB adapter's
+// log (the process that runs the real handler, as Lambda would) after real HTTP requests.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomToken } from '../support/alb-events.js';
+import { runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ name: 'respobs' });
+});
+afterAll(async () => stack?.stop());
+
+function requestLines(): Record<string, unknown>[] {
+  return readFileSync(join(stack.stateDir, 'logs', 'adapter.log'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.message === 'challenge request');
+}
+
+async function get(path: string, init: RequestInit = {}): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${stack.httpPort}${path}`, init);
+  await response.text();
+  return response.status;
+}
+
+describe('responder logs and metrics', () => {
+  it('logs one line per request with its outcome as the ResponderRequests metric, and the trace id as correlation id', async () => {
+    expect(await get(`/.well-known/acme-challenge/${randomToken()}`, { headers: { 'x-amzn-trace-id': 'Root=1-00000000-unavailable' } })).toBe(503);
+    expect((await runCli(stack, ['register'])).code).toBe(0);
+    const token = randomToken();
+    expect(await get(`/.well-known/acme-challenge/${token}`, { headers: { 'x-amzn-trace-id': 'Root=1-00000000-answered' } })).toBe(200);
+    expect(await get('/wp-login.php', { headers: { 'x-amzn-trace-id': 'Root=1-00000000-notfound' } })).toBe(404);
+    expect(await get(`/.well-known/acme-challenge/${randomToken()}`, { method: 'POST', body: 'x', headers: { 'x-amzn-trace-id': 'Root=1-00000000-post' } })).toBe(405);
+
+    const byTrace = new Map(requestLines().map((line) => [line.correlation_id, line]));
+    const expected: [string, string, number, string][] = [
+      ['Root=1-00000000-unavailable', 'unavailable', 503, 'ERROR'],
+      ['Root=1-00000000-answered', 'answered', 200, 'INFO'],
+      ['Root=1-00000000-notfound', 'not-found', 404, 'INFO'],
+      ['Root=1-00000000-post', 'method-not-allowed', 405, 'INFO'],
+    ];
+    for (const [trace, outcome, status, level] of expected) {
+      expect(byTrace.get(trace), trace).toMatchObject({
+        level,
+        service: 'acme-challenge-responder',
+        status,
+        Outcome: outcome,
+        ResponderRequests: 1,
+        _aws: {
+          Timestamp: expect.any(Number),
+          CloudWatchMetrics: [{ Namespace: 'AcmeOnAws', Dimensions: [['Outcome']], Metrics: [{ Name: 'ResponderRequests', Unit: 'Count' }] }],
+        },
+      });
+      expect(typeof byTrace.get(trace)!.timestamp).toBe('string');
+    }
+    // The token is not logged; other paths are, as they came.
+    const log = readFileSync(join(stack.stateDir, 'logs', 'adapter.log'), 'utf8');
+    expect(log).not.toContain(token);
+    expect(byTrace.get('Root=1-00000000-notfound')!.path).toBe('/wp-login.php');
+  });
+
+  it('logs why it answered 503 in the same shape', async () => {
+    const lines = readFileSync(join(stack.stateDir, 'logs', 'adapter.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('account public JWK unavailable'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ level: 'ERROR', service: 'acme-challenge-responder', code: 'ERR_STORAGE_UNAVAILABLE', timestamp: expect.any(String) });
+  });
+});
