@@ -225,8 +225,8 @@ export function urlFromDetail(detail: string): string | undefined {
 
 /** The address the CA connected to, when its detail says (Go: "dial tcp 127.0.0.2:80: ..."). */
 export function addressFromDetail(detail: string): string | undefined {
-  const match = /dial tcp \[?([0-9a-fA-F.:]+?)\]?:\d+/.exec(detail);
-  return match?.[1];
+  const match = /dial tcp (?:\[([0-9a-fA-F:]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):\d+/.exec(detail);
+  return match?.[1] ?? match?.[2];
 }
 
 function isRedirected(url: string, domain: string): boolean {
