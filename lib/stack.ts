@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,7 +8,9 @@ import type { DeployConfig } from './core/deploy-config.js';
 import { CertificateStore } from './constructs/certificate-store.js';
 import { ChallengeResponder } from './constructs/challenge-responder.js';
 import { ISSUER_CONTAINER_NAME, IssuerTask } from './constructs/issuer-task.js';
+import { IssuerMonitoring } from './constructs/monitoring.js';
 import { RenewalSchedule } from './constructs/renewal-schedule.js';
+import { scheduleIntervalSeconds } from './core/schedule-interval.js';
 
 export interface AcmeIssuerStackProps extends StackProps {
   /** The validated configuration (lib/core/deploy-config.ts). */
@@ -24,6 +26,7 @@ export class AcmeIssuerStack extends Stack {
   readonly responder: ChallengeResponder;
   readonly issuer: IssuerTask;
   readonly renewal: RenewalSchedule;
+  readonly monitoring: IssuerMonitoring;
 
   constructor(scope: Construct, id: string, props: AcmeIssuerStackProps) {
     super(scope, id, {
@@ -69,6 +72,16 @@ export class AcmeIssuerStack extends Stack {
       timezone: config.schedule.timezone,
       flexibleWindowMinutes: config.schedule.windowMinutes,
       enabled: config.schedule.enabled,
+    });
+
+    this.monitoring = new IssuerMonitoring(this, 'Monitoring', {
+      issuer: this.issuer,
+      responder: this.responder,
+      scheduleInterval: Duration.seconds(scheduleIntervalSeconds(config.schedule.expression)),
+      scheduleWindow: Duration.minutes(config.schedule.windowMinutes),
+      scheduleEnabled: config.schedule.enabled,
+      expiryDays: config.alarms.expiryDays,
+      email: config.alarms.email,
     });
 
     this.outputs();
@@ -144,6 +157,8 @@ export class AcmeIssuerStack extends Stack {
     new CfnOutput(this, 'IssuerLogGroup', { description: 'Issuer task logs (aws logs tail ... --follow)', value: issuer.logGroup.logGroupName });
     new CfnOutput(this, 'ResponderLogGroup', { value: responder.logGroup.logGroupName });
     new CfnOutput(this, 'RenewalScheduleName', { value: this.renewal.schedule.ref });
+    new CfnOutput(this, 'AlarmTopicArn', { description: 'Alarms go here: subscribe email, chat or paging to it', value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard: days left per certificate, last runs, errors', value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'Region', { value: Aws.REGION });
   }
 }

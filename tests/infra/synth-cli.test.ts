@@ -76,6 +76,7 @@ describe('cdk-nag acknowledgements', () => {
         'AwsSolutions-ELB2',
         'AwsSolutions-ECS4',
         'AwsSolutions-ECS2',
+        'AwsSolutions-SNS2',
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*]',
         ...['account', 'live', 'archive', 'renewal', 'locks'].map((prefix) => `AwsSolutions-IAM5[Resource::<StoreBucket4FBDE984.Arn>/${prefix}/*]`),

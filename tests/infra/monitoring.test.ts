@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { METRICS } from '../../lib/constructs/monitoring.js';
+import { scheduleIntervalSeconds, WEEK_SECONDS } from '../../lib/core/schedule-interval.js';
+import { IssuerMetrics, METRIC_NAMESPACE } from '../../container/observability/metrics.js';
+import { RESPONDER_METRIC, RESPONDER_NAMESPACE } from '../../lambdas/challenge/observability.js';
+import { logicalId, only, resourcesOfType, synthesize, REPO_ROOT } from './synth.js';
+import type { Synthesized } from './synth.js';
+
+function alarmsBy(synth: Synthesized, metricName: string): any[] {
+  return resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm')
+    .map(([, alarm]) => alarm.Properties)
+    .filter((p) => p.MetricName === metricName);
+}
+
+describe('alarms (defaults)', () => {
+  const synth = synthesize({});
+  const topicId = () => logicalId(synth, synth.stack.monitoring.topic);
+  const actions = () => [{ Ref: topicId() }];
+
+  it('alarms when the soonest certificate has fewer than 14 days left', () => {
+    expect(only(alarmsBy(synth, 'MinDaysToExpiry'))).toMatchObject({
+      Namespace: 'AcmeOnAws',
+      Statistic: 'Minimum',
+      Period: 86400,
+      Threshold: 14,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'ignore',
+      AlarmActions: actions(),
+      OKActions: actions(),
+    });
+  });
+
+  it('alarms on a failed renew run, and on no successful run within two 12-hour intervals plus the window', () => {
+    expect(only(alarmsBy(synth, 'RenewalRunFailed'))).toMatchObject({
+      Statistic: 'Sum', Period: 3600, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmActions: actions(),
+    });
+    const missing = only(alarmsBy(synth, 'RenewalRunSucceeded'));
+    expect(missing).toMatchObject({
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 25,
+      DatapointsToAlarm: 25,
+      TreatMissingData: 'breaching',
+      AlarmActions: actions(),
+    });
+    expect(missing.Dimensions).toBeUndefined();
+  });
+
+  it('alarms on responder Lambda errors and on 5xx from its target group', () => {
+    expect(only(alarmsBy(synth, 'Errors'))).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(synth, synth.stack.responder.function) } }],
+      Statistic: 'Sum', Period: 300, Threshold: 1, AlarmActions: actions(),
+    });
+    const target5xx = only(alarmsBy(synth, 'HTTPCode_Target_5XX_Count'));
+    expect(target5xx).toMatchObject({ Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Threshold: 1, AlarmActions: actions() });
+    expect(target5xx.Dimensions.map((d: { Name: string }) => d.Name).sort()).toEqual(['LoadBalancer', 'TargetGroup']);
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  });
+
+  it('sends a stopped issuer task with a non-zero exit code to the topic', () => {
+    const [, rule] = only(resourcesOfType(synth.json, 'AWS::Events::Rule'));
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: [{ 'Fn::GetAtt': [logicalId(synth, synth.stack.issuer.cluster), 'Arn'] }],
+        lastStatus: ['STOPPED'],
+        containers: { exitCode: [{ 'anything-but': 0 }] },
+      },
+    });
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: topicId() } })]);
+  });
+
+  it('has a TLS-only topic with no subscription unless an email is configured', () => {
+    synth.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const [, policy] = only(resourcesOfType(synth.json, 'AWS::SNS::TopicPolicy'));
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    expect(synth.json.Outputs!['AlarmTopicArn']!.Value).toEqual({ Ref: topicId() });
+  });
+
+  it('has a dashboard with every certificate\'s days left and the last runs', () => {
+    const [, dashboard] = only(resourcesOfType(synth.json, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(body).toMatch(/SEARCH\('\{AcmeOnAws,CertificateName\} MetricName=\W+DaysToExpiry\W+, 'Minimum'/);
+    expect(body).toContain("filter event = 'renew-summary'");
+    expect(body).toContain('stats latest(DaysToExpiry) as daysLeft');
+    expect(body).toContain('ResponderRequests');
+  });
+});
+
+describe('alarm options', () => {
+  const synth = synthesize({ DEPLOY_ALARM_EMAIL: 'ops@example.com', DEPLOY_ALARM_EXPIRY_DAYS: '21', DEPLOY_SCHEDULE: 'rate(6 hours)', DEPLOY_SCHEDULE_WINDOW_MINUTES: '0' });
+
+  it('subscribes the email, uses the threshold and derives the "did not run" wait from the schedule', () => {
+    synth.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    expect(only(alarmsBy(synth, 'MinDaysToExpiry')).Threshold).toBe(21);
+    expect(only(alarmsBy(synth, 'RenewalRunSucceeded'))).toMatchObject({ EvaluationPeriods: 12, DatapointsToAlarm: 12 });
+  });
+
+  it('has no "did not run" alarm while the schedule is paused, and no 5xx alarm without an ALB of its own', () => {
+    const paused = synthesize({
+      DEPLOY_SCHEDULE_ENABLED: 'false',
+      DEPLOY_ALB_LISTENER_ARN: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/0123456789abcdef/fedcba9876543210',
+      DEPLOY_ALB_RULE_PRIORITY: '5',
+    });
+    expect(alarmsBy(paused, 'RenewalRunSucceeded')).toEqual([]);
+    expect(alarmsBy(paused, 'HTTPCode_Target_5XX_Count')).toEqual([]);
+    expect(alarmsBy(paused, 'RenewalRunFailed')).toHaveLength(1);
+  });
+});
+
+describe('metric names agree with what the code emits', () => {
+  it('uses the issuer\'s and the responder\'s names and namespace', () => {
+    expect(METRIC_NAMESPACE).toBe(METRICS.namespace);
+    expect(RESPONDER_NAMESPACE).toBe(METRICS.namespace);
+    expect(RESPONDER_METRIC).toBe(METRICS.responderRequests);
+    expect(IssuerMetrics.DAYS_TO_EXPIRY).toBe(METRICS.daysToExpiry);
+    expect(IssuerMetrics.ISSUANCE_SUCCEEDED).toBe(METRICS.issuanceSucceeded);
+    expect(IssuerMetrics.ISSUANCE_FAILED).toBe(METRICS.issuanceFailed);
+    expect(IssuerMetrics.VALIDATION_FAILURES).toBe(METRICS.validationFailures);
+    expect(readFileSync(join(REPO_ROOT, 'container/observability/metrics.ts'), 'utf8')).toContain(`[${METRICS.certificateDimension}]`);
+  });
+});
+
+describe('schedule interval', () => {
+  it.each([
+    ['cron(0 3,15 * * ? *)', 12 * 3600],
+    ['cron(0 3 * * ? *)', 24 * 3600],
+    ['cron(0 1,2,20 * * ? *)', 18 * 3600],
+    ['cron(30 */6 * * ? *)', 6 * 3600],
+    ['cron(0 * * * ? *)', 3600],
+    ['cron(0 9 ? * MON-FRI *)', WEEK_SECONDS],
+    ['rate(6 hours)', 6 * 3600],
+    ['rate(1 day)', 86_400],
+    ['rate(30 days)', WEEK_SECONDS],
+    ['rate(15 minutes)', 900],
+  ])('%s → %i s', (expression, seconds) => {
+    expect(scheduleIntervalSeconds(expression)).toBe(seconds);
+  });
+});
