@@ -136,3 +136,16 @@ outputs:
     set -euo pipefail
     {{_aws_env}}
     aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output table
+
+# ---------------------------------------------------------------- benchmarks
+# Not part of `just test`. The bench brings up its own local stack (same scripts as `just up`, on
+# BENCH_* ports, plus a second pebble for the peers' standalone servers) and stops it at the end.
+
+# issuance vs certbot and lego, responder vs nginx, renewal sweep; e.g. `just bench` or `just bench issuance responder`
+bench *PARTS:
+    bench/install.sh
+    node --import tsx bench/run.ts {{PARTS}}
+
+# re-render the table in docs/performance.md and the chart from bench/results/latest.json
+bench-report:
+    node --import tsx bench/report.ts

@@ -29,6 +29,8 @@ export const exitCodeOf: Record<ErrorCode, ExitCode> = {
   [ErrorCodes.STORAGE_CORRUPT]: ExitCodes.STORAGE_FAILED,
   [ErrorCodes.CONFLICT]: ExitCodes.STORAGE_FAILED,
   [ErrorCodes.ACM_FAILED]: ExitCodes.ACM_FAILED,
+  // A hand-over (Secrets Manager, SSM, listener) is an AWS write after the ACM import, like it.
+  [ErrorCodes.EXPORT_FAILED]: ExitCodes.ACM_FAILED,
   [ErrorCodes.LOCK_HELD]: ExitCodes.LOCK_HELD,
   [ErrorCodes.NOT_FOUND]: ExitCodes.NOT_FOUND,
   [ErrorCodes.PREFLIGHT_FAILED]: ExitCodes.PREFLIGHT_FAILED,

@@ -4,14 +4,17 @@ import {
   nextRetryAt,
   rateLimitRetryAfter,
   type AcmRecord,
+  type CertificateInfo,
   type KeyType,
+  type LiveMetadata,
   type ObjectStore,
   type RenewalRecord,
 } from '../../lib/core/index.js';
 import { orderCertificate } from '../acme/order.js';
 import type { AcmImporter } from '../aws/acm-importer.js';
+import type { CertificateExporter } from '../exports/export.js';
 import type { Progress } from '../progress.js';
-import { certificateFiles, publishCertificate, type Published } from './archive.js';
+import { certificateFiles, publishCertificate, type CertificateFiles, type Published } from './archive.js';
 import { indexEntryOf, putIndexEntry } from './index-store.js';
 import { planRenewal } from './plan.js';
 import { loadRecord, transition, type LoadedRecord } from './records.js';
@@ -35,6 +38,8 @@ export interface IssueDeps {
   readonly client: acme.Client;
   /** One importer per ACM region (empty when ACM import is off). */
   readonly acm: readonly AcmImporter[];
+  /** Secrets Manager / SSM / HTTPS listener hand-over; undefined when none is configured. */
+  readonly exports?: CertificateExporter | undefined;
   readonly progress: Progress;
   readonly now: () => Date;
 }
@@ -63,6 +68,8 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     { domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile },
   );
   try {
+    // The index says "issuing" before anything else happens, so a sweep after a crash finds the work unfinished.
+    await putIndexEntry(store, request.name, indexEntryOf(loaded.record));
     const issued = await orderCertificate(deps.client, request, progress.step.bind(progress), (detail) =>
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );
@@ -72,38 +79,62 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
       () => publishCertificate(store, request.name, files, request.directoryUrl, now()),
       (p) => `serial ${p.info.serial}`,
     );
-    let acm = loaded.record.acm;
-    for (const importer of deps.acm) {
-      const previous = acm.find((r) => r.region === importer.region);
-      const imported = await progress.step(
-        previous === undefined ? `import into ACM ${importer.region}` : `re-import into ACM ${importer.region} (same ARN)`,
-        () =>
-          importer.import(
-            { name: request.name, serial: published.info.serial, keyAlgorithm: published.info.keyAlgorithm, files, existing: previous, allowNewArn: request.allowNewArn },
-            now(),
-          ),
-        (r) => r.certificateArn,
-      );
-      acm = [...acm.filter((r) => r.region !== imported.region), imported];
-    }
-    const plan = await planRenewal(files.cert, published.info, request.directoryUrl, request.renewBeforeDays, undefined, now());
-    loaded = await transition(store, loaded, 'active', `issued serial ${published.info.serial}`, now(), {
-      serial: published.info.serial,
-      notBefore: published.metadata.notBefore,
-      notAfter: published.metadata.notAfter,
-      acm,
-      lastError: undefined,
-      failedAttempts: 0,
-      retryAt: undefined,
-      revokedAt: undefined,
-      ...plan,
-    });
-    await putIndexEntry(store, request.name, indexEntryOf(loaded.record));
-    return { published, acm, record: loaded.record };
+    loaded = await deployPublished(deps, loaded, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
+    return { published, acm: loaded.record.acm, record: loaded.record };
   } catch (error) {
     await recordFailure(store, loaded, error, now());
     throw error;
   }
+}
+
+/**
+ * The second half of an issuance, once the certificate is live in S3: ACM (same ARN), the renewal
+ * plan, state `active`, the index entry. Also what finishes a run that crashed after publishing.
+ */
+export async function deployPublished(
+  deps: Omit<IssueDeps, 'client'>,
+  loaded: LoadedRecord,
+  files: CertificateFiles,
+  info: Pick<CertificateInfo, 'serial' | 'keyAlgorithm' | 'notBefore' | 'notAfter'>,
+  metadata: Pick<LiveMetadata, 'notBefore' | 'notAfter'>,
+  request: Pick<IssueRequest, 'name' | 'directoryUrl' | 'allowNewArn' | 'renewBeforeDays'>,
+  cause: string,
+): Promise<LoadedRecord> {
+  const { store, progress, now } = deps;
+  let acm = loaded.record.acm;
+  for (const importer of deps.acm) {
+    const previous = acm.find((r) => r.region === importer.region);
+    if (previous?.serial === info.serial) continue; // imported before the crash
+    const imported = await progress.step(
+      previous === undefined ? `import into ACM ${importer.region}` : `re-import into ACM ${importer.region} (same ARN)`,
+      () =>
+        importer.import(
+          { name: request.name, serial: info.serial, keyAlgorithm: info.keyAlgorithm, files, existing: previous, allowNewArn: request.allowNewArn },
+          now(),
+        ),
+      (r) => r.certificateArn,
+    );
+    acm = [...acm.filter((r) => r.region !== imported.region), imported];
+  }
+  const exports =
+    deps.exports === undefined
+      ? loaded.record.exports
+      : await deps.exports.export({ name: request.name, domains: loaded.record.domains, serial: info.serial, notAfter: info.notAfter, files, acm }, progress, now());
+  const plan = await planRenewal(files.cert, info, request.directoryUrl, request.renewBeforeDays, undefined, now());
+  const active = await transition(store, loaded, 'active', cause, now(), {
+    serial: info.serial,
+    notBefore: metadata.notBefore,
+    notAfter: metadata.notAfter,
+    acm,
+    exports,
+    lastError: undefined,
+    failedAttempts: 0,
+    retryAt: undefined,
+    revokedAt: undefined,
+    ...plan,
+  });
+  await putIndexEntry(store, request.name, indexEntryOf(active.record));
+  return active;
 }
 
 function newRecord(request: IssueRequest, at: Date): RenewalRecord {

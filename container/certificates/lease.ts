@@ -16,11 +16,10 @@ export const DEFAULT_LEASE_MS = 10 * 60_000;
 export async function withLease<T>(
   store: ObjectStore,
   name: string,
-  holder: string,
-  now: () => Date,
+  lease: { readonly holder: string; readonly now: () => Date; readonly ttlMs?: number },
   work: () => Promise<T>,
-  ttlMs = DEFAULT_LEASE_MS,
 ): Promise<T> {
+  const { holder, now, ttlMs = DEFAULT_LEASE_MS } = lease;
   const key = layout.lock(name);
   const body = () => `${JSON.stringify({ holder, expiresAt: new Date(now().getTime() + ttlMs).toISOString() } satisfies Lease)}\n`;
   try {

@@ -1,6 +1,7 @@
 import type { IssuerConfig, ObjectStore } from '../../lib/core/index.js';
 import { ensureAccount, type Account } from '../acme/account.js';
 import { AcmImporter } from '../aws/acm-importer.js';
+import { CertificateExporter } from '../exports/export.js';
 import type { Progress } from '../progress.js';
 
 /** What every command gets: configuration, the store, the output, the clock, and lazy clients. */
@@ -13,11 +14,14 @@ export interface CommandContext {
   account(directoryUrl?: string): Promise<Account>;
   /** One importer per region: AWS_REGION first, then ACM_EXTRA_REGIONS; none when ACM_IMPORT=false. */
   acmImporters(): readonly AcmImporter[];
+  /** The hand-over (Secrets Manager, SSM, HTTPS listener); undefined when nothing is configured. */
+  exporter(): CertificateExporter | undefined;
 }
 
 export function createContext(config: IssuerConfig, store: ObjectStore, progress: Progress, now: () => Date): CommandContext {
   const accounts = new Map<string, Promise<Account>>();
   let importers: AcmImporter[] | undefined;
+  let exporter: CertificateExporter | undefined;
   return {
     config,
     store,
@@ -43,6 +47,13 @@ export function createContext(config: IssuerConfig, store: ObjectStore, progress
           )
         : [];
       return importers;
+    },
+    exporter() {
+      const { exports } = config;
+      const any = exports.defaults.length > 0 || exports.httpsListenerArn !== undefined || config.certificates.some((spec) => (spec.exports ?? []).length > 0);
+      if (!any) return undefined;
+      exporter ??= new CertificateExporter(config.aws, exports, config.certificates);
+      return exporter;
     },
   };
 }

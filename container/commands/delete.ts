@@ -21,7 +21,7 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string): Promi
   const loaded = await loadRecord(store, name);
   if (loaded === undefined) throw new IssuerError(ErrorCodes.NOT_FOUND, `no certificate named "${name}"`, { hint: 'run `list` to see the names' });
 
-  await withLease(store, name, progress.runId, now, async () => {
+  await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     for (const record of loaded.record.acm) {
       const acm = new ACMClient(awsClientSettings({ ...config.aws, region: record.region }));
       let inUseBy: string[] = [];

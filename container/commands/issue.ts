@@ -18,10 +18,10 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const domains = normalizeDomains(options.domains);
   progress.info(`issuing "${name}" for ${domains.join(', ')} from ${config.directoryUrl}`, { name, domains });
   const account = await ctx.account();
-  const outcome = await withLease(store, name, progress.runId, now, async () => {
+  const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await syncLiveCopies(store, name);
     return issueCertificate(
-      { store, client: account.client, acm: ctx.acmImporters(), progress, now },
+      { store, client: account.client, acm: ctx.acmImporters(), exports: ctx.exporter(), progress, now },
       {
         name,
         domains,

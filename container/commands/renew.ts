@@ -2,6 +2,7 @@ import {
   ErrorCodes,
   IssuerError,
   domainsKey,
+  parseCertificate,
   sweepVerdict,
   type CertificateSpec,
   type IndexEntry,
@@ -10,10 +11,11 @@ import {
 import { certIdOf, fetchDirectory } from '../acme/directory.js';
 import { readLiveFiles, readLiveMetadata, syncLiveCopies } from '../certificates/archive.js';
 import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
-import { issueCertificate } from '../certificates/issue.js';
+import { deployPublished, issueCertificate } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { planRenewal } from '../certificates/plan.js';
-import { loadRecord, saveRecord, transition } from '../certificates/records.js';
+import { loadRecord, saveRecord, transition, type LoadedRecord } from '../certificates/records.js';
+import type { Progress } from '../progress.js';
 import type { CommandContext } from './context.js';
 
 export interface RenewOptions {
@@ -141,10 +143,12 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
   const { store, now, config } = ctx;
   const progress = ctx.progress.forCertificate(item.name);
   try {
-    return await withLease(store, item.name, progress.runId, now, async () => {
+    return await withLease(store, item.name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
       await syncLiveCopies(store, item.name);
       // Check again under the lease: another run may have done this while we were deciding.
       const loaded = await loadRecord(store, item.name);
+      const finished = loaded === undefined ? undefined : await finishInterrupted(ctx, progress, loaded, item);
+      if (finished !== undefined) return finished;
       if (loaded !== undefined) {
         const current = indexEntryOf(loaded.record);
         const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, current, now(), force);
@@ -162,7 +166,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
       const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
       progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
       const outcome = await issueCertificate(
-        { store, client: account.client, acm: ctx.acmImporters(), progress, now },
+        { store, client: account.client, acm: ctx.acmImporters(), exports: ctx.exporter(), progress, now },
         {
           name: item.name,
           domains: item.domains,
@@ -191,6 +195,31 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
     progress.error(code, `${item.name}: ${error instanceof Error ? error.message : String(error)}`, error instanceof IssuerError ? error.hint : undefined);
     return { name: item.name, action: 'failed', reason: error instanceof Error ? error.message : String(error), code };
   }
+}
+
+/**
+ * A run that died after making a new certificate live but before recording it (ACM import,
+ * record, index) is finished from the archive instead of ordering again (certbot does the same
+ * with an interrupted deployment). Returns undefined when there is nothing to finish.
+ */
+async function finishInterrupted(ctx: CommandContext, progress: Progress, loaded: LoadedRecord, item: Desired): Promise<RenewReport | undefined> {
+  const metadata = await readLiveMetadata(ctx.store, item.name);
+  if (metadata === undefined || metadata.serial === loaded.record.serial) return undefined;
+  if (domainsKey(metadata.names) !== domainsKey(item.domains)) return undefined; // the live one is not what is wanted now
+  const files = await readLiveFiles(ctx.store, metadata);
+  const info = parseCertificate(files.cert);
+  const record = await progress.step('finish the interrupted run (from the archive)', () =>
+    deployPublished(
+      { store: ctx.store, acm: ctx.acmImporters(), exports: ctx.exporter(), progress, now: ctx.now },
+      loaded,
+      files,
+      info,
+      metadata,
+      { name: item.name, directoryUrl: metadata.directoryUrl, allowNewArn: false, renewBeforeDays: ctx.config.renewBeforeDays },
+      `finished an interrupted run: serial ${metadata.serial}`,
+    ),
+  );
+  return { name: item.name, action: 'renewed', reason: 'an earlier run did not finish; completed it', serial: record.record.serial, renewAt: record.record.renewAt };
 }
 
 /** The ARI CertID of the live certificate, when the CA offers ARI (sent as `replaces`). */

@@ -40,7 +40,7 @@ export async function revokeCommand(ctx: CommandContext, nameArg: string, reason
     return;
   }
   const account = await ctx.account(metadata.directoryUrl);
-  await withLease(store, name, progress.runId, now, async () => {
+  await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     const files = await readLiveFiles(store, metadata);
     await progress.step(`revoke serial ${metadata.serial} (${reason})`, () =>
       account.client.revokeCertificate(files.cert, { reason: REVOCATION_REASONS[reason] }).catch((error: unknown) => {

@@ -146,6 +146,8 @@ export interface IssuerConfig {
   readonly certificates: readonly CertificateSpec[];
   /** Secrets Manager / SSM / HTTPS listener hand-over (lib/core/exports.ts). */
   readonly exports: ExportConfig;
+  /** How long a certificate's lease lasts, so a crashed issuer blocks others only this long. */
+  readonly leaseSeconds: number;
 }
 
 export function readAwsConfig(reader: ConfigReader): AwsConfig {
@@ -194,6 +196,7 @@ export function parseIssuerConfig(env: Env): IssuerConfig {
     profile: reader.optionalString('ACME_PROFILE', { pattern: /^[A-Za-z0-9._-]{1,64}$/, expected: 'a profile name the CA lists (e.g. classic, tlsserver, shortlived)' }),
     certificates: readCertificates(reader, env),
     exports: readExportConfig(reader),
+    leaseSeconds: reader.integer('LEASE_SECONDS', { default: 600, min: 1, max: 86400 }),
   };
   return reader.done(config);
 }

@@ -32,6 +32,8 @@ export const ErrorCodes = {
   ACM_FAILED: 'ERR_ACM_FAILED',
   /** No certificate by that name. */
   NOT_FOUND: 'ERR_NOT_FOUND',
+  /** A Secrets Manager / SSM copy or the HTTPS listener attachment could not be written. */
+  EXPORT_FAILED: 'ERR_EXPORT_FAILED',
   /** The pre-flight self-check found a name the CA could not validate; no order was placed. */
   PREFLIGHT_FAILED: 'ERR_PREFLIGHT_FAILED',
   /** One or more `health` checks failed. */

@@ -56,6 +56,7 @@ export function sweepVerdict(
 ): SweepVerdict {
   if (entry === undefined || entry.serial === undefined) return { action: 'issue', reason: 'not issued yet' };
   if (force) return { action: 'issue', reason: 'forced' };
+  if (entry.state === 'issuing') return { action: 'issue', reason: 'an earlier run did not finish' };
   if (entry.domainsKey !== desired.domainsKey) return { action: 'issue', reason: 'the set of names changed' };
   if (entry.keyType !== desired.keyType) return { action: 'issue', reason: `the key type changed to ${desired.keyType}` };
   if (entry.directoryUrl !== desired.directoryUrl) return { action: 'issue', reason: 'the CA changed' };

@@ -1,0 +1,43 @@
+import { ParameterTier, ParameterType, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ErrorCodes, IssuerError, awsClientSettings, type AwsConfig } from '../../lib/core/index.js';
+import { errorText } from './secrets-manager.js';
+
+export interface ParameterWrite {
+  readonly name: string;
+  readonly version: number;
+}
+
+/**
+ * One SecureString parameter per certificate, overwritten in place (same name, next version).
+ * A PEM bundle with an RSA key is over the 4 KB of a standard parameter, so the tier is
+ * Intelligent-Tiering: SSM picks Advanced only when the value needs it.
+ */
+export class SsmExport {
+  private readonly client: SSMClient;
+
+  constructor(aws: AwsConfig, private readonly kmsKeyId: string | undefined) {
+    this.client = new SSMClient({ ...awsClientSettings(aws), maxAttempts: 3 });
+  }
+
+  async write(name: string, value: string, description: string): Promise<ParameterWrite> {
+    try {
+      const put = await this.client.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: value,
+          Type: ParameterType.SECURE_STRING,
+          Overwrite: true,
+          Tier: ParameterTier.INTELLIGENT_TIERING,
+          Description: description,
+          ...(this.kmsKeyId ? { KeyId: this.kmsKeyId } : {}),
+        }),
+      );
+      return { name, version: put.Version ?? 0 };
+    } catch (cause) {
+      throw new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write parameter ${name}: ${errorText(cause)}`, {
+        hint: 'the certificate is stored in S3 and imported into ACM; fix the cause (IAM, KMS key policy) and run renew --force NAME to export again',
+        cause,
+      });
+    }
+  }
+}
