@@ -1,0 +1,204 @@
+// Renders a results document as the table printed by `just bench`, refreshes the table in
+// docs/performance.md (between the bench:results markers) and writes bench/results/chart.svg.
+// Run alone (`just bench-report`) it re-renders from bench/results/latest.json.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from './lib/stack.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Doc = Record<string, any>;
+
+const s = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '—');
+const mib = (kb: number) => (kb > 0 ? (kb / 1024).toFixed(0) : '—');
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+function ratioText(ours: number, peer: number): string {
+  if (!Number.isFinite(ours) || !Number.isFinite(peer) || ours <= 0) return '—';
+  const r = ours / peer;
+  return r <= 1 ? `${r.toFixed(2)} (${(peer / ours).toFixed(1)}x faster)` : `${r.toFixed(2)} (${r.toFixed(1)}x slower)`;
+}
+
+function issuanceTables(doc: Doc): string[] {
+  const out: string[] = [];
+  const issuance = doc.issuance;
+  if (!issuance) return out;
+  out.push('### Issuance: whole processes, CLI start to certificate stored (wall time, seconds)', '');
+  out.push(
+    `Ours for the 20-certificate case: ${issuance.oursRenew ? 'one `renew` run reconciling CERTIFICATES' : '20 `issue` processes one after another (no `renew` command was available)'}.`,
+    '',
+  );
+  out.push('| case | tool | how | rounds ok | median | IQR | min–max | max RSS MiB | ours/tool (bundle) | ours/tool (tsx) |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const c of issuance.cases) {
+    const ours = c.tools.find((t: any) => t.tool === 'ours');
+    const oursTsx = c.tools.find((t: any) => t.tool === 'ours-tsx');
+    for (const t of c.tools) {
+      const okCount = t.samples.filter((x: any) => x.ok).length;
+      out.push(
+        `| ${c.title} | ${t.tool} | ${t.mode} | ${okCount}/${t.samples.length} | ${s(t.wall.median)} | ${s(t.wall.iqr)} | ${s(t.wall.min)}–${s(t.wall.max)} | ${mib(t.maxRssKb)} | ${t.ours ? '' : ratioText(ours?.wall.median, t.wall.median)} | ${t.ours ? '' : ratioText(oursTsx?.wall.median, t.wall.median)} |`,
+      );
+    }
+  }
+  out.push('');
+  out.push('Targets (ours = the bundle, as the image runs it):', '');
+  const target = (caseId: string, peer: string, times: number) => {
+    const c = issuance.cases.find((x: any) => x.id === caseId);
+    const o = c?.tools.find((t: any) => t.tool === 'ours')?.wall.median;
+    const p = c?.tools.find((t: any) => t.tool === peer)?.wall.median;
+    if (!Number.isFinite(o) || !Number.isFinite(p)) return `- ${c?.title ?? caseId} vs ${peer}: not measured`;
+    const speedup = p / o;
+    return `- ${c.title} vs ${peer}: ${speedup.toFixed(1)}x faster (target ≥ ${times}x): **${speedup >= times ? 'met' : 'missed'}**`;
+  };
+  for (const caseId of ['one-name', 'fifty-names', 'twenty-certs']) {
+    out.push(target(caseId, 'certbot', 5), target(caseId, 'lego', 10));
+  }
+  out.push('');
+  return out;
+}
+
+function responderTables(doc: Doc): string[] {
+  const r = doc.responder;
+  if (!r) return [];
+  const out = ['### Responder', ''];
+  out.push('| measure | value |', '|---|---|');
+  if (r.inProcess) {
+    out.push(`| baseHandler, warm cache, in process | ${r.inProcess.baseHandlerNs.median.toFixed(0)} ns/request (median of ${r.inProcess.baseHandlerNs.n} runs of ${r.inProcess.iterations} requests) |`);
+    out.push(`| handler (middy), warm cache, in process | ${r.inProcess.middyNs.median.toFixed(0)} ns/request |`);
+  }
+  if (r.bundle) {
+    out.push(`| Lambda bundle (esbuild, minified, as the CDK builds it) | ${(r.bundle.bytes / 1024).toFixed(0)} KiB, ${(r.bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped |`);
+  }
+  if (r.coldInit) {
+    out.push(`| cold init: import of the bundle | ${r.coldInit.importMs.median.toFixed(0)} ms median (${r.coldInit.importMs.min.toFixed(0)}–${r.coldInit.importMs.max.toFixed(0)}) |`);
+    out.push(`| cold init: import to first answer (reads account/jwk.json from moto) | ${r.coldInit.firstAnswerMs.median.toFixed(0)} ms median (${r.coldInit.firstAnswerMs.min.toFixed(0)}–${r.coldInit.firstAnswerMs.max.toFixed(0)}) |`);
+    out.push(`| cold init: whole process, spawn to exit | ${r.coldInit.processMs.median.toFixed(0)} ms median |`);
+  }
+  if (r.load) {
+    out.push('', `Load: ${r.load.tool}, ${r.load.settings}, ${r.load.rounds} rounds each, interleaved:`, '');
+    out.push('| server | requests/s median | min–max | p99 latency ms (median) | non-2xx |', '|---|---|---|---|---|');
+    for (const server of r.load.servers) {
+      out.push(`| ${server.label} | ${server.rps.median.toFixed(0)} | ${server.rps.min.toFixed(0)}–${server.rps.max.toFixed(0)} | ${server.p99Ms.median.toFixed(2)} | ${server.errors} |`);
+    }
+    const adapter = r.load.servers.find((x: any) => x.id === 'adapter');
+    const nginx = r.load.servers.find((x: any) => x.id === 'nginx');
+    if (adapter && nginx) {
+      const ratio = nginx.rps.median / adapter.rps.median;
+      out.push('', `nginx/adapter throughput: ${ratio.toFixed(2)}x (target ≤ 2x): **${ratio <= 2 ? 'met' : 'missed'}**`);
+    }
+  }
+  out.push('');
+  return out;
+}
+
+function sweepTables(doc: Doc): string[] {
+  const sw = doc.sweep;
+  if (!sw) return [];
+  const out = ['### Renewal sweep with nothing due', ''];
+  if (sw.skipped) return [...out, `Not run: ${sw.skipped}`, ''];
+  out.push('| certificates | S3 requests | wall s (median) | min–max | max RSS MiB | state generation s |', '|---|---|---|---|---|---|');
+  for (const row of sw.rows) {
+    out.push(`| ${row.n} | ${row.s3Requests} | ${s(row.wall.median)} | ${s(row.wall.min)}–${s(row.wall.max)} | ${mib(row.maxRssKb)} | ${s(row.generateMs)} |`);
+  }
+  const big = sw.rows.find((x: any) => x.n === 10_000);
+  if (big) out.push('', `10,000 certificates, nothing due: ${big.s3Requests} S3 requests (target < 20): **${big.s3Requests < 20 ? 'met' : 'missed'}**`);
+  out.push('');
+  return out;
+}
+
+export function tables(doc: Doc): string {
+  const m = doc.machine ?? {};
+  const v = doc.versions ?? {};
+  const lines = [
+    `Run ${doc.startedAt} → ${doc.finishedAt} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, kernel ${m.kernel}; load average at start ${m.loadAverageAtStart?.join(' ')}.`,
+    '',
+    `Versions: ${Object.entries(v).map(([k, x]) => `${k} ${String(x).replace(/\n/g, ' ')}`).join('; ')}.`,
+    '',
+    `Settings: ${Object.entries(doc.settings ?? {}).map(([k, x]) => `${k}=${Array.isArray(x) ? x.join(',') : String(x)}`).join('; ')}.`,
+    '',
+    ...issuanceTables(doc),
+    ...responderTables(doc),
+    ...sweepTables(doc),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+// ------------------------------------------------------------------ chart
+interface Bar {
+  label: string;
+  value: number;
+  text: string;
+  ours: boolean;
+}
+
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function chart(doc: Doc): string {
+  const panels: { title: string; bars: Bar[] }[] = [];
+  for (const c of doc.issuance?.cases ?? []) {
+    panels.push({
+      title: `${c.title}: median wall time (s), shorter is better`,
+      bars: c.tools.map((t: any) => ({ label: t.tool, value: t.wall.median / 1000, text: `${(t.wall.median / 1000).toFixed(2)} s`, ours: t.ours })),
+    });
+  }
+  if (doc.responder?.load) {
+    panels.push({
+      title: 'Responder throughput (requests/s), longer is better',
+      bars: doc.responder.load.servers.map((x: any) => ({ label: x.id, value: x.rps.median, text: `${x.rps.median.toFixed(0)} req/s`, ours: x.id === 'adapter' })),
+    });
+  }
+  for (const row of doc.sweep?.rows ?? []) {
+    panels.push({
+      title: `Sweep of ${row.n} certificates, nothing due`,
+      bars: [
+        { label: 'S3 requests', value: row.s3Requests, text: String(row.s3Requests), ours: true },
+        { label: 'wall (s) x10', value: (row.wall.median / 1000) * 10, text: `${(row.wall.median / 1000).toFixed(2)} s`, ours: true },
+      ],
+    });
+  }
+  const width = 760;
+  const labelW = 120;
+  const barMax = 500;
+  const rowH = 22;
+  let y = 30;
+  const parts: string[] = [];
+  parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">acme-on-aws benchmarks, ${esc(String(doc.startedAt ?? ''))}</text>`);
+  for (const panel of panels) {
+    y += 22;
+    parts.push(`<text x="10" y="${y}" font-size="13" font-weight="bold">${esc(panel.title)}</text>`);
+    y += 8;
+    const max = Math.max(...panel.bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), 1e-9);
+    for (const bar of panel.bars) {
+      const w = Number.isFinite(bar.value) ? Math.max(1, (bar.value / max) * barMax) : 0;
+      parts.push(`<text x="${labelW - 6}" y="${y + 15}" font-size="12" text-anchor="end">${esc(bar.label)}</text>`);
+      parts.push(`<rect x="${labelW}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${bar.ours ? '#2f6fbf' : '#9a9a9a'}"/>`);
+      parts.push(`<text x="${labelW + w + 6}" y="${y + 15}" font-size="12">${esc(Number.isFinite(bar.value) ? bar.text : 'not measured')}</text>`);
+      y += rowH;
+    }
+  }
+  y += 16;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+}
+
+export function render(doc: Doc, options: { updateDocs: boolean }): string {
+  const text = tables(doc);
+  writeFileSync(join(repoRoot, 'bench', 'results', 'chart.svg'), chart(doc));
+  if (options.updateDocs) {
+    const path = join(repoRoot, 'docs', 'performance.md');
+    const current = readFileSync(path, 'utf8');
+    const start = current.indexOf(START);
+    const end = current.indexOf(END);
+    if (start !== -1 && end > start) {
+      writeFileSync(path, `${current.slice(0, start + START.length)}\n${text}${current.slice(end)}`);
+    }
+  }
+  return text;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const doc = JSON.parse(readFileSync(join(repoRoot, 'bench', 'results', 'latest.json'), 'utf8')) as Doc;
+  process.stdout.write(render(doc, { updateDocs: true }));
+}
