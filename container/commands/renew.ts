@@ -15,6 +15,7 @@ import { deployPublished, issueCertificate } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { planRenewal } from '../certificates/plan.js';
 import { loadRecord, saveRecord, transition, type LoadedRecord } from '../certificates/records.js';
+import { metricsFor } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import type { CommandContext } from './context.js';
 
@@ -82,6 +83,16 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   }
   reports.sort((a, b) => a.name.localeCompare(b.name));
   progress.table('certificate', reports.map((r) => ({ ...r })), ['name', 'action', 'reason', 'serial', 'renewAt']);
+  // DaysToExpiry for every certificate on every run, as this run left it: the expiry alarm and the
+  // dashboard read it (docs/operations.md), so it must not depend on something being issued.
+  if (!options.dryRun) {
+    const metrics = metricsFor(progress);
+    const after = await loadIndex(store).catch(() => undefined);
+    for (const report of reports) {
+      const notAfter = after?.index.entries[report.name]?.notAfter;
+      if (notAfter !== undefined) metrics.daysToExpiry(report.name, new Date(notAfter), now());
+    }
+  }
   const counts = Object.fromEntries(['issued', 'renewed', 'skipped', 'failed', 'locked', 'would-issue'].map((a) => [a, reports.filter((r) => r.action === a).length]));
   progress.result('renew-summary', { certificates: reports.length, ...counts });
   return reports;

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -11,18 +12,20 @@ import type { ChallengeResponder } from './challenge-responder.js';
 import type { IssuerTask } from './issuer-task.js';
 
 /**
- * The metric names the alarms are built on: CloudWatch EMF written by the issuer
- * (container/observability/metrics.ts) and the responder (lambdas/challenge/observability.ts),
- * listed in docs/operations.md. lib/ never imports runtime code, so a test checks these agree.
+ * The metric names the alarms are built on, as docs/operations.md lists them: the issuer writes
+ * them as EMF lines (container/observability/metrics.ts) and its `renew-summary` line; the
+ * responder as EMF (lambdas/challenge/observability.ts). Lambda extracts EMF by itself; the ECS
+ * awslogs driver does not, so the issuer's come from the metric filters below. lib/ never imports
+ * runtime code, so a test checks these names agree with the code.
  */
 export const METRICS = {
   namespace: 'AcmeOnAws',
   /** None, dimension CertificateName: days left on each live certificate. */
   daysToExpiry: 'DaysToExpiry',
   certificateDimension: 'CertificateName',
-  /** None, no dimension: the smallest DaysToExpiry of a renew run (what the expiry alarm watches). */
+  /** None, no dimension: every DaysToExpiry value without its dimension, so Minimum is the soonest expiry (what the expiry alarm watches). */
   minDaysToExpiry: 'MinDaysToExpiry',
-  /** Count, no dimension: a renew run that finished with no failed certificate. */
+  /** Count, no dimension: a renew run whose summary counts no failed certificate. */
   renewalRunSucceeded: 'RenewalRunSucceeded',
   /** Count, no dimension: a renew run with at least one failed certificate. */
   renewalRunFailed: 'RenewalRunFailed',
@@ -79,6 +82,7 @@ export class IssuerMonitoring extends Construct {
   readonly responderErrorsAlarm: cloudwatch.Alarm;
   readonly responder5xxAlarm: cloudwatch.Alarm | undefined;
   readonly taskFailedRule: events.Rule;
+  readonly metricFilters: logs.MetricFilter[];
 
   constructor(scope: Construct, id: string, props: IssuerMonitoringProps) {
     super(scope, id);
@@ -89,6 +93,8 @@ export class IssuerMonitoring extends Construct {
     if (!Number.isInteger(expiryDays) || expiryDays < 1) problems.push('expiryDays must be a positive integer');
     if (interval.toSeconds() < 60) problems.push('scheduleInterval must be at least a minute');
     if (problems.length > 0) throw new Error(`IssuerMonitoring: ${problems.join('; ')}`);
+
+    this.metricFilters = this.issuerMetricFilters(props.issuer.logGroup);
 
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'ACME issuer alarms', enforceSSL: true });
     Validations.of(this.topic).acknowledge({
@@ -186,6 +192,30 @@ export class IssuerMonitoring extends Construct {
     });
 
     this.dashboard = this.buildDashboard(props, expiryDays);
+  }
+
+  /**
+   * The issuer's metrics from its log lines (JSON, one object per line). Each filter matches the
+   * EMF document or summary line that carries the value; no default value, so a run that did not
+   * happen leaves no data point (the "did not run" alarm depends on that).
+   */
+  private issuerMetricFilters(logGroup: logs.ILogGroup): logs.MetricFilter[] {
+    const filter = (id: string, metricName: string, pattern: logs.IFilterPattern, metricValue: string, unit: cloudwatch.Unit, dimensions?: Record<string, string>) =>
+      new logs.MetricFilter(this, id, { logGroup, filterPattern: pattern, metricNamespace: METRICS.namespace, metricName, metricValue, dimensions, unit });
+    const { all, exists, numberValue, stringValue } = logs.FilterPattern;
+    // The value field and every dimension field are in the pattern, as CloudWatch requires.
+    const emf = (...fields: string[]) => all(stringValue('$.event', '=', 'metric'), ...fields.map((field) => exists(`$.${field}`)));
+    const dims = (...fields: string[]) => Object.fromEntries(fields.map((field) => [field, `$.${field}`]));
+    const certificate = METRICS.certificateDimension;
+    return [
+      filter('DaysToExpiryFilter', METRICS.daysToExpiry, emf(METRICS.daysToExpiry, certificate), `$.${METRICS.daysToExpiry}`, cloudwatch.Unit.NONE, dims(certificate)),
+      filter('MinDaysToExpiryFilter', METRICS.minDaysToExpiry, emf(METRICS.daysToExpiry), `$.${METRICS.daysToExpiry}`, cloudwatch.Unit.NONE),
+      filter('IssuanceSucceededFilter', METRICS.issuanceSucceeded, emf(METRICS.issuanceSucceeded, 'Operation'), `$.${METRICS.issuanceSucceeded}`, cloudwatch.Unit.COUNT, dims('Operation')),
+      filter('IssuanceFailedFilter', METRICS.issuanceFailed, emf(METRICS.issuanceFailed, 'Operation'), `$.${METRICS.issuanceFailed}`, cloudwatch.Unit.COUNT, dims('Operation')),
+      filter('ValidationFailuresFilter', METRICS.validationFailures, emf(METRICS.validationFailures, 'Stage', 'Cause'), `$.${METRICS.validationFailures}`, cloudwatch.Unit.COUNT, dims('Stage', 'Cause')),
+      filter('RenewalRunSucceededFilter', METRICS.renewalRunSucceeded, all(stringValue('$.event', '=', 'renew-summary'), numberValue('$.failed', '=', 0)), '1', cloudwatch.Unit.COUNT),
+      filter('RenewalRunFailedFilter', METRICS.renewalRunFailed, all(stringValue('$.event', '=', 'renew-summary'), numberValue('$.failed', '>', 0)), '1', cloudwatch.Unit.COUNT),
+    ];
   }
 
   /** Fixed names (STACK-what) so the dashboard can list them without Fn::GetAtt, and people can find them. */

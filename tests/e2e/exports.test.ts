@@ -193,6 +193,21 @@ describe('renewal', () => {
       : undefined);
     expect(after.exports!.every((e) => e.serial === after.serial)).toBe(true);
   });
+
+  it('prints the lines the stack\'s metric filters turn into the alarm metrics (lib/constructs/monitoring.ts)', async () => {
+    const result = await runCli(stack, ['renew'], env);
+    expect(result.code, result.stderr).toBe(0);
+    // RenewalRunSucceeded: { $.event = "renew-summary" && $.failed = 0 } (a number, not a string).
+    expect(eventOf(result, 'renew-summary')).toMatchObject({ failed: 0 });
+    // DaysToExpiry by CertificateName, and MinDaysToExpiry without it: one EMF line per certificate per run, even when nothing is due.
+    const days = result.events.filter((e) => e.event === 'metric' && 'DaysToExpiry' in e);
+    expect(days.map((e) => e.CertificateName).sort()).toEqual(['plain', 'shop']);
+    for (const line of days) {
+      expect(typeof line.DaysToExpiry).toBe('number');
+      expect(line.DaysToExpiry as number).toBeGreaterThan(0);
+      expect((line._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]!.Namespace).toBe('AcmeOnAws');
+    }
+  });
 });
 
 describe('exports off', () => {

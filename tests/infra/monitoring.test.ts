@@ -96,6 +96,47 @@ describe('alarms (defaults)', () => {
   });
 });
 
+describe('issuer metrics from its log group', () => {
+  const synth = synthesize({});
+
+  it('turns the issuer\'s JSON lines into the metrics the alarms read (the awslogs driver does not extract EMF)', () => {
+    const filters = Object.fromEntries(
+      resourcesOfType(synth.json, 'AWS::Logs::MetricFilter').map(([, f]) => {
+        const t = f.Properties.MetricTransformations[0];
+        expect(f.Properties.LogGroupName).toEqual({ Ref: logicalId(synth, synth.stack.issuer.logGroup) });
+        expect(t.MetricNamespace).toBe('AcmeOnAws');
+        expect(t.DefaultValue).toBeUndefined();
+        return [t.MetricName, { pattern: f.Properties.FilterPattern, value: t.MetricValue, dimensions: t.Dimensions }];
+      }),
+    );
+    expect(filters).toEqual({
+      DaysToExpiry: {
+        pattern: '{ ($.event = "metric") && ($.DaysToExpiry = "*") && ($.CertificateName = "*") }',
+        value: '$.DaysToExpiry',
+        dimensions: [{ Key: 'CertificateName', Value: '$.CertificateName' }],
+      },
+      MinDaysToExpiry: { pattern: '{ ($.event = "metric") && ($.DaysToExpiry = "*") }', value: '$.DaysToExpiry', dimensions: undefined },
+      IssuanceSucceeded: {
+        pattern: '{ ($.event = "metric") && ($.IssuanceSucceeded = "*") && ($.Operation = "*") }',
+        value: '$.IssuanceSucceeded',
+        dimensions: [{ Key: 'Operation', Value: '$.Operation' }],
+      },
+      IssuanceFailed: {
+        pattern: '{ ($.event = "metric") && ($.IssuanceFailed = "*") && ($.Operation = "*") }',
+        value: '$.IssuanceFailed',
+        dimensions: [{ Key: 'Operation', Value: '$.Operation' }],
+      },
+      ValidationFailures: {
+        pattern: '{ ($.event = "metric") && ($.ValidationFailures = "*") && ($.Stage = "*") && ($.Cause = "*") }',
+        value: '$.ValidationFailures',
+        dimensions: [{ Key: 'Stage', Value: '$.Stage' }, { Key: 'Cause', Value: '$.Cause' }],
+      },
+      RenewalRunSucceeded: { pattern: '{ ($.event = "renew-summary") && ($.failed = 0) }', value: '1', dimensions: undefined },
+      RenewalRunFailed: { pattern: '{ ($.event = "renew-summary") && ($.failed > 0) }', value: '1', dimensions: undefined },
+    });
+  });
+});
+
 describe('alarm options', () => {
   const synth = synthesize({ DEPLOY_ALARM_EMAIL: 'ops@example.com', DEPLOY_ALARM_EXPIRY_DAYS: '21', DEPLOY_SCHEDULE: 'rate(6 hours)', DEPLOY_SCHEDULE_WINDOW_MINUTES: '0' });
 
