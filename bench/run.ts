@@ -34,8 +34,11 @@ async function main(): Promise<void> {
   if (oursRef !== '') {
     rmSync(oursRoot, { recursive: true, force: true });
     mkdirSync(oursRoot, { recursive: true });
-    execFileSync('bash', ['-c', `git archive "$0" container lambdas lib tsconfig.json package.json | tar -x -C "$1"`, oursRef, oursRoot], { cwd: repoRoot, stdio: 'inherit' });
-    log(`measuring our code at ${oursRef} (${execFileSync('git', ['rev-parse', '--short', oursRef], { cwd: repoRoot, encoding: 'utf8' }).trim()}) from ${oursRoot}`);
+    // Resolved once, so the recorded version is the one measured even if HEAD moves meanwhile.
+    const sha = execFileSync('git', ['rev-parse', '--short', oursRef], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    execFileSync('bash', ['-c', `git archive "$0" container lambdas lib tsconfig.json package.json | tar -x -C "$1"`, sha, oursRoot], { cwd: repoRoot, stdio: 'inherit' });
+    process.env.BENCH_OURS_REF = sha;
+    log(`measuring our code at ${oursRef} (${sha}) from ${oursRoot}`);
   }
   bundle(join(oursRoot, 'container/cli.ts'), cliBundle, ['--minify-syntax', '--minify-whitespace', '--legal-comments=none']);
   bundle(join(oursRoot, 'lambdas/challenge/handler.ts'), join(benchDir, 'dist', 'handler.mjs'), ['--minify', '--main-fields=module,main']);
