@@ -42,6 +42,11 @@ typecheck:
 install:
     scripts/local/install.sh
 
+# the reliability suite alone (faults, crashes, generated inputs) and its report
+reliability: install
+    npx vitest run tests/reliability
+    node --import tsx scripts/reliability-report.ts
+
 # the test suite: core, responder, end to end on pebble + moto, infra (each e2e file starts its own stack)
 test: install typecheck
     npx vitest run

@@ -2,6 +2,7 @@ import type acme from 'acme-client';
 import {
   IssuerError,
   nextRetryAt,
+  withState,
   rateLimitRetryAfter,
   type AcmRecord,
   type CertificateInfo,
@@ -17,7 +18,7 @@ import type { Progress } from '../progress.js';
 import { certificateFiles, publishCertificate, type CertificateFiles, type Published } from './archive.js';
 import { indexEntryOf, putIndexEntry } from './index-store.js';
 import { planRenewal } from './plan.js';
-import { loadRecord, transition, type LoadedRecord } from './records.js';
+import { loadRecord, saveRecord, transition, type LoadedRecord } from './records.js';
 
 export interface IssueRequest {
   readonly name: string;
@@ -27,6 +28,8 @@ export interface IssueRequest {
   readonly profile: string | undefined;
   /** ARI CertID of the certificate this one replaces (RFC 9773 §5), sent in the order. */
   readonly replaces: string | undefined;
+  /** A state the certificate passed through first (renewal-due, expired), written with `issuing` in one go. */
+  readonly precedingState?: 'renewal-due' | 'expired';
   /** Why this issuance happens, recorded in the state history ("issue command", "renewal due", ...). */
   readonly cause: string;
   readonly allowNewArn: boolean;
@@ -59,17 +62,19 @@ export interface IssueOutcome {
 export async function issueCertificate(deps: IssueDeps, request: IssueRequest): Promise<IssueOutcome> {
   const { store, progress, now } = deps;
   const existing = await loadRecord(store, request.name);
-  let loaded: LoadedRecord = await transition(
-    store,
-    existing ?? { record: newRecord(request, now()), etag: undefined },
+  const base: LoadedRecord = existing ?? { record: newRecord(request, now()), etag: undefined };
+  const due = request.precedingState === undefined || existing === undefined ? base.record : withState(base.record, request.precedingState, request.cause, now());
+  const issuing = withState(
+    { ...due, domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile },
     'issuing',
     request.cause,
     now(),
-    { domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile },
   );
+  // The index says "issuing" before the record does, so a sweep after a crash at any point from
+  // here on finds the work unfinished (the record, re-read under the lease, then decides).
+  await putIndexEntry(store, request.name, indexEntryOf(issuing));
+  let loaded: LoadedRecord = await saveRecord(store, { record: issuing, etag: base.etag });
   try {
-    // The index says "issuing" before anything else happens, so a sweep after a crash finds the work unfinished.
-    await putIndexEntry(store, request.name, indexEntryOf(loaded.record));
     const issued = await orderCertificate(deps.client, request, progress.step.bind(progress), (detail) =>
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );

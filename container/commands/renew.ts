@@ -14,7 +14,7 @@ import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-st
 import { deployPublished, issueCertificate } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { planRenewal } from '../certificates/plan.js';
-import { loadRecord, saveRecord, transition, type LoadedRecord } from '../certificates/records.js';
+import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { metricsFor } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import type { CommandContext } from './context.js';
@@ -167,12 +167,10 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
           await putIndexEntry(store, item.name, current);
           return { name: item.name, action: 'skipped' as const, reason: `${verdict.reason} (done by another run)`, serial: current.serial, renewAt: current.renewAt };
         }
-        if (loaded.record.state === 'active' && current.notAfter !== undefined && new Date(current.notAfter) <= now()) {
-          await transition(store, loaded, 'expired', 'not renewed before notAfter', now());
-        } else if (loaded.record.state === 'active') {
-          await transition(store, loaded, 'renewal-due', reason, now());
-        }
       }
+      // Recorded together with `issuing` in one write, so a crash cannot leave the record saying "due" alone.
+      const precedingState =
+        loaded?.record.state !== 'active' ? undefined : loaded.record.notAfter !== undefined && new Date(loaded.record.notAfter) <= now() ? ('expired' as const) : ('renewal-due' as const);
       const account = await ctx.account(item.directoryUrl);
       const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
       progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
@@ -185,6 +183,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
           directoryUrl: item.directoryUrl,
           profile: item.profile,
           replaces,
+          precedingState,
           cause: reason,
           allowNewArn: false,
           renewBeforeDays: config.renewBeforeDays,

@@ -1,7 +1,7 @@
 // A private local stack per test file: the same scripts as `just up` (pebble, challtestsrv, moto,
 // the ALB adapter over the real handler), on free ports and in a state folder of its own, so
 // files run in parallel and a fault made in one (moto stopped, pebble restarted) touches no other.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -99,27 +99,53 @@ export interface CliResult {
   readonly events: Record<string, unknown>[];
 }
 
-/** Runs the real issuer CLI as a process against a stack. */
-export async function runCli(stack: Pick<LocalStack, 'env'>, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolveResult, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'container/cli.ts'), ...args], {
-      cwd: repoRoot,
-      env: { ...stack.env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly done: Promise<CliResult>;
+}
+
+/**
+ * Starts the real issuer CLI as a process against a stack. `onEvent` sees each JSON line as it
+ * arrives, so a test can act at a given step (kill the process, stop a service).
+ */
+export function startCli(
+  stack: Pick<LocalStack, 'env'>,
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+  onEvent?: (event: Record<string, unknown>, child: ChildProcess) => void,
+): RunningCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'container/cli.ts'), ...args], {
+    cwd: repoRoot,
+    env: { ...stack.env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('{')) onEvent?.(JSON.parse(line) as Record<string, unknown>, child);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<CliResult>((resolveResult, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       const events = stdout
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
-      resolveResult({ code: code ?? -1, stdout, stderr, events });
+      resolveResult({ code: code ?? (signal === null ? -1 : 128 + 9), stdout, stderr, events });
     });
   });
+  return { child, done };
+}
+
+/** Runs the real issuer CLI as a process against a stack, to its end. */
+export async function runCli(stack: Pick<LocalStack, 'env'>, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(stack, args, extraEnv).done;
 }
 
 export function eventOf(result: CliResult, event: string): Record<string, unknown> {

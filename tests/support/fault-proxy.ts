@@ -1,0 +1,82 @@
+// A TCP proxy in front of moto that makes network faults for real: it can refuse connections
+// (S3 and ACM unreachable) and can hold the N-th request that may change something, so a test can
+// SIGKILL the issuer at that exact point. Every byte it passes goes to the real moto unchanged.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+/** Requests that can change state in S3 or ACM (ACM's JSON protocol uses POST for every call). */
+const MUTATING = /(?:^|\r\n)(PUT|POST|DELETE) (\S+) HTTP\/1\.1\r\n/g;
+
+export class FaultProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private mutating = 0;
+  private holdAt: number | undefined;
+  private onHold: ((requestLine: string) => void) | undefined;
+  port = 0;
+
+  constructor(private readonly targetPort: number) {}
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Requests that may mutate, seen since the last `holdOnMutating`. */
+  get mutatingSeen(): number {
+    return this.mutating;
+  }
+
+  async up(): Promise<void> {
+    if (this.server !== undefined) return;
+    const server = createServer((client) => this.pipe(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    if (typeof address === 'object' && address !== null) this.port = address.port;
+    this.server = server;
+  }
+
+  /** Connections refused from now on; open ones are cut. */
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Holds (never forwards) the n-th mutating request from now on and calls `then` with its request line. */
+  holdOnMutating(n: number | undefined, then?: (requestLine: string) => void): void {
+    this.mutating = 0;
+    this.holdAt = n;
+    this.onHold = then;
+  }
+
+  private pipe(client: Socket): void {
+    const upstream = connect(this.targetPort, '127.0.0.1');
+    this.sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    let held = false;
+    client.on('data', (chunk: Buffer) => {
+      if (held) return;
+      for (const match of chunk.toString('latin1').matchAll(MUTATING)) {
+        this.mutating += 1;
+        if (this.mutating === this.holdAt) {
+          held = true;
+          this.onHold?.(`${match[1]} ${match[2]}`);
+          return;
+        }
+      }
+      upstream.write(chunk);
+    });
+  }
+}
