@@ -157,6 +157,12 @@ export class AcmeIssuerStack extends Stack {
     new CfnOutput(this, 'IssuerLogGroup', { description: 'Issuer task logs (aws logs tail ... --follow)', value: issuer.logGroup.logGroupName });
     new CfnOutput(this, 'ResponderLogGroup', { value: responder.logGroup.logGroupName });
     new CfnOutput(this, 'RenewalScheduleName', { value: this.renewal.schedule.ref });
+    if (issuer.exportKey !== undefined) {
+      new CfnOutput(this, 'ExportKeyArn', {
+        description: 'KMS key of the Secrets Manager / SSM copies: grant a consumer kms:Decrypt on it (via secretsmanager or ssm)',
+        value: issuer.exportKey.keyArn,
+      });
+    }
     new CfnOutput(this, 'AlarmTopicArn', { description: 'Alarms go here: subscribe email, chat or paging to it', value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard: days left per certificate, last runs, errors', value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'Region', { value: Aws.REGION });

@@ -145,6 +145,12 @@ describe('first issuance with exports on', () => {
     ]);
     // plain has no export option and EXPORTS is empty: only the listener.
     expect((await record('plain')).exports?.map((e) => e.kind)).toEqual(['listener']);
+    const shown = await runCli(stack, ['show', 'shop'], env);
+    expect(eventOf(shown, 'certificate').exports).toEqual([
+      expect.stringMatching(/^secretsmanager arn:aws:secretsmanager:us-east-1:\d{12}:secret:acme\/shop-\w+ \(version /),
+      `ssm /acme/shop (version ${param.Version}, serial ${shop.serial})`,
+      `listener ${listenerArn} (version ${shop.acm[0]!.certificateArn}, serial ${shop.serial})`,
+    ]);
   });
 });
 

@@ -96,6 +96,7 @@ describe('Secrets Manager and SSM exports', () => {
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(key.DeletionPolicy).toBe('Retain');
     expect(logicalId(synth, synth.stack.issuer.exportKey!)).not.toBe(logicalId(synth, synth.stack.store.key));
+    expect(synth.json.Outputs!['ExportKeyArn']!.Value).toEqual({ 'Fn::GetAtt': [logicalId(synth, synth.stack.issuer.exportKey!), 'Arn'] });
     // The store key is still only usable through S3.
     const storeKey = { 'Fn::GetAtt': [logicalId(synth, synth.stack.store.key), 'Arn'] };
     for (const statement of taskStatements(synth).filter((s) => JSON.stringify(s.Resource) === JSON.stringify(storeKey))) {
@@ -107,6 +108,7 @@ describe('Secrets Manager and SSM exports', () => {
     const synth = synthesize({ DEPLOY_CERTIFICATES: 'shop=shop.example.com;export=none' });
     expect(synth.stack.issuer.exportKey).toBeUndefined();
     synth.template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(synth.json.Outputs!['ExportKeyArn']).toBeUndefined();
     const actions = taskStatements(synth).flatMap((s) => asArray(s.Action as string | string[]));
     expect(actions.filter((a) => /^(secretsmanager|ssm):/.test(a) || a === 'kms:Encrypt')).toEqual([]);
   });
