@@ -127,7 +127,7 @@ describe('each cause is found before any order, named, and given a fix', () => {
   });
 
   it('timeout', async () => {
-    const { message, line } = await issueExpectingPreflightFailure('slow.example.com', { PREFLIGHT_TIMEOUT_MS: '400' });
+    const { message, line } = await issueExpectingPreflightFailure('slow.example.com', { PREFLIGHT_TIMEOUT_MS: '1000' });
     expect(line).toMatchObject({ cause: 'timeout', addresses: ['127.0.0.5'] });
     expect(message).toMatch(new RegExp(`slow\\.example\\.com: timeout: no answer from 127\\.0\\.0\\.5:${stack.httpPort} within \\d+ ms`));
     expect(message).toMatch(/what to do: port 80 must be open to the whole internet/);
