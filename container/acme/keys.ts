@@ -19,8 +19,14 @@ export function publicJwkOf(privateKeyPem: string): Record<string, string> {
   return Object.fromEntries(Object.entries(members).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
+/** The key's type, or undefined when it is not one we use (or not a parseable private key at all). */
 export function keyTypeOf(privateKeyPem: string): KeyType | undefined {
-  const key = createPrivateKey(privateKeyPem);
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch {
+    return undefined;
+  }
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa' && details.modulusLength === 2048) return 'rsa-2048';
   if (key.asymmetricKeyType === 'ec' && details.namedCurve === 'prime256v1') return 'ec-p256';
