@@ -58,7 +58,8 @@ export class AcmeIssuerStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       environment: issuerEnvironment(config),
       eabHmacSecret: config.eabHmacSecretArn ? this.eabSecret(config.eabHmacSecretArn) : undefined,
-      acmExtraRegions: config.acmImport ? config.acmExtraRegions : [],
+      acmExtraRegions: config.acmImport ? config.acmGlobalExtraRegions : [],
+      acmCertificateRegions: config.acmImport ? config.acmExtraRegions : [],
       exports:
         config.exports.used.length > 0
           ? { kinds: config.exports.used, defaults: config.exports.defaults, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix }

@@ -12,8 +12,11 @@ export interface CommandContext {
   readonly now: () => Date;
   /** The account at a CA (registered on first use), once per directory per run. */
   account(directoryUrl?: string): Promise<Account>;
-  /** One importer per region: AWS_REGION first, then ACM_EXTRA_REGIONS; none when ACM_IMPORT=false. */
-  acmImporters(): readonly AcmImporter[];
+  /**
+   * One importer per region: AWS_REGION first, then ACM_EXTRA_REGIONS, then the regions= of this
+   * certificate's CERTIFICATES entry; none when ACM_IMPORT=false.
+   */
+  acmImporters(name?: string): readonly AcmImporter[];
   /** The hand-over (Secrets Manager, SSM, HTTPS listener); undefined when nothing is configured. */
   exporter(): CertificateExporter | undefined;
 }
@@ -40,7 +43,12 @@ export function createContext(config: IssuerConfig, store: ObjectStore, progress
       }
       return account;
     },
-    acmImporters() {
+    acmImporters(name) {
+      const own = config.certificates.find((spec) => spec.name === name)?.acmRegions ?? [];
+      if (own.length > 0 && config.acmImport) {
+        const regions = [config.aws.region, ...config.acmExtraRegions, ...own];
+        return [...new Set(regions)].map((region) => new AcmImporter({ ...config.aws, region }));
+      }
       importers ??= config.acmImport
         ? [config.aws.region, ...config.acmExtraRegions.filter((r) => r !== config.aws.region)].map(
             (region) => new AcmImporter({ ...config.aws, region }),

@@ -175,7 +175,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
       const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
       progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
       const outcome = await issueCertificate(
-        { store, client: account.client, acm: ctx.acmImporters(), exports: ctx.exporter(), progress, now },
+        { store, client: account.client, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
         {
           name: item.name,
           domains: item.domains,
@@ -220,7 +220,7 @@ async function finishInterrupted(ctx: CommandContext, progress: Progress, loaded
   const info = parseCertificate(files.cert);
   const record = await progress.step('finish the interrupted run (from the archive)', () =>
     deployPublished(
-      { store: ctx.store, acm: ctx.acmImporters(), exports: ctx.exporter(), progress, now: ctx.now },
+      { store: ctx.store, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now: ctx.now },
       loaded,
       files,
       info,

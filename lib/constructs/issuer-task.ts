@@ -94,6 +94,12 @@ export interface IssuerTaskProps {
    */
   readonly acmExtraRegions?: readonly string[];
   /**
+   * Regions only some certificates are imported into (their `regions=` option in CERTIFICATES):
+   * granted like the others, not put into ACM_EXTRA_REGIONS.
+   * @default []
+   */
+  readonly acmCertificateRegions?: readonly string[];
+  /**
    * Hand-over copies some certificate uses. Each kind adds exactly its IAM; a KMS key of its own
    * encrypts the copies (consumers get decrypt on it, never on the store key).
    * @default - none: no Secrets Manager, SSM or extra KMS permission at all
@@ -164,7 +170,7 @@ export class IssuerTask extends Construct {
     });
     props.store.grantIssuer(taskRole);
     const extraRegions = [...new Set(props.acmExtraRegions ?? [])];
-    this.grantAcmImport(taskRole, extraRegions);
+    this.grantAcmImport(taskRole, [...new Set([...extraRegions, ...(props.acmCertificateRegions ?? [])])]);
     const exportKinds = new Set(props.exports?.kinds ?? []);
     this.exportKey =
       exportKinds.size > 0

@@ -5,6 +5,8 @@ import { ErrorCodes, IssuerError } from './errors.js';
 import { parseExportKinds, type ExportKind } from './exports.js';
 import { isValidCertName } from './layout.js';
 
+const REGION_LIST = /^[a-z]{2}(-[a-z]+)+-\d(,[a-z]{2}(-[a-z]+)+-\d)*$/;
+
 /** One certificate the user wants, as declared in CERTIFICATES. */
 export interface CertificateSpec {
   readonly name: string;
@@ -18,11 +20,13 @@ export interface CertificateSpec {
   readonly profile: string | undefined;
   /** Secrets Manager / SSM copies of the PEM bundle; undefined: EXPORTS. */
   readonly exports?: readonly ExportKind[] | undefined;
+  /** ACM regions this certificate is also imported into, besides AWS_REGION and ACM_EXTRA_REGIONS. */
+  readonly acmRegions?: readonly string[] | undefined;
 }
 
 /**
  * Parses the declarative certificate set. Entries are separated by whitespace or newlines; each is
- * `name=domain1,domain2[;key=ec-p256][;ca=letsencrypt|URL][;profile=NAME][;export=secrets,ssm|none]`, e.g.
+ * `name=domain1,domain2[;key=ec-p256][;ca=letsencrypt|URL][;profile=NAME][;export=secrets,ssm|none][;regions=us-east-1,…]`, e.g.
  * `shop=shop.example.com,www.shop.example.com api=api.example.com;key=ec-p256`.
  * Every problem is reported at once, each naming the entry.
  */
@@ -57,6 +61,7 @@ export function parseCertificateSet(text: string | undefined, variable = 'CERTIF
     let directoryUrl: string | undefined;
     let profile: string | undefined;
     let exports: ExportKind[] | undefined;
+    let acmRegions: string[] | undefined;
     for (const option of options) {
       const [key, value = ''] = [option.slice(0, option.indexOf('=')), option.slice(option.indexOf('=') + 1)];
       if (key === 'key' && (KEY_TYPES as readonly string[]).includes(value)) keyType = value as KeyType;
@@ -64,9 +69,10 @@ export function parseCertificateSet(text: string | undefined, variable = 'CERTIF
       else if (key === 'ca' && /^https:\/\/[^\s;]+$/.test(value)) directoryUrl = value;
       else if (key === 'profile' && /^[A-Za-z0-9._-]{1,64}$/.test(value)) profile = value;
       else if (key === 'export' && Array.isArray(parseExportKinds(value))) exports = parseExportKinds(value) as ExportKind[];
-      else problems.push(`${where}: option "${option}" is not valid; expected key=rsa-2048|ec-p256, ca=${Object.keys(KNOWN_DIRECTORIES).join('|')}|https://…, profile=NAME, export=secrets,ssm|none`);
+      else if (key === 'regions' && REGION_LIST.test(value)) acmRegions = [...new Set(value.split(','))];
+      else problems.push(`${where}: option "${option}" is not valid; expected key=rsa-2048|ec-p256, ca=${Object.keys(KNOWN_DIRECTORIES).join('|')}|https://…, profile=NAME, export=secrets,ssm|none, regions=us-east-1,…`);
     }
-    specs.push(exports === undefined ? { name, domains, keyType, directoryUrl, profile } : { name, domains, keyType, directoryUrl, profile, exports });
+    specs.push({ name, domains, keyType, directoryUrl, profile, ...(exports === undefined ? {} : { exports }), ...(acmRegions === undefined ? {} : { acmRegions }) });
   }
   if (problems.length > 0) {
     throw new IssuerError(ErrorCodes.CONFIG_INVALID, `${variable} is not valid:\n  - ${problems.join('\n  - ')}`, {

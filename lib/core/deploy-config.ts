@@ -55,8 +55,10 @@ export interface DeployConfig {
   readonly certificates: string | undefined;
   /** The same set, parsed: the stack derives per-option IAM from it. */
   readonly certificateSpecs: readonly CertificateSpec[];
-  /** ACM regions besides the stack's (us-east-1 for CloudFront); IAM is scoped to each. */
+  /** Every ACM region besides the stack's that some certificate is imported into; IAM is scoped to each. */
   readonly acmExtraRegions: readonly string[];
+  /** DEPLOY_ACM_EXTRA_REGIONS alone: every certificate goes there (the issuer's ACM_EXTRA_REGIONS). */
+  readonly acmGlobalExtraRegions: readonly string[];
   /** Fixed "renew N days before expiry" instead of ARI / a third of the lifetime. */
   readonly renewBeforeDays: number | undefined;
   /** ACME profile to request where the CA offers profiles. */
@@ -211,7 +213,14 @@ export function parseDeployConfig(env: Env): DeployConfig {
     acmImport: reader.boolean('DEPLOY_ACM_IMPORT', true),
     certificates: reader.optionalString('DEPLOY_CERTIFICATES'),
     certificateSpecs,
-    acmExtraRegions: list(reader.optionalString('DEPLOY_ACM_EXTRA_REGIONS', { pattern: REGION_LIST, expected: 'comma-separated AWS regions such as us-east-1' })),
+    // IAM covers every region any certificate is imported into: the global list and each entry's regions=.
+    acmExtraRegions: [
+      ...new Set([
+        ...list(reader.optionalString('DEPLOY_ACM_EXTRA_REGIONS', { pattern: REGION_LIST, expected: 'comma-separated AWS regions such as us-east-1' })),
+        ...certificateSpecs.flatMap((spec) => spec.acmRegions ?? []),
+      ]),
+    ],
+    acmGlobalExtraRegions: list(reader.optionalString('DEPLOY_ACM_EXTRA_REGIONS', { pattern: REGION_LIST, expected: 'comma-separated AWS regions such as us-east-1' })),
     renewBeforeDays: renewBefore === 0 ? undefined : renewBefore,
     acmeProfile: reader.optionalString('DEPLOY_ACME_PROFILE', { pattern: PROFILE, expected: 'a profile name the CA lists (e.g. classic, tlsserver, shortlived)' }),
     exports: {

@@ -216,6 +216,29 @@ describe('renewal', () => {
   });
 });
 
+describe('per-certificate ACM regions (regions=)', () => {
+  it('imports into each listed region as well, and a renewal keeps every regional ARN', async () => {
+    const edgeEnv = { CERTIFICATES: 'edge=edge.example.com;regions=us-west-2' };
+    const first = await runCli(stack, ['renew', 'edge'], edgeEnv);
+    expect(first.code, first.stderr + first.stdout.slice(-2000)).toBe(0);
+    expect(steps(first)).toEqual(expect.arrayContaining(['import into ACM us-east-1', 'import into ACM us-west-2']));
+    const before = await record('edge');
+    expect(before.acm.map((r) => r.region)).toEqual(['us-east-1', 'us-west-2']);
+    expect(before.acm[1]!.certificateArn).toMatch(/^arn:aws:acm:us-west-2:/);
+
+    const renewed = await runCli(stack, ['renew', 'edge', '--force'], edgeEnv);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    const after = await record('edge');
+    expect(after.serial).not.toBe(before.serial);
+    expect(after.acm.map((r) => r.certificateArn)).toEqual(before.acm.map((r) => r.certificateArn));
+    const west = new ACMClient({ region: 'us-west-2', endpoint: stack.env.AWS_ENDPOINT_URL!, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const inWest = await west.send(new GetCertificateCommand({ CertificateArn: after.acm[1]!.certificateArn }));
+    expect(new X509Certificate(inWest.Certificate!).serialNumber.toLowerCase()).toBe(after.serial);
+    // Other certificates are not imported there: shop still has one region.
+    expect((await record('shop')).acm.map((r) => r.region)).toEqual(['us-east-1']);
+  });
+});
+
 describe('exports off', () => {
   it('writes no secret, no parameter and attaches nothing', async () => {
     const listenerBefore = await listenerCertificates();

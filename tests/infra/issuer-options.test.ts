@@ -58,6 +58,16 @@ describe('lifecycle variables reach the task', () => {
   });
 });
 
+describe('per-certificate ACM regions', () => {
+  const synth = synthesize({ DEPLOY_CERTIFICATES: 'edge=edge.example.com;regions=us-east-1 shop=shop.example.com', DEPLOY_ACM_EXTRA_REGIONS: 'eu-central-1' });
+
+  it('grants ACM in an entry\'s regions= too, but passes only the global list as ACM_EXTRA_REGIONS', () => {
+    const acm = only(taskStatements(synth).filter((s) => asArray(s.Action).includes('acm:ImportCertificate')));
+    expect(acm.Resource).toEqual([acmArn({ Ref: 'AWS::Region' }), acmArn('eu-central-1'), acmArn('us-east-1')]);
+    expect(taskEnv(synth)['ACM_EXTRA_REGIONS']).toBe('eu-central-1');
+  });
+});
+
 describe('ACM import off', () => {
   const synth = synthesize({ DEPLOY_ACM_IMPORT: 'false', DEPLOY_ACM_EXTRA_REGIONS: 'us-east-1' });
 
