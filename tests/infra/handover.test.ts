@@ -113,3 +113,35 @@ describe('Secrets Manager and SSM exports', () => {
     expect(actions.filter((a) => /^(secretsmanager|ssm):/.test(a) || a === 'kms:Encrypt')).toEqual([]);
   });
 });
+
+describe('every option at once, through the CDK CLI (cdk-nag + cfn-lint)', () => {
+  it('synthesizes with no unacknowledged finding and a template cfn-lint passes', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { REPO_ROOT } = await import('./synth.js');
+    const outdir = mkdtempSync(join(tmpdir(), 'acme-cdk-all-'));
+    const env: NodeJS.ProcessEnv = {};
+    for (const [name, value] of Object.entries(process.env)) if (!/^(AWS_|DEPLOY_|CDK_)/.test(name)) env[name] = value;
+    Object.assign(env, {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      CDK_DISABLE_VERSION_CHECK: '1',
+      DEPLOY_HTTPS_CERTIFICATE_ARN: PLACEHOLDER,
+      DEPLOY_CERTIFICATES: 'shop=shop.example.com;export=secrets cdn=cdn.example.com;regions=us-east-1',
+      DEPLOY_EXPORTS: 'ssm',
+      DEPLOY_ACM_EXTRA_REGIONS: 'eu-central-1',
+      DEPLOY_ALARM_EMAIL: 'ops@example.com',
+      DEPLOY_RENEW_BEFORE_DAYS: '30',
+      DEPLOY_ACME_PROFILE: 'tlsserver',
+    });
+    const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    expect(synth.stderr).not.toMatch(/ERROR|AwsSolutions-/);
+    expect(synth.status, synth.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.flatMap((plugin: { violations?: unknown[] }) => plugin.violations ?? [])).toEqual([]);
+    const lint = spawnSync('cfn-lint', ['--format', 'json', '--', join(outdir, 'AcmeIssuer.template.json')], { encoding: 'utf8' });
+    const findings = JSON.parse(lint.stdout || '[]') as { Level: string }[];
+    expect(findings.filter((finding) => finding.Level === 'Error')).toEqual([]);
+  }, 150_000);
+});
