@@ -80,7 +80,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   try {
     await findOrCreateAccount(client, contact);
   } catch (error) {
-    throw caError('registering the ACME account', error, ErrorCodes.CA_UNAVAILABLE);
+    throw caError(`registering the ACME account at ${config.directoryUrl}`, error, ErrorCodes.CA_UNAVAILABLE);
   }
 
   // One key, one account per CA: registration.json keeps them all, so the responder's single

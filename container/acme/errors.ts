@@ -7,9 +7,13 @@ import { ErrorCodes, IssuerError, type ErrorCode } from '../../lib/core/index.js
 export function caError(step: string, error: unknown, code: ErrorCode = ErrorCodes.ORDER_FAILED): IssuerError {
   if (error instanceof IssuerError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const unreachable = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up|certificate|self.signed|ECONNRESET/i.test(message);
+  // acme-client 5.4 retries a request that got no response, then validates the missing response
+  // itself and throws this TypeError instead of the network error: the CA never answered.
+  const lostNetworkError = error instanceof TypeError && /reading 'config'/.test(message);
+  const unreachable = lostNetworkError || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up|certificate|self.signed|ECONNRESET/i.test(message);
   if (unreachable) {
-    return new IssuerError(ErrorCodes.CA_UNAVAILABLE, `${step}: the CA could not be reached (${message})`, {
+    const detail = lostNetworkError ? 'no answer to any of acme-client\'s retries' : message;
+    return new IssuerError(ErrorCodes.CA_UNAVAILABLE, `${step}: the CA could not be reached (${detail})`, {
       hint: 'check ACME_DIRECTORY and the network path to the CA (for a private CA, NODE_EXTRA_CA_CERTS must name its TLS root)',
       cause: error,
     });

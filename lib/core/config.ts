@@ -107,7 +107,9 @@ export class ConfigReader {
 }
 
 const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+// RFC 5322 specials (":" of a pasted "mailto:", "<>", quotes...) are refused here: the issuer adds
+// "mailto:" itself and a CA refuses such an address only after the account key is made.
+const EMAIL = /^[^\s@,:;<>()[\]\\"]+@[^\s@,:;<>()[\]\\"]+\.[^\s@,:;<>()[\]\\"]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 export interface AwsConfig {
