@@ -23,7 +23,7 @@ export interface S3ObjectStoreOptions {
   readonly kmsKeyId: string | undefined;
 }
 
-/** The certificate store on S3: conditional writes, SSE-KMS on every object. */
+/** The certificate store on S3: conditional writes, SSE-KMS on every object, verified for private keys. */
 export class S3ObjectStore implements ObjectStore {
   private readonly s3: S3Client;
 
@@ -62,8 +62,17 @@ export class S3ObjectStore implements ObjectStore {
           ...(condition !== undefined && 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : {}),
         }),
       );
+      if (options.sensitive === true && result.ServerSideEncryption !== 'aws:kms' && result.ServerSideEncryption !== 'aws:kms:dsse') {
+        await this.removeUnencrypted(key, result.VersionId);
+        throw new IssuerError(
+          ErrorCodes.STORAGE_UNAVAILABLE,
+          `s3://${this.options.bucket}/${key} holds a private key but the endpoint did not store it with SSE-KMS (it reported ${result.ServerSideEncryption ?? 'no encryption'}); the object was removed`,
+          { hint: 'point AWS_ENDPOINT_URL at S3 (or an S3-compatible store that honours SSE-KMS) and check CERT_KMS_KEY_ID' },
+        );
+      }
       return result.ETag ?? '';
     } catch (error) {
+      if (error instanceof IssuerError) throw error;
       const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
       if (status === 412 || status === 409) {
         throw new IssuerError(ErrorCodes.CONFLICT, `s3 object ${key} was changed by another writer`, { cause: error });
@@ -95,6 +104,15 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       throw this.unavailable('delete', key, error);
     }
+  }
+
+  /** Deletes the exact version just written (a versioned bucket would otherwise keep it). */
+  private async removeUnencrypted(key: string, versionId: string | undefined): Promise<void> {
+    await this.s3
+      .send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, ...(versionId === undefined ? {} : { VersionId: versionId }) }))
+      .catch((cause: unknown) => {
+        throw this.unavailable(`remove the unencrypted private key at`, key, cause);
+      });
   }
 
   private unavailable(action: string, key: string, cause: unknown): IssuerError {
