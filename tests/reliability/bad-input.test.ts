@@ -78,8 +78,11 @@ function verdict(c: BadCase, result: CliResult): string | undefined {
 const issue = (name: string, ...domains: string[]) => ['issue', '--name', name, ...domains.flatMap((d) => ['--domain', d])];
 const quoted = (value: string) => new RegExp(`"${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`);
 
+/** A second stack whose bucket never sees an account or a certificate. */
+let empty: LocalStack;
+
 beforeAll(async () => {
-  stack = await startLocalStack({ name: 'badinput' });
+  [stack, empty] = await Promise.all([startLocalStack({ name: 'badinput' }), startLocalStack({ name: 'badinput-empty' })]);
   aws = clientsFor(stack);
   closedPort = await new Promise<number>((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -93,7 +96,7 @@ beforeAll(async () => {
   const issued = await runCli(stack, issue('existing', 'existing.example.com'));
   expect(issued.code, issued.stdout.slice(-1500)).toBe(0);
 });
-afterAll(async () => stack?.stop());
+afterAll(async () => Promise.all([stack?.stop(), empty?.stop()]));
 
 describe('domain names that HTTP-01 cannot validate', () => {
   it('are refused before any order, naming the name and the reason (exit 2, nothing written)', async () => {
@@ -171,6 +174,7 @@ describe('certificate names and commands', () => {
 
 describe('configuration', () => {
   it('refuses a bad CA directory (http://, not a URL) with exit 2 and an unreachable one with exit 4, writing nothing', { timeout: 240_000 }, async () => {
+    const first = firstRegisterAgainstNobody();
     await refuses('CLI: bad ACME_DIRECTORY', [
       { label: 'plain http', args: ['register'], env: { ACME_DIRECTORY: `http://localhost:${stack.env.PEBBLE_PORT}/dir` }, code: 2, message: /ACME_DIRECTORY="http:\/\/localhost:\d+\/dir" is not valid; expected .*https:\/\// },
       { label: 'not a URL', args: ['register'], env: { ACME_DIRECTORY: 'acme.example.com/directory' }, code: 2, message: /ACME_DIRECTORY="acme\.example\.com\/directory" is not valid/ },
@@ -180,6 +184,7 @@ describe('configuration', () => {
       { label: 'nothing listens (register)', args: ['register'], env: { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` }, code: ExitCodes.CA_FAILED, message: new RegExp(`registering the ACME account at https://127\\.0\\.0\\.1:${closedPort}/dir: the CA could not be reached`) },
       { label: 'nothing listens (issue)', args: [...issue('unreach', 'unreach.example.com'), '--skip-preflight'], env: { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` }, code: ExitCodes.CA_FAILED, message: new RegExp(`https://127\\.0\\.0\\.1:${closedPort}/dir: the CA could not be reached`) },
     ]);
+    await first;
   });
 
   it('refuses a bad contact email, a half External Account Binding and a bad RENEW_BEFORE_DAYS, naming the variable and value', async () => {
@@ -221,22 +226,41 @@ describe('configuration', () => {
 
   it('refuses renew with a blank certificate set when nothing was ever issued (CERTIFICATES of only whitespace)', async () => {
     // on a bucket with certificates, renew without CERTIFICATES renews what exists (certbot's renew): see lifecycle
-    const other = await startLocalStack({ name: 'badinput-empty' });
-    try {
-      const empty = clientsFor(other);
-      const before = await empty.list('');
-      let survived = 0;
-      const values = ['', ' ', '\n\t\n'];
-      for (const value of values) {
-        const result = await runCli(other, ['renew'], { CERTIFICATES: value });
-        expect(result.code).toBe(2);
-        expect(String(eventOf(result, 'error').message)).toMatch(/there are no certificates to renew/);
-        expect(await empty.list('')).toEqual(before);
-        survived++;
-      }
-      recordReliability({ suite: SUITE, kind: 'input', class: 'CLI: renew with an empty CERTIFICATES set', tried: values.length, survived, objectsLost: 0 });
-    } finally {
-      await other.stop();
+    const emptyAws = clientsFor(empty);
+    const before = await emptyAws.list('');
+    let survived = 0;
+    const values = ['', ' ', '\n\t\n'];
+    for (const value of values) {
+      const result = await runCli(empty, ['renew'], { CERTIFICATES: value });
+      expect(result.code).toBe(2);
+      expect(String(eventOf(result, 'error').message)).toMatch(/there are no certificates to renew/);
+      expect(await emptyAws.list('')).toEqual(before);
+      survived++;
     }
+    recordReliability({ suite: SUITE, kind: 'input', class: 'CLI: renew with an empty CERTIFICATES set', tried: values.length, survived, objectsLost: 0 });
   });
 });
+
+/**
+ * The one case where a refused run writes: the very first `register` stores the new account key
+ * (If-None-Match) and its public JWK before it contacts the CA, so that a key is never lost once
+ * an account might exist for it. Shown here: exit 4, exactly those two objects, and the next
+ * successful `register` reuses that key (same version), so nothing is orphaned.
+ */
+async function firstRegisterAgainstNobody(): Promise<void> {
+  const emptyAws = clientsFor(empty);
+  const versions = async () =>
+    ((await emptyAws.s3.send(new ListObjectVersionsCommand({ Bucket: emptyAws.bucket }))).Versions ?? []).map((v) => `${v.Key} ${v.VersionId}`).sort();
+  expect(await versions()).toEqual([]);
+  const failed = await runCli(empty, ['register'], { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` });
+  expect(failed.code, failed.stdout.slice(-800)).toBe(ExitCodes.CA_FAILED);
+  expect(String(eventOf(failed, 'error').message)).toMatch(/the CA could not be reached/);
+  const written = await versions();
+  expect(written.map((v) => v.split(' ')[0])).toEqual(['account/jwk.json', 'account/key.pem']);
+  const key = await emptyAws.read('account/key.pem');
+  const registered = await runCli(empty, ['register']);
+  expect(registered.code, registered.stdout.slice(-800)).toBe(0);
+  expect(await emptyAws.read('account/key.pem')).toBe(key);
+  expect((await versions()).filter((v) => v.startsWith('account/key.pem'))).toEqual(written.filter((v) => v.startsWith('account/key.pem')));
+  recordReliability({ suite: SUITE, kind: 'fault', class: 'CLI: first register with the CA unreachable (key kept, reused)', tried: 1, survived: 1, objectsLost: 0 });
+}
