@@ -164,11 +164,14 @@ export function readBucket(reader: ConfigReader): string {
 }
 
 export function resolveDirectoryUrl(reader: ConfigReader): string {
-  const value = reader.string('ACME_DIRECTORY', {
-    default: 'letsencrypt-staging',
-    expected: `${Object.keys(KNOWN_DIRECTORIES).join(', ')} or an https:// directory URL`,
-  });
+  const expected = `${Object.keys(KNOWN_DIRECTORIES).join(', ')} or an https:// directory URL`;
+  const value = reader.string('ACME_DIRECTORY', { default: 'letsencrypt-staging', expected });
   if (value in KNOWN_DIRECTORIES) return KNOWN_DIRECTORIES[value as keyof typeof KNOWN_DIRECTORIES];
+  // Not a URL at all: most likely a mistyped CA name, so list the names.
+  if (!value.includes('://')) {
+    reader.report(`ACME_DIRECTORY="${value}" is not valid; expected ${expected}`);
+    return value;
+  }
   return reader.url('ACME_DIRECTORY', { protocols: ['https:'] }) ?? value;
 }
 

@@ -177,8 +177,8 @@ describe('configuration', () => {
     const first = firstRegisterAgainstNobody();
     await refuses('CLI: bad ACME_DIRECTORY', [
       { label: 'plain http', args: ['register'], env: { ACME_DIRECTORY: `http://localhost:${stack.env.PEBBLE_PORT}/dir` }, code: 2, message: /ACME_DIRECTORY="http:\/\/localhost:\d+\/dir" is not valid; expected .*https:\/\// },
-      { label: 'not a URL', args: ['register'], env: { ACME_DIRECTORY: 'acme.example.com/directory' }, code: 2, message: /ACME_DIRECTORY="acme\.example\.com\/directory" is not valid/ },
-      { label: 'an unknown CA name', args: ['register'], env: { ACME_DIRECTORY: 'letsencrypt-prod' }, code: 2, message: /ACME_DIRECTORY="letsencrypt-prod" is not valid; expected a URL starting with https:\/\// },
+      { label: 'not a URL', args: ['register'], env: { ACME_DIRECTORY: 'acme.example.com/directory' }, code: 2, message: /ACME_DIRECTORY="acme\.example\.com\/directory" is not valid; expected letsencrypt, letsencrypt-staging, zerossl or an https:\/\/ directory URL/ },
+      { label: 'an unknown CA name', args: ['register'], env: { ACME_DIRECTORY: 'letsencrypt-prod' }, code: 2, message: /ACME_DIRECTORY="letsencrypt-prod" is not valid; expected letsencrypt, letsencrypt-staging, zerossl or an https:\/\/ directory URL/ },
       { label: 'ftp', args: ['register'], env: { ACME_DIRECTORY: 'ftp://localhost/dir' }, code: 2, message: /ACME_DIRECTORY="ftp:\/\/localhost\/dir" is not valid/ },
       // acme-client retries a refused connection five times (75 s): the two run side by side
       { label: 'nothing listens (register)', args: ['register'], env: { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` }, code: ExitCodes.CA_FAILED, message: new RegExp(`registering the ACME account at https://127\\.0\\.0\\.1:${closedPort}/dir: the CA could not be reached`) },
