@@ -44,11 +44,14 @@ const PROCESS_TIMEOUT_MS = Number(process.env.BENCH_PROCESS_TIMEOUT_MS ?? 600_00
 export function cases(): CaseSpec[] {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   const bigRounds = Number(process.env.BENCH_BIG_ROUNDS ?? 3);
-  return [
+  const all: CaseSpec[] = [
     { id: 'one-name', title: '1 certificate, 1 name', certs: 1, names: 1, rounds },
     { id: 'fifty-names', title: '1 certificate, 50 names', certs: 1, names: 50, rounds: bigRounds },
     { id: 'twenty-certs', title: '20 certificates x 3 names', certs: 20, names: 3, rounds: bigRounds },
   ];
+  // BENCH_CASES=one-name,… runs only those; run.ts carries the others over from latest.json.
+  const only = (process.env.BENCH_CASES ?? '').split(',').filter((c) => c !== '');
+  return only.length === 0 ? all : all.filter((c) => only.includes(c.id));
 }
 
 async function once(invocation: Invocation) {

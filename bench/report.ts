@@ -32,6 +32,7 @@ function issuanceTables(doc: Doc): string[] {
   out.push('| case | tool | how | rounds ok | median | IQR | min–max | max RSS MiB | ours/tool (bundle) | ours/tool (tsx) |');
   out.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const c of issuance.cases) {
+    if (c.carriedOverFrom) out.push(`| ${c.title} | (measured in the run of ${c.carriedOverFrom}) | | | | | | | | |`);
     const ours = c.tools.find((t: any) => t.tool === 'ours');
     const oursTsx = c.tools.find((t: any) => t.tool === 'ours-tsx');
     for (const t of c.tools) {

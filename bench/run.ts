@@ -55,6 +55,15 @@ async function main(): Promise<void> {
     if (process.env.BENCH_KEEP_STACK !== 'true') await stack.stop();
   }
 
+  // BENCH_CASES ran some issuance cases only: the others come from the previous latest.json, marked.
+  const latestFile = join(repoRoot, 'bench', 'results', 'latest.json');
+  if (process.env.BENCH_CASES && results.issuance && existsSync(latestFile)) {
+    const previous = JSON.parse(readFileSync(latestFile, 'utf8')) as { startedAt: string; issuance?: { cases: { id: string }[] } };
+    const current = results.issuance as { cases: { id: string }[] };
+    const carried = (previous.issuance?.cases ?? []).filter((c) => !current.cases.some((x) => x.id === c.id)).map((c) => ({ ...c, carriedOverFrom: previous.startedAt }));
+    const order = ['one-name', 'fifty-names', 'twenty-certs'];
+    current.cases = [...current.cases, ...carried].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  }
   const document = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
