@@ -1,10 +1,12 @@
 // Part 1: whole-process issuance, ours beside certbot and lego, interleaved round by round.
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { measure, tail } from './lib/proc.js';
 import type { BenchStack } from './lib/stack.js';
 import { repoRoot } from './lib/stack.js';
 import { summarize, type Summary } from './lib/stats.js';
-import { cliBundle, ourTools, peerTools, type Cert, type Invocation, type Tool } from './lib/tools.js';
+import { benchDir, cliBundle, ourTools, peerTools, type Cert, type Invocation, type Tool } from './lib/tools.js';
 
 export interface CaseSpec {
   readonly id: 'one-name' | 'fifty-names' | 'twenty-certs';
@@ -95,6 +97,8 @@ export async function runIssuance(stack: BenchStack, log: (line: string) => void
       };
     });
 
+  // Pebble keeps accounts in memory and the stack is fresh: the peers' saved accounts go too.
+  rmSync(join(benchDir, 'peers'), { recursive: true, force: true });
   // Warm-up (not counted): registers every tool's account and fills the page cache.
   const warm: CaseSpec = { id: 'one-name', title: 'warm-up', certs: 1, names: 1, rounds: 1 };
   for (const tool of tools) {
