@@ -79,11 +79,12 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       return ExitCodes.OK;
     case 'issue':
       if (values.name === undefined) throw usage('issue needs --name NAME');
+      const keyType = keyTypeOption(values['key-type']); // bad flags fail before the account or any probe
       if (!values['skip-preflight']) await preflightForIssue(ctx, values.name, values.domain ?? []);
-      await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType: keyTypeOption(values['key-type']), newArn: values['new-arn'] }));
+      await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType, newArn: values['new-arn'] }));
       return ExitCodes.OK;
     case 'renew': {
-      const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'] });
+      const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'] });
       const failed = reports.find((r) => r.action === 'failed');
       return failed === undefined ? ExitCodes.OK : (exitCodeOf[failed.code as keyof typeof exitCodeOf] ?? ExitCodes.INTERNAL);
     }

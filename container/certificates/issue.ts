@@ -45,6 +45,8 @@ export interface IssueDeps {
   readonly exports?: CertificateExporter | undefined;
   readonly progress: Progress;
   readonly now: () => Date;
+  /** Checks every name reaches our responder before anything is ordered (skipped when undefined). */
+  readonly preflight?: ((domains: readonly string[]) => Promise<unknown>) | undefined;
 }
 
 export interface IssueOutcome {
@@ -75,6 +77,8 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
   await putIndexEntry(store, request.name, indexEntryOf(issuing));
   let loaded: LoadedRecord = await saveRecord(store, { record: issuing, etag: base.etag });
   try {
+    // Inside the try: a name that does not reach us is a failure with back-off, like any other.
+    await deps.preflight?.(request.domains);
     const issued = await orderCertificate(deps.client, request, progress.step.bind(progress), (detail) =>
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );

@@ -22,8 +22,9 @@ export async function withLease<T>(
   const { holder, now, ttlMs = DEFAULT_LEASE_MS } = lease;
   const key = layout.lock(name);
   const body = () => `${JSON.stringify({ holder, expiresAt: new Date(now().getTime() + ttlMs).toISOString() } satisfies Lease)}\n`;
+  let etag: string;
   try {
-    await store.put(key, body(), { condition: { ifNoneMatch: '*' } });
+    etag = await store.put(key, body(), { condition: { ifNoneMatch: '*' } });
   } catch (error) {
     if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
     const current = await store.get(key);
@@ -35,7 +36,7 @@ export async function withLease<T>(
     }
     // Expired or unreadable: take it over, but only over the exact version we saw.
     try {
-      await store.put(key, body(), { condition: current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag } });
+      etag = await store.put(key, body(), { condition: current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag } });
     } catch (takeover) {
       if (takeover instanceof IssuerError && takeover.code === ErrorCodes.CONFLICT) {
         throw new IssuerError(ErrorCodes.LOCK_HELD, `certificate "${name}" was just taken by another issuer`, { cause: takeover });
@@ -43,9 +44,21 @@ export async function withLease<T>(
       throw takeover;
     }
   }
+  // Keep the lease fresh while working (CertMagic does the same), so a slow issuance is never
+  // mistaken for a dead one; only our own version is extended (If-Match).
+  let beating = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    beating = beating
+      .then(async () => {
+        etag = await store.put(key, body(), { condition: { ifMatch: etag } });
+      })
+      .catch(() => undefined); // lost or unreachable: the work's own conditional writes still guard the data
+  }, Math.max(50, Math.floor(ttlMs / 3)));
   try {
     return await work();
   } finally {
+    clearInterval(heartbeat);
+    await beating;
     const current = await store.get(key).catch(() => undefined);
     if (current !== undefined && parseLease(current.body)?.holder === holder) await store.delete(key).catch(() => undefined);
   }

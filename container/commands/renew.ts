@@ -17,12 +17,17 @@ import { planRenewal } from '../certificates/plan.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { metricsFor } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
+import { observeIssuance } from '../observability/issuance.js';
+import { RunLog } from '../observability/run-log.js';
+import { runPreflight } from '../preflight.js';
 import type { CommandContext } from './context.js';
 
 export interface RenewOptions {
   readonly names: readonly string[];
   readonly force: boolean;
   readonly dryRun: boolean;
+  /** Order without first probing each name through the public path. */
+  readonly skipPreflight: boolean;
 }
 
 /** What happened to one certificate in a run. */
@@ -76,7 +81,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
     const worker = async () => {
       while (next < work.length) {
         const job = work[next++]!;
-        reports.push(await renewOne(ctx, job.item, job.reason, job.fresh, options.force));
+        reports.push(await renewOne(ctx, job.item, job.reason, job.fresh, options));
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
@@ -150,7 +155,8 @@ async function refreshAri(ctx: CommandContext, name: string, entry: IndexEntry):
   return updated;
 }
 
-async function renewOne(ctx: CommandContext, item: Desired, reason: string, fresh: boolean, force: boolean): Promise<RenewReport> {
+async function renewOne(ctx: CommandContext, item: Desired, reason: string, fresh: boolean, options: RenewOptions): Promise<RenewReport> {
+  const force = options.force;
   const { store, now, config } = ctx;
   const progress = ctx.progress.forCertificate(item.name);
   try {
@@ -174,8 +180,12 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
       const account = await ctx.account(item.directoryUrl);
       const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
       progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
-      const outcome = await issueCertificate(
-        { store, client: account.client, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
+      const metrics = metricsFor(progress);
+      const preflight = options.skipPreflight
+        ? undefined
+        : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
+      const outcome = await observeIssuance(metrics, fresh ? 'issue' : 'renew', item.name, () => issueCertificate(
+        { preflight, store, client: account.client, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
         {
           name: item.name,
           domains: item.domains,
@@ -188,7 +198,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
           allowNewArn: false,
           renewBeforeDays: config.renewBeforeDays,
         },
-      );
+      ), now);
       return {
         name: item.name,
         action: fresh ? ('issued' as const) : ('renewed' as const),
