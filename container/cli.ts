@@ -23,7 +23,7 @@ commands:
   register                         create or reuse the account key, register it at the CA, publish the public JWK
   issue --name NAME --domain D...  order one certificate now for all names, store it in S3, import it into ACM
         [--key-type rsa-2048|ec-p256] [--new-arn] [--skip-preflight]
-  renew [NAME...] [--force] [--dry-run]
+  renew [NAME...] [--force] [--dry-run] [--skip-preflight]
                                    reconcile CERTIFICATES: issue what is missing or changed, renew what is due
   revoke NAME [--reason unspecified|keyCompromise|affiliationChanged|superseded|cessationOfOperation]
   delete NAME                      forget a certificate (refused while ACM says it is in use; archive kept)
