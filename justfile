@@ -1,7 +1,8 @@
 # acme-on-aws: every command goes through here. `just` alone lists the recipes.
 # Configuration: `.env` (made from the committed .env.example when missing) is parsed by just
 # through dotenv-command and exported to every recipe; variables already set in the shell win.
-set dotenv-command := "test -f .env || cp .env.example .env; cat .env"
+# .env.example is read first, so a variable added after your .env was made still has its default.
+set dotenv-command := "test -f .env || cp .env.example .env; cat .env.example .env"
 set export
 set shell := ["bash", "-euo", "pipefail", "-c"]
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import acme from 'acme-client';
 import { ErrorCodes, IssuerError } from '../../lib/core/index.js';
 
@@ -19,5 +19,8 @@ export function trustCaRoots(file: string | undefined): void {
       cause,
     });
   }
-  acme.axios.defaults.httpsAgent = new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
+  // One secure context for every connection: with `ca` on the agent, Node parses the whole trust
+  // store again for each TLS connection, which made a 50-name order CPU-bound (found by the bench).
+  const secureContext = createSecureContext({ ca: [...rootCertificates, pem] });
+  acme.axios.defaults.httpsAgent = new Agent({ secureContext, keepAlive: true });
 }
