@@ -155,3 +155,8 @@ bench *PARTS:
 # re-render the table in docs/performance.md and the chart from bench/results/latest.json
 bench-report:
     node --import tsx bench/report.ts
+
+# refresh package-lock.json after a dependency change, keeping it valid for `npm ci` on every platform
+lock:
+    npm install --no-audit --no-fund
+    node scripts/lock-foreign-platforms.mjs
