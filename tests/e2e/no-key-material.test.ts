@@ -5,29 +5,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Agent, get } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../support/aws.js';
-import { runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
+import { freePort, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
 let pebble: ChildProcess | undefined;
 let directory: string;
 const eabKid = 'kid-secret-test';
 const eabHmacKey = randomBytes(32).toString('base64url');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function directoryUp(url: string, ca: string): Promise<boolean> {
   return new Promise((resolve) => {

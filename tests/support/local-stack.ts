@@ -22,7 +22,8 @@ export interface LocalStack {
   service(action: 'stop' | 'start', name: 'moto' | 'pebble' | 'adapter' | 'challtestsrv'): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
