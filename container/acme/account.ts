@@ -27,6 +27,9 @@ interface AccountRegistrations {
   readonly accounts: Readonly<Record<string, CaAccount>>;
 }
 
+/** Enough that a CA rejecting most nonces still gets through (0.6^21 ≈ 2e-5 per request). */
+const BAD_NONCE_RETRIES = 20;
+
 export interface Account {
   readonly client: acme.Client;
   readonly registration: AccountRegistration;
@@ -77,6 +80,9 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
     backoffAttempts: 12,
     ...(config.eab === undefined ? {} : { externalAccountBinding: config.eab }),
   });
+  // RFC 8555 §6.5: a badNonce is retried with the fresh nonce. acme-client gives up after 5, which a
+  // CA under load (pebble with PEBBLE_WFE_NONCEREJECT=60 in tests/reliability) exhausts in one run.
+  (client as unknown as { http: { maxBadNonceRetries: number } }).http.maxBadNonceRetries = BAD_NONCE_RETRIES;
   try {
     await findOrCreateAccount(client, contact);
   } catch (error) {
