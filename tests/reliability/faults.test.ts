@@ -9,7 +9,7 @@ import { clientsFor } from '../support/aws.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { liveState, settled, type LiveState } from '../support/invariants.js';
 import { eventOf, runCli, startCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
-import { addA } from '../support/loopback.js';
+import { addA, challtestsrv, silentServerAt } from '../support/loopback.js';
 import { recordReliability } from '../support/report.js';
 
 const LEASE_SECONDS = 1;
@@ -110,18 +110,28 @@ describe('S3 and ACM unreachable', () => {
 
 describe('the CA', () => {
   it('restarted mid-order (its orders and accounts forgotten): the run fails cleanly, the next one registers again and issues', async () => {
-    await survive('f1', 'pebble restarted mid-order', async () => {
-      const run = startCli(stack, ['renew', '--force', 'f1'], via, (event) => {
-        if (event.event === 'step' && event.step === 'create order') {
-          void stack.service('stop', 'pebble').then(() => stack.service('start', 'pebble'));
-        }
-      });
-      const result = await run.done;
-      expect([3, 4]).toContain(result.code);
-      expect(JSON.parse((await aws.read('renewal/f1.json'))!)).toMatchObject({ state: 'failed', lastError: { code: expect.stringMatching(/ERR_(CA_UNAVAILABLE|ORDER_FAILED|VALIDATION_FAILED)/) } });
-      // A scheduled run waits for the back-off (5 minutes after a first failure) ...
-      expect(rows(await runCli(stack, ['renew', 'f1'], via))[0]).toMatchObject({ action: 'skipped', reason: expect.stringMatching(/next retry/) });
-    }, (after, before) => expect(intact(before, after)).toBe(true), ['renew', '--force', 'f1']); // ... an operator need not.
+    // The validation is held open (the name points at a server that accepts and never answers),
+    // so the restart lands while the order is pending, whatever the machine's speed.
+    const hang = await silentServerAt('127.0.0.3', stack.httpPort);
+    await addA(stack, 'f1.example.com', '127.0.0.3');
+    try {
+      await survive('f1', 'pebble restarted mid-order', async () => {
+        const run = startCli(stack, ['renew', '--force', '--skip-preflight', 'f1'], via, (event) => {
+          if (event.event === 'step' && event.step === 'create order') {
+            void stack
+              .service('stop', 'pebble')
+              .then(() => Promise.all([stack.service('start', 'pebble'), challtestsrv(stack, '/clear-a', { host: 'f1.example.com' })]));
+          }
+        });
+        const result = await run.done;
+        expect([3, 4]).toContain(result.code);
+        expect(JSON.parse((await aws.read('renewal/f1.json'))!)).toMatchObject({ state: 'failed', lastError: { code: expect.stringMatching(/ERR_(CA_UNAVAILABLE|ORDER_FAILED|VALIDATION_FAILED)/) } });
+        // A scheduled run waits for the back-off (5 minutes after a first failure) ...
+        expect(rows(await runCli(stack, ['renew', 'f1'], via))[0]).toMatchObject({ action: 'skipped', reason: expect.stringMatching(/next retry/) });
+      }, (after, before) => expect(intact(before, after)).toBe(true), ['renew', '--force', 'f1']); // ... an operator need not.
+    } finally {
+      await hang.close();
+    }
   });
 
   it('refusing validation of one name of many: nothing changes, the state names the domain, a forced run after the fix succeeds', async () => {
