@@ -3,14 +3,18 @@
 // the local ALB adapter with raw sockets (fetch would normalize `/../`, `%00`, raw bytes and bad
 // HTTP away). Every answer is checked against an oracle written here from the design, not from
 // the handler: 200 with exactly token.thumbprint, 404, 405 or 503, nothing else, never a crash.
+import { execFile } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import { promisify } from 'node:util';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albEvent } from '../support/alb-events.js';
 import { clientsFor } from '../support/aws.js';
-import { eventOf, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { eventOf, repoRoot, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { recordReliability } from '../support/report.js';
+
+const execFileAsync = promisify(execFile);
 
 const SUITE = 'responder-fuzz';
 const PREFIX = '/.well-known/acme-challenge/';
@@ -205,8 +209,6 @@ describe('baseHandler with generated ALB events', () => {
     const endpoint = process.env.AWS_ENDPOINT_URL;
     process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${await closedPort()}`;
     responder.resetResponderForTests();
-    const logged: string[] = [];
-    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => void logged.push(String(line)));
     try {
       await fuzz('in process: S3 unreachable, nothing cached', event, runs(300), async (e) => {
         const result = await responder.baseHandler(e);
@@ -214,19 +216,32 @@ describe('baseHandler with generated ALB events', () => {
         if (result.statusCode === 503) expect(result.headers?.['retry-after'] ?? result.multiValueHeaders?.['retry-after']?.[0]).toBe('5');
       });
     } finally {
-      spy.mockRestore();
       process.env.AWS_ENDPOINT_URL = endpoint;
       responder.resetResponderForTests();
     }
+    // What the handler logs, read from a real process's stderr (as CloudWatch would receive it).
+    const logged = await handlerStderr({ ...stack.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}` }, [
+      `${PREFIX}${'B'.repeat(43)}`,
+      `${PREFIX}${'C'.repeat(60)}`,
+    ]);
     expect(logged.length).toBeGreaterThan(0);
     for (const line of logged) {
       expect(JSON.parse(line)).toMatchObject({ level: 'ERROR', code: 'ERR_STORAGE_UNAVAILABLE' });
       expect(line).not.toContain(PREFIX);
+      expect(line).not.toContain('BBBBBBBBBB');
     }
     const token = 'A'.repeat(43);
     expect((await responder.baseHandler(albEvent('GET', PREFIX + token))).body).toBe(`${token}.${thumbprint}`);
   });
 });
+
+/** Runs the real handler in a child process for a few GET paths and returns its stderr lines that are JSON. */
+async function handlerStderr(env: Record<string, string>, paths: readonly string[]): Promise<string[]> {
+  const script = `import { baseHandler } from './lambdas/challenge/handler.ts';
+for (const path of ${JSON.stringify(paths)}) await baseHandler({ requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/a/b' } }, httpMethod: 'GET', path, queryStringParameters: {}, headers: {}, body: '', isBase64Encoded: false });`;
+  const { stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, env: { ...env, JWK_REFRESH_SECONDS: '0' } });
+  return stderr.split('\n').filter((line) => line.startsWith('{'));
+}
 
 function closedPort(): Promise<number> {
   return new Promise((resolve) => {
