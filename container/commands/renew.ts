@@ -37,6 +37,8 @@ export interface RenewReport {
   readonly reason: string;
   readonly serial?: string | undefined;
   readonly renewAt?: string | undefined;
+  /** Expiry of the certificate live after this run's work on it, where the run knows it. */
+  readonly notAfter?: string | undefined;
   readonly code?: string;
 }
 
@@ -70,7 +72,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       entry = await refreshAri(ctx, item.name, entry);
     }
     const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, entry, now(), options.force);
-    if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt });
+    if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt, notAfter: entry?.notAfter });
     else work.push({ item, reason: verdict.reason, fresh: entry?.serial === undefined });
   }
 
@@ -92,9 +94,9 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   // dashboard read it (docs/operations.md), so it must not depend on something being issued.
   if (!options.dryRun) {
     const metrics = metricsFor(progress);
-    const after = await loadIndex(store).catch(() => undefined);
     for (const report of reports) {
-      const notAfter = after?.index.entries[report.name]?.notAfter;
+      // From the reports (no second read of the index); failed or locked ones still have the certificate the index named.
+      const notAfter = report.notAfter ?? index.entries[report.name]?.notAfter;
       if (notAfter !== undefined) metrics.daysToExpiry(report.name, new Date(notAfter), now());
     }
   }
@@ -171,7 +173,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
         const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, current, now(), force);
         if (verdict.action === 'skip') {
           await putIndexEntry(store, item.name, current);
-          return { name: item.name, action: 'skipped' as const, reason: `${verdict.reason} (done by another run)`, serial: current.serial, renewAt: current.renewAt };
+          return { name: item.name, action: 'skipped' as const, reason: `${verdict.reason} (done by another run)`, serial: current.serial, renewAt: current.renewAt, notAfter: current.notAfter };
         }
       }
       // Recorded together with `issuing` in one write, so a crash cannot leave the record saying "due" alone.
@@ -205,6 +207,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
         reason,
         serial: outcome.record.serial,
         renewAt: outcome.record.renewAt,
+        notAfter: outcome.record.notAfter,
       };
     });
   } catch (error) {
@@ -239,7 +242,7 @@ async function finishInterrupted(ctx: CommandContext, progress: Progress, loaded
       `finished an interrupted run: serial ${metadata.serial}`,
     ),
   );
-  return { name: item.name, action: 'renewed', reason: 'an earlier run did not finish; completed it', serial: record.record.serial, renewAt: record.record.renewAt };
+  return { name: item.name, action: 'renewed', reason: 'an earlier run did not finish; completed it', serial: record.record.serial, renewAt: record.record.renewAt, notAfter: record.record.notAfter };
 }
 
 /** The ARI CertID of the live certificate, when the CA offers ARI (sent as `replaces`). */
