@@ -1,5 +1,6 @@
 import {
   EMPTY_INDEX,
+  domainsKey,
   ErrorCodes,
   IssuerError,
   layout,
@@ -10,7 +11,6 @@ import {
   type RenewalIndex,
   type RenewalRecord,
 } from '../../lib/core/index.js';
-import { domainsKey } from '../../lib/core/index.js';
 
 export async function loadIndex(store: ObjectStore): Promise<{ index: RenewalIndex; etag: string | undefined }> {
   const object = await store.get(layout.renewalIndex);

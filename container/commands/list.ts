@@ -1,8 +1,7 @@
-import { ErrorCodes, IssuerError, assertCertName, type CertificateState } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, assertCertName, layout, type CertificateState } from '../../lib/core/index.js';
 import { readLiveMetadata } from '../certificates/archive.js';
 import { loadIndex } from '../certificates/index-store.js';
 import { loadRecord } from '../certificates/records.js';
-import { layout } from '../../lib/core/index.js';
 import type { CommandContext } from './context.js';
 
 const DAY_MS = 86_400_000;
