@@ -12,6 +12,7 @@ import { runIssuance } from './issuance.js';
 import { runResponder } from './responder.js';
 import { runSweep } from './sweep.js';
 import { render } from './report.js';
+import { buildImageBundle } from '../scripts/image-bundle.js';
 
 const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const want = (part: string) => parts.length === 0 || parts.includes(part);
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     process.env.BENCH_OURS_REF = sha;
     log(`measuring our code at ${oursRef} (${sha}) from ${oursRoot}`);
   }
-  bundle(join(oursRoot, 'container/cli.ts'), cliBundle, ['--minify-syntax', '--minify-whitespace', '--legal-comments=none']);
+  buildImageBundle(cliBundle, oursRoot); // container/Dockerfile's own esbuild command
   bundle(join(oursRoot, 'lambdas/challenge/handler.ts'), join(benchDir, 'dist', 'handler.mjs'), ['--minify', '--main-fields=module,main']);
 
   log('starting the bench stack (pebble + challtestsrv + moto + ALB adapter, and a second pebble for the peers)');

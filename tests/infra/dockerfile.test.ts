@@ -4,22 +4,12 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_EXCLUDE } from '../../lib/constructs/issuer-task.js';
+import { dockerfileStages, imageBundleCommand } from '../../scripts/image-bundle.js';
 import { REPO_ROOT } from './synth.js';
 
 // No Docker engine here: the image itself is built at deploy time. These tests read the
 // Dockerfile as Docker would and run its bundling step for real.
-const dockerfile = readFileSync(join(REPO_ROOT, 'container', 'Dockerfile'), 'utf8');
-/** Instructions with continuation lines joined and comments dropped. */
-const instructions = dockerfile
-  .replace(/\\\n/g, ' ')
-  .split('\n')
-  .map((line) => line.trim())
-  .filter((line) => line !== '' && !line.startsWith('#'));
-const stages = instructions.reduce<string[][]>((all, line) => {
-  if (/^FROM\s/i.test(line)) all.push([]);
-  all.at(-1)?.push(line);
-  return all;
-}, []);
+const stages = dockerfileStages();
 
 describe('container/Dockerfile', () => {
   it('is multi-stage: a build stage and a small official Node 22/24 runtime', () => {
@@ -42,9 +32,7 @@ describe('container/Dockerfile', () => {
   });
 
   it("build stage's esbuild command bundles container/cli.ts into one file that runs", () => {
-    const build = stages[0]!.find((line) => line.startsWith('RUN npx esbuild'));
-    expect(build).toBeDefined();
-    const esbuild = build!.replace(/^RUN /, '').split('&&')[0]!.trim();
+    const esbuild = imageBundleCommand();
     expect(esbuild).toContain('--platform=node');
     expect(esbuild).toContain('--format=esm');
     expect(esbuild).toContain('createRequire');

@@ -105,6 +105,9 @@ export interface RunningCli {
   readonly done: Promise<CliResult>;
 }
 
+/** The CLI from source, as `just issuer` runs it; tests of the image pass the bundle's path instead. */
+const TSX_ENTRYPOINT = ['--import', 'tsx', join(repoRoot, 'container/cli.ts')];
+
 /**
  * Starts the real issuer CLI as a process against a stack. `onEvent` sees each JSON line as it
  * arrives, so a test can act at a given step (kill the process, stop a service).
@@ -114,8 +117,9 @@ export function startCli(
   args: readonly string[],
   extraEnv: Record<string, string> = {},
   onEvent?: (event: Record<string, unknown>, child: ChildProcess) => void,
+  entrypoint: readonly string[] = TSX_ENTRYPOINT,
 ): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'container/cli.ts'), ...args], {
+  const child = spawn(process.execPath, [...entrypoint, ...args], {
     cwd: repoRoot,
     env: { ...stack.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
