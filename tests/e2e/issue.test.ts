@@ -3,7 +3,11 @@
 import { X509Certificate } from 'node:crypto';
 import { GetCertificateCommand } from '@aws-sdk/client-acm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainVerifies, keyMatchesCertificate, parseCertificate } from '../../lib/core/index.js';
+import { ensureAccount } from '../../container/acme/account.js';
+import { orderCertificate } from '../../container/acme/order.js';
+import { trustCaRoots } from '../../container/acme/tls.js';
+import { S3ObjectStore } from '../../container/storage/s3-object-store.js';
+import { chainVerifies, keyMatchesCertificate, parseCertificate, parseIssuerConfig } from '../../lib/core/index.js';
 import { clientsFor, pebbleRoot } from '../support/aws.js';
 import { eventOf, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
 
@@ -122,5 +126,25 @@ describe('bad input', () => {
     const result = await runCli(stack, ['register'], { CERT_KEY_TYPE: 'dsa-1024' });
     expect(result.code).toBe(2);
     expect(String(eventOf(result, 'error').message)).toMatch(/CERT_KEY_TYPE="dsa-1024" is not valid; expected one of rsa-2048, ec-p256/);
+  });
+});
+
+describe('the ACME conversation', () => {
+  it('reuses the nonce of each response instead of asking newNonce before every request', async () => {
+    // In process, against the same pebble and moto: the account, then one order for three names.
+    // The SDK takes credentials from the process environment, as the CLI process gets them.
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const) process.env[name] = stack.env[name];
+    const config = parseIssuerConfig(stack.env);
+    trustCaRoots(config.acmeTlsCaFile);
+    const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
+    const account = await ensureAccount(store, config, () => new Date());
+    const names = ['n1.nonce.example.com', 'n2.nonce.example.com', 'n3.nonce.example.com'];
+    const issued = await orderCertificate(account.client, { domains: names, keyType: 'ec-p256', profile: undefined, replaces: undefined }, (_title, run) => run());
+    expect(parseCertificate(issued.fullchainPem).names).toEqual(names);
+    // Signed requests: account lookup, order, 3 authorizations, 3 challenges, at least one poll,
+    // finalize, download. Only the first had no nonce from an earlier response to use, and the
+    // three authorizations fetched at once share the one nonce the order answered with.
+    expect(account.nonces.reused).toBeGreaterThanOrEqual(7);
+    expect(account.nonces.fetched).toBeLessThanOrEqual(3);
   });
 });
