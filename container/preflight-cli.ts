@@ -1,7 +1,6 @@
 // How the CLI's `issue` uses the pre-flight and reports the run as metrics. Kept out of cli.ts
 // and commands/ so the wiring there stays one line each.
 import { assertCertName, normalizeDomains } from '../lib/core/index.js';
-import { readLiveMetadata } from './certificates/archive.js';
 import type { CommandContext } from './commands/context.js';
 import { metricsFor, type Operation } from './observability/metrics.js';
 import { observeIssuance } from './observability/issuance.js';
@@ -27,11 +26,7 @@ export async function preflightForIssue(ctx: CommandContext, name: string, domai
   }
 }
 
-/** Runs an issue command and reports IssuanceSucceeded + DaysToExpiry (from live metadata) or IssuanceFailed. */
-export async function observeIssueCommand(ctx: CommandContext, name: string, run: () => Promise<void>, operation: Operation = 'issue'): Promise<void> {
-  await observeIssuance(metricsFor(ctx.progress), operation, name, async () => {
-    await run();
-    const live = await readLiveMetadata(ctx.store, name);
-    return { published: { info: { notAfter: new Date(live?.notAfter ?? ctx.now()) } } };
-  }, ctx.now);
+/** Runs an issue command (resolving to the new certificate's notAfter) and reports IssuanceSucceeded + DaysToExpiry or IssuanceFailed. */
+export async function observeIssueCommand(ctx: CommandContext, name: string, run: () => Promise<Date>, operation: Operation = 'issue'): Promise<void> {
+  await observeIssuance(metricsFor(ctx.progress), operation, name, async () => ({ published: { info: { notAfter: await run() } } }), ctx.now);
 }

@@ -54,17 +54,19 @@ export async function publishCertificate(
     throw new IssuerError(ErrorCodes.ORDER_FAILED, 'the CA returned a certificate that does not match our private key; nothing was stored');
   }
   const info = parseCertificate(files.cert);
-  const keysWritten: string[] = [];
-  for (const file of Object.keys(FILE_OF) as PemFile[]) {
-    const key = layout.archivePem(name, info.serial, file);
-    try {
-      await store.put(key, files[FILE_OF[file]], { condition: { ifNoneMatch: '*' }, sensitive: file === 'privkey.pem' });
-    } catch (error) {
-      // Already archived by an interrupted run of this same order: the serial names one certificate.
-      if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
-    }
-    keysWritten.push(key);
-  }
+  // Archived files are create-only and nothing points at them yet: written all at once.
+  const keysWritten = await Promise.all(
+    (Object.keys(FILE_OF) as PemFile[]).map(async (file) => {
+      const key = layout.archivePem(name, info.serial, file);
+      try {
+        await store.put(key, files[FILE_OF[file]], { condition: { ifNoneMatch: '*' }, sensitive: file === 'privkey.pem' });
+      } catch (error) {
+        // Already archived by an interrupted run of this same order: the serial names one certificate.
+        if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
+      }
+      return key;
+    }),
+  );
 
   const metadata: LiveMetadata = {
     name,
@@ -90,14 +92,15 @@ export async function publishCertificate(
 }
 
 async function writeLiveCopies(store: ObjectStore, name: string, files: CertificateFiles): Promise<string[]> {
-  const keys: string[] = [];
-  // The key first and the certificate last: a reader that sees the new cert.pem has its key.
-  for (const file of ['privkey.pem', 'chain.pem', 'fullchain.pem', 'cert.pem'] as const) {
+  // The key first, then the files that hold the certificate: a reader that sees the new
+  // certificate in cert.pem or fullchain.pem finds its key already there.
+  const put = async (file: PemFile) => {
     const key = layout.livePem(name, file);
     await store.put(key, files[FILE_OF[file]], { sensitive: file === 'privkey.pem' });
-    keys.push(key);
-  }
-  return keys;
+    return key;
+  };
+  const keyFirst = await put('privkey.pem');
+  return [keyFirst, ...(await Promise.all((['chain.pem', 'fullchain.pem', 'cert.pem'] as const).map(put)))];
 }
 
 export async function readLiveMetadata(store: ObjectStore, name: string): Promise<LiveMetadata | undefined> {

@@ -110,6 +110,9 @@ export async function deployPublished(
   cause: string,
 ): Promise<LoadedRecord> {
   const { store, progress, now } = deps;
+  // The renewal plan (an ARI request where the CA has ARI) needs only the certificate: asked while ACM imports.
+  const planned = planRenewal(files.cert, info, request.directoryUrl, request.renewBeforeDays, undefined, now());
+  planned.catch(() => undefined); // awaited below; an ACM failure first must not leave it unhandled
   let acm = loaded.record.acm;
   for (const importer of deps.acm) {
     const previous = acm.find((r) => r.region === importer.region);
@@ -129,7 +132,7 @@ export async function deployPublished(
     deps.exports === undefined
       ? loaded.record.exports
       : await deps.exports.export({ name: request.name, domains: loaded.record.domains, serial: info.serial, notAfter: info.notAfter, files, acm }, progress, now());
-  const plan = await planRenewal(files.cert, info, request.directoryUrl, request.renewBeforeDays, undefined, now());
+  const plan = await planned;
   const active = await transition(store, loaded, 'active', cause, now(), {
     serial: info.serial,
     notBefore: metadata.notBefore,
