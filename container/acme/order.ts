@@ -115,12 +115,19 @@ export async function orderCertificate(
   await step(
     'validate names over HTTP-01',
     async () => {
-      const results = await Promise.allSettled(authorizations.map((authz) => answer(client, authz)));
-      const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-      if (failures.length === 0) return results.length;
-      const validation = failures.filter((f): f is ValidationFailure => isValidationFailure(f));
-      if (validation.length > 0) throw new ValidationError(validation);
-      throw caError('validating the names', failures[0]);
+      const pending = authorizations.filter((authz) => authz.status !== 'valid'); // valid: reused by the CA
+      await Promise.all(pending.map((authz) => startValidation(client, authz)));
+      // One poll of the order instead of one per name: it turns `ready` once every authorization
+      // is valid and `invalid` as soon as one fails (RFC 8555 §7.1.6); the failures are read after.
+      try {
+        await client.waitForValidStatus(order);
+      } catch (error) {
+        const described = await Promise.all(pending.map((authz) => describeFailure(client, authz, authz.identifier.value, error)));
+        const validation = described.filter((f): f is ValidationFailure => isValidationFailure(f));
+        if (validation.length > 0) throw new ValidationError(validation);
+        throw caError('validating the names', error);
+      }
+      return authorizations.length;
     },
     (count) => `${count} authorization${count === 1 ? '' : 's'} valid`,
   );
@@ -141,8 +148,8 @@ export async function orderCertificate(
   return { fullchainPem, privateKeyPem, orderUrl: order.url };
 }
 
-async function answer(client: acme.Client, authz: acme.Authorization): Promise<void> {
-  if (authz.status === 'valid') return; // reused by the CA from an earlier validation
+/** Tells the CA our responder is ready for this name (it already is: the answer is the account's). */
+async function startValidation(client: acme.Client, authz: acme.Authorization): Promise<void> {
   const domain = authz.identifier.value;
   const challenge = authz.challenges.find((c) => c.type === 'http-01');
   if (challenge === undefined) {
@@ -152,7 +159,6 @@ async function answer(client: acme.Client, authz: acme.Authorization): Promise<v
   }
   try {
     await client.completeChallenge(challenge);
-    await client.waitForValidStatus(challenge);
   } catch (error) {
     throw await describeFailure(client, authz, domain, error);
   }
