@@ -1,9 +1,16 @@
 // The local ALB: listens on pebble's HTTP-01 port and turns each request into an ALB Lambda
 // event for the real responder handler, then turns its result back into HTTP, as ALB does
 // (including 502 when the function throws or returns something outside the contract).
+//
+// It also stands in for the Lambda service's log shipping. The handler writes its one JSON line
+// per request to stdout synchronously, as it does on Lambda; Lambda forwards a function's output
+// to CloudWatch asynchronously, so this process collects its own stdout/stderr and writes them
+// once per event-loop turn (log-batcher.ts: nothing lost or reordered, flushed on exit and
+// signals). One write(2) per line was the largest single cost per request under load.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { handler } from '../../lambdas/challenge/handler.js';
+import { batchProcessOutput } from './log-batcher.js';
 
 const port = Number(process.env.PEBBLE_HTTP_PORT ?? '5002');
 const host = process.env.ADAPTER_HOST ?? '127.0.0.1';
@@ -61,6 +68,9 @@ function send(response: ServerResponse, status: number, text: string): void {
   response.end(text);
 }
 
+// Lambda's log shipping (see the top of this file).
+batchProcessOutput();
+
 const server = createServer(async (request, response) => {
   try {
     const event = await toAlbEvent(request);
@@ -80,4 +90,5 @@ const server = createServer(async (request, response) => {
 });
 
 server.listen(port, host, () => console.error(`local ALB adapter on http://${host}:${port} -> lambdas/challenge/handler.ts`));
+// The batcher writes what is waiting on these signals and on exit; server.close lets requests finish.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)));

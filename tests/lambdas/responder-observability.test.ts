@@ -21,6 +21,17 @@ function requestLines(): Record<string, unknown>[] {
     .filter((line) => line.message === 'challenge request');
 }
 
+/** The adapter hands its output to the log file once per event-loop turn, as Lambda ships logs
+ * asynchronously: wait (briefly) for the lines of requests already answered. */
+async function requestLinesWith(correlationIds: readonly string[]): Promise<Record<string, unknown>[]> {
+  for (let attempt = 0; ; attempt++) {
+    const lines = requestLines();
+    const seen = new Set(lines.map((line) => line.correlation_id));
+    if (correlationIds.every((id) => seen.has(id)) || attempt === 50) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function get(path: string, init: RequestInit = {}): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${stack.httpPort}${path}`, init);
   await response.text();
@@ -36,13 +47,13 @@ describe('responder logs and metrics', () => {
     expect(await get('/wp-login.php', { headers: { 'x-amzn-trace-id': 'Root=1-00000000-notfound' } })).toBe(404);
     expect(await get(`/.well-known/acme-challenge/${randomToken()}`, { method: 'POST', body: 'x', headers: { 'x-amzn-trace-id': 'Root=1-00000000-post' } })).toBe(405);
 
-    const byTrace = new Map(requestLines().map((line) => [line.correlation_id, line]));
     const expected: [string, string, number, string][] = [
       ['Root=1-00000000-unavailable', 'unavailable', 503, 'ERROR'],
       ['Root=1-00000000-answered', 'answered', 200, 'INFO'],
       ['Root=1-00000000-notfound', 'not-found', 404, 'INFO'],
       ['Root=1-00000000-post', 'method-not-allowed', 405, 'INFO'],
     ];
+    const byTrace = new Map((await requestLinesWith(expected.map(([trace]) => trace))).map((line) => [line.correlation_id, line]));
     for (const [trace, outcome, status, level] of expected) {
       expect(byTrace.get(trace), trace).toMatchObject({
         level,
