@@ -1,0 +1,100 @@
+// The responder's request line is assembled from JSON text for speed; it must stay byte for byte
+// what JSON.stringify of the whole object gives (the shape Powertools and EMF readers expect).
+// The oracle below is that object, written out as the middleware used to build it; the line is
+// made by the real middy middleware around handlers that answer or throw.
+import middy from '@middy/core';
+import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RESPONDER_METRIC, RESPONDER_NAMESPACE, SERVICE_NAME, outcomeOf, requestLog } from '../../lambdas/challenge/observability.js';
+import { albEvent, albMultiValueEvent } from '../support/alb-events.js';
+
+interface Case {
+  readonly event: ALBEvent;
+  readonly awsRequestId: string | undefined;
+  /** The status the handler answers, or the error it throws. */
+  readonly answer: { status: number } | { error: unknown };
+}
+
+function oracle(c: Case, at: number, startedAt: number, cold: boolean): string {
+  const status = 'status' in c.answer ? c.answer.status : undefined;
+  const error = 'error' in c.answer ? c.answer.error : undefined;
+  const outcome = status === undefined ? 'error' : outcomeOf(status);
+  const traceId = c.event.headers?.['x-amzn-trace-id'] ?? c.event.multiValueHeaders?.['x-amzn-trace-id']?.at(-1);
+  return JSON.stringify({
+    level: outcome === 'error' || outcome === 'unavailable' ? 'ERROR' : 'INFO',
+    message: 'challenge request',
+    timestamp: new Date(at).toISOString(),
+    service: SERVICE_NAME,
+    cold_start: cold,
+    function_request_id: c.awsRequestId,
+    correlation_id: traceId ?? c.awsRequestId,
+    method: c.event.httpMethod,
+    path: c.event.path.startsWith('/.well-known/acme-challenge/') ? '/.well-known/acme-challenge/…' : c.event.path.slice(0, 200),
+    status: status ?? 502,
+    durationMs: at - startedAt,
+    ...(error === undefined ? {} : { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+    _aws: {
+      Timestamp: at,
+      CloudWatchMetrics: [{ Namespace: RESPONDER_NAMESPACE, Dimensions: [['Outcome']], Metrics: [{ Name: RESPONDER_METRIC, Unit: 'Count' }] }],
+    },
+    Outcome: outcome,
+    [RESPONDER_METRIC]: 1,
+  });
+}
+
+const lines: string[] = [];
+let clock = 1_790_000_000_000;
+const times: number[] = [];
+const handler = middy<ALBEvent, ALBResult>(async (event: ALBEvent, context: Context): Promise<ALBResult> => {
+  const answer = (context as unknown as { answer: Case['answer'] }).answer;
+  if ('error' in answer) throw answer.error;
+  return { statusCode: answer.status, body: event.path };
+}).use(
+  requestLog({
+    write: (line) => lines.push(line),
+    // a clock that sometimes stays on the same millisecond, sometimes jumps
+    now: () => {
+      clock += times.length % 3 === 0 ? 0 : times.length % 5;
+      times.push(clock);
+      return clock;
+    },
+  }),
+);
+
+async function check(c: Case): Promise<void> {
+  const cold = lines.length === 0;
+  const before = times.length;
+  await handler(c.event, { answer: c.answer, ...(c.awsRequestId === undefined ? {} : { awsRequestId: c.awsRequestId }) } as never).catch(() => undefined);
+  const [startedAt, at] = times.slice(before) as [number, number];
+  expect(lines.at(-1)).toBe(oracle(c, at, startedAt, cold));
+}
+
+const text = fc.string({ unit: 'binary', maxLength: 300 });
+const caseArbitrary: fc.Arbitrary<Case> = fc.record({
+  event: fc.oneof(
+    fc.tuple(fc.constantFrom('GET', 'HEAD', 'POST', 'OPTIONS', 'x"\\\u0000'), fc.oneof(text, text.map((t) => `/.well-known/acme-challenge/${t}`)), fc.option(text, { nil: undefined }))
+      .map(([method, path, trace]) => albEvent(method, path, { headers: trace === undefined ? { host: 'a' } : { 'x-amzn-trace-id': trace } })),
+    fc.tuple(fc.constantFrom('GET', 'HEAD'), text).map(([method, path]) => albMultiValueEvent(method, path)),
+  ),
+  awsRequestId: fc.option(fc.oneof(fc.uuid(), text), { nil: undefined }),
+  answer: fc.oneof(
+    fc.constantFrom(200, 404, 405, 503, 302, 500).map((status) => ({ status })),
+    fc.oneof(text.map((m) => new Error(m)), text.map((m) => new TypeError(m)), text, fc.constant(undefined as unknown), fc.integer()).map((error) => ({ error })),
+  ),
+});
+
+describe('responder request line', () => {
+  it('is byte for byte JSON.stringify of the documented object, cold start first', async () => {
+    await check({ event: albEvent('GET', '/.well-known/acme-challenge/abc'), awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', answer: { status: 200 } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ cold_start: true, level: 'INFO', Outcome: 'answered', path: '/.well-known/acme-challenge/…' });
+    await check({ event: albEvent('GET', '/wp-login.php'), awsRequestId: undefined, answer: { status: 404 } });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ cold_start: false, Outcome: 'not-found', path: '/wp-login.php' });
+    await check({ event: albEvent('GET', '/x'), awsRequestId: undefined, answer: { error: new Error('boom "quoted"\n') } });
+    expect(JSON.parse(lines[2]!)).toMatchObject({ level: 'ERROR', status: 502, Outcome: 'error', error: 'Error: boom "quoted"\n' });
+  });
+
+  it('stays byte for byte JSON.stringify for any path, method, trace id, request id and error', async () => {
+    await fc.assert(fc.asyncProperty(caseArbitrary, check), { numRuns: 2000 });
+  });
+});
