@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import acme from 'acme-client';
 import { ErrorCodes, IssuerError, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
-import { trustCaRoots } from './acme/tls.js';
+import { configureCaConnections } from './acme/tls.js';
 import { createContext } from './commands/context.js';
 import { deleteCommand } from './commands/delete.js';
 import { issueCommand } from './commands/issue.js';
@@ -65,7 +65,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
     return command === undefined && !values.help ? ExitCodes.USAGE_OR_CONFIG : ExitCodes.OK;
   }
   const config = parseIssuerConfig(process.env);
-  trustCaRoots(config.acmeTlsCaFile);
+  configureCaConnections(config.acmeTlsCaFile);
   const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
   const ctx = createContext(config, store, progress, now);
   const one = (what: string) => {

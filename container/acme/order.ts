@@ -87,9 +87,13 @@ export async function orderCertificate(
   onReplacesRefused?: (detail: string) => void,
 ): Promise<IssuedCertificate> {
   const { domains, keyType } = request;
-  // The certificate's key is made while the CA validates (an RSA key takes 50-200 ms of CPU).
-  const privateKey = createPrivateKeyPem(keyType);
-  privateKey.catch(() => undefined); // awaited after validation; a failed order first must not leave it unhandled
+  // The certificate's key and CSR are made while the CA validates (an RSA key takes 50-200 ms of
+  // CPU, a CSR for 50 names ~25 ms); neither depends on the validation.
+  const keyAndCsr = createPrivateKeyPem(keyType).then(async (privateKeyPem) => {
+    const [, csr] = await acme.crypto.createCsr({ commonName: domains[0]!, altNames: [...domains] }, privateKeyPem);
+    return { privateKeyPem, csr };
+  });
+  keyAndCsr.catch(() => undefined); // awaited after validation; a failed order first must not leave it unhandled
   const identifiers = domains.map((value) => ({ type: 'dns', value }));
   const payload = {
     identifiers,
@@ -132,8 +136,7 @@ export async function orderCertificate(
     (count) => `${count} authorization${count === 1 ? '' : 's'} valid`,
   );
 
-  const privateKeyPem = await privateKey;
-  const [, csr] = await acme.crypto.createCsr({ commonName: domains[0]!, altNames: [...domains] }, privateKeyPem);
+  const { privateKeyPem, csr } = await keyAndCsr;
   const finalized = await step('finalize order', async () => {
     try {
       const submitted = await client.finalizeOrder(order, csr);

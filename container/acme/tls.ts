@@ -1,15 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import acme from 'acme-client';
 import { ErrorCodes, IssuerError } from '../../lib/core/index.js';
+import { MAX_SIGNED_REQUESTS_IN_FLIGHT } from './request-pacing.js';
 
 /**
- * Trusts extra roots for the CA's HTTPS endpoint only (acme-client's own axios instance), so a
- * private CA or the local pebble works without touching TLS for S3, ACM or anything else.
+ * The connections to the CA (acme-client's own axios instance, nothing else): kept alive and
+ * bounded, with the signed requests' slots plus two for the unsigned directory and ARI reads.
+ * `caFile` adds a root for a private CA or the local pebble without touching TLS for S3 or ACM.
  */
-export function trustCaRoots(file: string | undefined): void {
-  if (file === undefined) return;
+export function configureCaConnections(caFile: string | undefined): void {
+  const secureContext = caFile === undefined ? undefined : contextTrusting(caFile);
+  acme.axios.defaults.httpsAgent = new Agent({
+    keepAlive: true,
+    maxSockets: MAX_SIGNED_REQUESTS_IN_FLIGHT + 2,
+    ...(secureContext === undefined ? {} : { secureContext }),
+  });
+}
+
+function contextTrusting(file: string): SecureContext {
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');
@@ -21,6 +31,5 @@ export function trustCaRoots(file: string | undefined): void {
   }
   // One secure context for every connection: with `ca` on the agent, Node parses the whole trust
   // store again for each TLS connection, which made a 50-name order CPU-bound (found by the bench).
-  const secureContext = createSecureContext({ ca: [...rootCertificates, pem] });
-  acme.axios.defaults.httpsAgent = new Agent({ secureContext, keepAlive: true });
+  return createSecureContext({ ca: [...rootCertificates, pem] });
 }
