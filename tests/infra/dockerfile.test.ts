@@ -63,6 +63,17 @@ describe('container/Dockerfile', () => {
     expect(help.stdout).toMatch(/^\s+renew\b/m);
   }, 60_000);
 
+  it("fills Node's compile cache at build time as the user the task runs as", () => {
+    const runtime = stages.at(-1)!;
+    const cacheDir = runtime.map((line) => /^ENV NODE_COMPILE_CACHE=(\S+)/.exec(line)?.[1]).find((dir) => dir !== undefined);
+    expect(cacheDir).toBeDefined();
+    // Node keeps one cache directory per uid: filled as root, it would never be read by `node`.
+    const fill = runtime.findIndex((line) => /^RUN node \/app\/cli\.mjs\b/.test(line));
+    const lastUser = runtime.reduce((at, line, i) => (/^USER\s/.test(line) ? i : at), -1);
+    expect(fill).toBeGreaterThan(lastUser);
+    expect(runtime.some((line) => line.startsWith('RUN install -d -o node') && line.includes(cacheDir!))).toBe(true);
+  });
+
   it('.dockerignore keeps secrets and build output out, in step with the CDK asset excludes', () => {
     const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
       .split('\n')
