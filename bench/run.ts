@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { machine, versions } from './lib/env-info.js';
 import { run } from './lib/proc.js';
 import { repoRoot, startBenchStack } from './lib/stack.js';
-import { benchDir, cliBundle, oursRef, oursRoot } from './lib/tools.js';
+import { benchDir, cliBundle, imageCompileCache, imageNode, oursRef, oursRoot } from './lib/tools.js';
 import { runIssuance } from './issuance.js';
 import { runResponder } from './responder.js';
 import { runSweep } from './sweep.js';
@@ -42,6 +42,10 @@ async function main(): Promise<void> {
     log(`measuring our code at ${oursRef} (${sha}) from ${oursRoot}`);
   }
   buildImageBundle(cliBundle, oursRoot); // container/Dockerfile's own esbuild command
+  // As the image's runtime stage does: one `--help` fills Node 22's compile cache for the bundle.
+  rmSync(imageCompileCache, { recursive: true, force: true });
+  mkdirSync(imageCompileCache, { recursive: true });
+  execFileSync(imageNode, [cliBundle, '--help'], { env: { ...process.env, NODE_COMPILE_CACHE: imageCompileCache }, stdio: 'ignore' });
   bundle(join(oursRoot, 'lambdas/challenge/handler.ts'), join(benchDir, 'dist', 'handler.mjs'), ['--minify', '--main-fields=module,main']);
 
   log('starting the bench stack (pebble + challtestsrv + moto + ALB adapter, and a second pebble for the peers)');

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './stack.js';
-import { benchDir } from './tools.js';
+import { benchDir, imageNode } from './tools.js';
 
 function sh(command: string, args: string[]): string {
   try {
@@ -65,6 +65,7 @@ export function versions() {
       ? `${sh('git', ['rev-parse', '--short', process.env.BENCH_OURS_REF])} (BENCH_OURS_REF=${process.env.BENCH_OURS_REF})`
       : `working tree at ${sh('git', ['rev-parse', '--short', 'HEAD'])}${sh('git', ['status', '--porcelain', '--', 'container', 'lambdas', 'lib']) ? ' (+ uncommitted changes in container/lambdas/lib)' : ''}`,
     node: process.version,
+    'node (image runtime)': sh(imageNode, ['--version']),
     'acme-client': pkg('acme-client'),
     '@aws-sdk/client-s3': pkg('@aws-sdk/client-s3'),
     '@middy/core': pkg('@middy/core'),

