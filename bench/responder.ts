@@ -74,37 +74,43 @@ export async function runResponder(stack: BenchStack, log: (line: string) => voi
   mkdirSync(join(nginxDir, 'www', '.well-known', 'acme-challenge'), { recursive: true });
   mkdirSync(join(nginxDir, 'logs'), { recursive: true });
   writeFileSync(join(nginxDir, 'www', '.well-known', 'acme-challenge', token), body);
-  writeFileSync(
-    join(nginxDir, 'nginx.conf'),
-    `worker_processes 1;
+  // The target's nginx: one worker, no access log. A second nginx, the same but logging every
+  // request to a file with its default access log (one write(2) per request), is a reference only:
+  // the adapter logs every request too.
+  const nginxLogPort = Number(process.env.BENCH_NGINX_LOG_PORT ?? 5107);
+  const nginxConf = (name: string, listen: number, accessLog: string) => `worker_processes 1;
 daemon off;
-pid ${nginxDir}/nginx.pid;
-error_log ${nginxDir}/logs/error.log warn;
+pid ${nginxDir}/${name}.pid;
+error_log ${nginxDir}/logs/${name}-error.log warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  access_log ${accessLog};
   client_body_temp_path ${nginxDir}/tmp-body; proxy_temp_path ${nginxDir}/tmp-proxy; fastcgi_temp_path ${nginxDir}/tmp-fastcgi;
   uwsgi_temp_path ${nginxDir}/tmp-uwsgi; scgi_temp_path ${nginxDir}/tmp-scgi;
   server {
-    listen 127.0.0.1:${nginxPort};
+    listen 127.0.0.1:${listen};
     root ${nginxDir}/www;
     location /.well-known/acme-challenge/ { default_type text/plain; }
   }
 }
-`,
-  );
-  // References beside nginx: the same adapter script with its per-request log going to /dev/null
-  // instead of a file, and the plainest node HTTP server (the floor of any node responder here).
+`;
+  writeFileSync(join(nginxDir, 'nginx.conf'), nginxConf('nginx', nginxPort, 'off'));
+  writeFileSync(join(nginxDir, 'nginx-log.conf'), nginxConf('nginx-log', nginxLogPort, `${nginxDir}/logs/access.log`));
+  // References beside nginx: the same adapter script with its output going to /dev/null instead of
+  // a file (the adapter batches the handler's log lines, so this should now match the adapter's
+  // row; a gap would mean the log costs again), and the plainest node HTTP server (the floor of
+  // any node responder here).
   const quietPort = Number(process.env.BENCH_QUIET_ADAPTER_PORT ?? 5105);
   const floorPort = Number(process.env.BENCH_NODE_FLOOR_PORT ?? 5106);
   const bodyFile = join(nginxDir, 'www', '.well-known', 'acme-challenge', token);
-  const services = ['bench-nginx', 'bench-adapter-quiet', 'bench-node-floor'];
+  const services = ['bench-nginx', 'bench-nginx-log', 'bench-adapter-quiet', 'bench-node-floor'];
   await run(
     'bash',
     [
       '-c',
       `source scripts/local/lib.sh && for s in ${services.join(' ')}; do stop_service $s; done
        start_service bench-nginx nginx -p "$0" -c "$0/nginx.conf"
+       rm -f "$0/logs/access.log"; start_service bench-nginx-log nginx -p "$0" -c "$0/nginx-log.conf"
        setsid nohup env PEBBLE_HTTP_PORT="$1" node --import tsx scripts/local/alb-adapter.ts >/dev/null 2>&1 </dev/null & echo $! > "$RUN_DIR/bench-adapter-quiet.pid"
        setsid nohup node bench/node-floor.mjs "$2" "$3" >/dev/null 2>&1 </dev/null & echo $! > "$RUN_DIR/bench-node-floor.pid"`,
       nginxDir,
@@ -115,10 +121,11 @@ http {
     options,
   );
   const nginxUrl = `http://127.0.0.1:${nginxPort}/.well-known/acme-challenge/${token}`;
+  const nginxLogUrl = `http://127.0.0.1:${nginxLogPort}/.well-known/acme-challenge/${token}`;
   const quietUrl = `http://127.0.0.1:${quietPort}/.well-known/acme-challenge/${token}`;
   const floorUrl = `http://127.0.0.1:${floorPort}/.well-known/acme-challenge/${token}`;
   try {
-    for (const [name, url] of [['nginx', nginxUrl], ['quiet adapter', quietUrl], ['node floor', floorUrl]] as const) {
+    for (const [name, url] of [['nginx', nginxUrl], ['nginx with access log', nginxLogUrl], ['quiet adapter', quietUrl], ['node floor', floorUrl]] as const) {
       await waitFor(name, async () => {
         const r = await fetch(url);
         if ((await r.text()) !== body) throw new Error(`${name} answered ${r.status} with other bytes`);
@@ -131,7 +138,8 @@ http {
     const servers = [
       { id: 'adapter', label: 'local ALB adapter -> real handler (node, one process)', url: adapterUrl, samples: [] as ReturnType<typeof parseWrk>[] },
       { id: 'nginx', label: `nginx static file (one worker)`, url: nginxUrl, samples: [] as ReturnType<typeof parseWrk>[] },
-      { id: 'adapter-quiet', label: 'reference: the same adapter, its per-request log to /dev/null', url: quietUrl, samples: [] as ReturnType<typeof parseWrk>[] },
+      { id: 'nginx-access-log', label: 'reference: nginx static file (one worker), access log on (a write per request)', url: nginxLogUrl, samples: [] as ReturnType<typeof parseWrk>[] },
+      { id: 'adapter-quiet', label: 'reference: the same adapter, its (batched) log to /dev/null', url: quietUrl, samples: [] as ReturnType<typeof parseWrk>[] },
       { id: 'node-floor', label: 'reference: plainest node http server, fixed body', url: floorUrl, samples: [] as ReturnType<typeof parseWrk>[] },
     ];
     for (let round = 1; round <= rounds; round++) {
@@ -161,6 +169,7 @@ http {
       },
     };
   } finally {
-    await run('bash', ['-c', `source scripts/local/lib.sh && for s in ${services.join(' ')}; do stop_service $s; done`], options).catch(() => undefined);
+    // nginx's access log holds a line per request measured (hundreds of MB): not kept.
+    await run('bash', ['-c', `source scripts/local/lib.sh && for s in ${services.join(' ')}; do stop_service $s; done; rm -f "$0/logs/access.log"`, nginxDir], options).catch(() => undefined);
   }
 }
