@@ -58,7 +58,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     PEBBLE_AUTHZREUSE: '0',
     ACME_DIRECTORY: `https://localhost:${p.pebble}/dir`,
     ACME_TLS_CA_FILE: tlsCert,
-    ACME_POLL_MIN_MS: process.env.ACME_POLL_MIN_MS ?? '100',
+    ACME_POLL_MIN_MS: process.env.ACME_POLL_MIN_MS ?? '25',
     ACM_IMPORT: process.env.ACM_IMPORT ?? 'true',
     ACME_ACCOUNT_KEY_TYPE: 'ec-p256',
     CERT_KEY_TYPE: 'ec-p256',
