@@ -114,13 +114,21 @@ export async function orderCertificate(
     },
     () => `${domains.length} name${domains.length === 1 ? '' : 's'}`,
   );
-  const authorizations = await client.getAuthorizations(order).catch((e) => Promise.reject(caError('fetching authorizations', e)));
-
   await step(
     'validate names over HTTP-01',
     async () => {
-      const pending = authorizations.filter((authz) => authz.status !== 'valid'); // valid: reused by the CA
-      await Promise.all(pending.map((authz) => startValidation(client, authz)));
+      // Each name's challenge is answered as soon as its authorization arrives, so the CA is
+      // validating the first names while the last authorizations are still being fetched.
+      const urls = order.authorizations ?? [];
+      const pending: acme.Authorization[] = [];
+      await Promise.all(
+        urls.map(async (url) => {
+          const [authz] = await client.getAuthorizations({ ...order, authorizations: [url] }).catch((e) => Promise.reject(caError('fetching authorizations', e)));
+          if (authz === undefined || authz.status === 'valid') return; // valid: reused by the CA
+          pending.push(authz);
+          await startValidation(client, authz);
+        }),
+      );
       // One poll of the order instead of one per name: it turns `ready` once every authorization
       // is valid and `invalid` as soon as one fails (RFC 8555 §7.1.6); the failures are read after.
       try {
@@ -131,7 +139,7 @@ export async function orderCertificate(
         if (validation.length > 0) throw new ValidationError(validation);
         throw caError('validating the names', error);
       }
-      return authorizations.length;
+      return urls.length;
     },
     (count) => `${count} authorization${count === 1 ? '' : 's'} valid`,
   );
