@@ -29,6 +29,9 @@ function bundle(entry: string, outfile: string, extra: string[] = []): void {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  // Taken before anything runs: the working tree may change while the bench does.
+  const toolVersions = versions();
+  const machineAtStart = machine();
   mkdirSync(join(benchDir, 'dist'), { recursive: true });
   // Our production entrypoints, built exactly as they ship: the issuer image's bundle
   // (container/Dockerfile) and the Lambda's (lib/constructs/challenge-responder.ts bundling).
@@ -72,8 +75,8 @@ async function main(): Promise<void> {
   const document = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine: machine(),
-    versions: versions(),
+    machine: machineAtStart,
+    versions: toolVersions,
     settings: {
       pebble: 'PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 PEBBLE_WFE_NONCEREJECT=0 (both pebbles)',
       ACME_POLL_MIN_MS: stack.env.ACME_POLL_MIN_MS,
