@@ -84,7 +84,10 @@ export async function hasRenew(stack: BenchStack): Promise<boolean> {
 export async function runIssuance(stack: BenchStack, log: (line: string) => void): Promise<{ cases: CaseResult[]; oursRenew: boolean }> {
   const runId = randomBytes(3).toString('hex');
   const ours = ourTools(stack);
-  const tools: Tool[] = [ours.bundle, ours.node20, ours.tsx, ...peerTools(stack)];
+  // BENCH_TOOLS=ours,certbot,… runs only those (to look into one tool's numbers; a partial run's
+  // table says "not measured" for the others).
+  const only = (process.env.BENCH_TOOLS ?? '').split(',').filter((t) => t !== '');
+  const tools: Tool[] = [ours.bundle, ours.node20, ours.tsx, ...peerTools(stack)].filter((t) => only.length === 0 || only.includes(t.id));
   const oursRenew = await hasRenew(stack);
   log(`issuance: run ${runId}; tools: ${tools.map((t) => t.id).join(', ')}; ours 20-cert case: ${oursRenew ? 'one `renew` run (CERTIFICATES)' : '20 `issue` processes (no `renew` command yet)'}`);
 
