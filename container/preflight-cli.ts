@@ -1,6 +1,7 @@
 // How the CLI's `issue` uses the pre-flight and reports the run as metrics. Kept out of cli.ts
 // and commands/ so the wiring there stays one line each.
 import { assertCertName, normalizeDomains } from '../lib/core/index.js';
+import type { IssueOutcome } from './certificates/issue.js';
 import type { CommandContext } from './commands/context.js';
 import { metricsFor, type Operation } from './observability/metrics.js';
 import { observeIssuance } from './observability/issuance.js';
@@ -26,7 +27,7 @@ export async function preflightForIssue(ctx: CommandContext, name: string, domai
   }
 }
 
-/** Runs an issue command (resolving to the new certificate's notAfter) and reports IssuanceSucceeded + DaysToExpiry or IssuanceFailed. */
-export async function observeIssueCommand(ctx: CommandContext, name: string, run: () => Promise<Date>, operation: Operation = 'issue'): Promise<void> {
-  await observeIssuance(metricsFor(ctx.progress), operation, name, async () => ({ published: { info: { notAfter: await run() } } }), ctx.now);
+/** Runs an issue command and reports IssuanceSucceeded + DaysToExpiry or IssuanceFailed. */
+export async function observeIssueCommand(ctx: CommandContext, name: string, run: () => Promise<IssueOutcome>, operation: Operation = 'issue'): Promise<void> {
+  await observeIssuance(metricsFor(ctx.progress), operation, name, run, ctx.now);
 }

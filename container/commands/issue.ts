@@ -1,6 +1,6 @@
 import { assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
 import { syncLiveCopies } from '../certificates/archive.js';
-import { issueCertificate } from '../certificates/issue.js';
+import { issueCertificate, type IssueOutcome } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import type { CommandContext } from './context.js';
 
@@ -11,8 +11,8 @@ export interface IssueOptions {
   readonly newArn: boolean;
 }
 
-/** `issue`: one certificate now, whatever its state (renew is the command that decides). Resolves to its notAfter. */
-export async function issueCommand(ctx: CommandContext, options: IssueOptions): Promise<Date> {
+/** `issue`: one certificate now, whatever its state (renew is the command that decides). */
+export async function issueCommand(ctx: CommandContext, options: IssueOptions): Promise<IssueOutcome> {
   const { config, store, progress, now } = ctx;
   const name = assertCertName(options.name);
   const domains = normalizeDomains(options.domains);
@@ -49,5 +49,5 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
     s3Keys: outcome.published.keysWritten.map((key) => `s3://${config.bucket}/${key}`),
     acmArn: outcome.acm.map((r) => r.certificateArn).join(', ') || '(ACM import off)',
   });
-  return info.notAfter;
+  return outcome;
 }
