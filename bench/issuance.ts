@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { measure, tail } from './lib/proc.js';
+import { selected } from './lib/selection.js';
 import type { BenchStack } from './lib/stack.js';
 import { repoRoot } from './lib/stack.js';
 import { summarize, type Summary } from './lib/stats.js';
@@ -52,8 +53,7 @@ export function cases(): CaseSpec[] {
     { id: 'twenty-certs', title: '20 certificates x 3 names', certs: 20, names: 3, rounds: bigRounds },
   ];
   // BENCH_CASES=one-name,… runs only those; run.ts carries the others over from latest.json.
-  const only = (process.env.BENCH_CASES ?? '').split(',').filter((c) => c !== '');
-  return only.length === 0 ? all : all.filter((c) => only.includes(c.id));
+  return selected(all, process.env.BENCH_CASES);
 }
 
 async function once(invocation: Invocation) {
@@ -84,10 +84,9 @@ export async function hasRenew(stack: BenchStack): Promise<boolean> {
 export async function runIssuance(stack: BenchStack, log: (line: string) => void): Promise<{ cases: CaseResult[]; oursRenew: boolean }> {
   const runId = randomBytes(3).toString('hex');
   const ours = ourTools(stack);
-  // BENCH_TOOLS=ours,certbot,… runs only those (to look into one tool's numbers; a partial run's
-  // table says "not measured" for the others).
-  const only = (process.env.BENCH_TOOLS ?? '').split(',').filter((t) => t !== '');
-  const tools: Tool[] = [ours.bundle, ours.node20, ours.tsx, ...peerTools(stack)].filter((t) => only.length === 0 || only.includes(t.id));
+  // BENCH_TOOLS=ours,certbot,… runs only those, to look into some tools' numbers (run.ts keeps
+  // such a run out of latest.json and the docs).
+  const tools: Tool[] = selected([ours.bundle, ours.node20, ours.tsx, ...peerTools(stack)], process.env.BENCH_TOOLS);
   const oursRenew = await hasRenew(stack);
   log(`issuance: run ${runId}; tools: ${tools.map((t) => t.id).join(', ')}; ours 20-cert case: ${oursRenew ? 'one `renew` run (CERTIFICATES)' : '20 `issue` processes (no `renew` command yet)'}`);
 

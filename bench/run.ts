@@ -100,9 +100,12 @@ async function main(): Promise<void> {
   const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   const text = `${JSON.stringify(document, null, 2)}\n`;
   writeFileSync(file, text);
-  writeFileSync(join(dir, 'latest.json'), text);
+  // A run of only some tools looks into them; it is kept beside the others but is not the result.
+  const complete = (process.env.BENCH_TOOLS ?? '') === '';
+  if (complete) writeFileSync(join(dir, 'latest.json'), text);
+  else log('BENCH_TOOLS is set: latest.json, chart.svg and docs/performance.md are left as they were');
   log(`results: ${file}`);
-  process.stdout.write(render(document, { updateDocs: process.env.BENCH_UPDATE_DOCS !== 'false' }));
+  process.stdout.write(render(document, { updateChart: complete, updateDocs: complete && process.env.BENCH_UPDATE_DOCS !== 'false' }));
 }
 
 await main();
