@@ -6,10 +6,12 @@ import {
   jwkThumbprint,
   layout,
   parseRecord,
+  pollSchedule,
   type AccountRegistration,
   type IssuerConfig,
   type KeyType,
   type ObjectStore,
+  type PollSchedule,
 } from '../../lib/core/index.js';
 import { caError } from './errors.js';
 import { createPrivateKeyPem, keyTypeOf, publicJwkOf } from './keys.js';
@@ -34,6 +36,8 @@ const BAD_NONCE_RETRIES = 20;
 
 export interface Account {
   readonly client: acme.Client;
+  /** How often to ask this CA whether an order is ready (ACME_POLL_MIN_MS). */
+  readonly poll: PollSchedule;
   readonly registration: AccountRegistration;
   /** True when this call changed anything (key created, jwk uploaded, account registered). */
   readonly changed: boolean;
@@ -84,9 +88,6 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   const client = new acme.Client({
     directoryUrl: config.directoryUrl,
     accountKey: keyPem,
-    backoffMin: config.pollMinMs,
-    backoffMax: Math.max(config.pollMinMs * 10, 10_000),
-    backoffAttempts: 12,
     ...(config.eab === undefined ? {} : { externalAccountBinding: config.eab }),
   });
   // RFC 8555 §6.5: a badNonce is retried with the fresh nonce. acme-client gives up after 5, which a
@@ -124,7 +125,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
     changed = true;
   }
   const registration: AccountRegistration = { directoryUrl: config.directoryUrl, keyType, thumbprint, ...entry };
-  return { client, registration, changed, requests };
+  return { client, poll: pollSchedule(config.pollMinMs), registration, changed, requests };
 }
 
 /**

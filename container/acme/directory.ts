@@ -1,5 +1,5 @@
 import acme from 'acme-client';
-import { ariCertId, authorityKeyIdentifier, parseCertificate, type RenewalWindow } from '../../lib/core/index.js';
+import { ariCertId, authorityKeyIdentifier, parseCertificate, retryAfterMs, type RenewalWindow } from '../../lib/core/index.js';
 import { caError } from './errors.js';
 
 export interface DirectoryInfo {
@@ -59,7 +59,7 @@ export async function fetchRenewalInfo(directory: DirectoryInfo, certId: string,
   const start = new Date(response.data.suggestedWindow?.start ?? '');
   const end = new Date(response.data.suggestedWindow?.end ?? '');
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start) return undefined;
-  const retryAfter = Number(response.headers['retry-after']);
-  const checkAgainAt = new Date(now.getTime() + (Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 6 * 3_600_000));
+  const retryAfter = typeof response.headers['retry-after'] === 'string' ? retryAfterMs(response.headers['retry-after'], now) : undefined;
+  const checkAgainAt = new Date(now.getTime() + (retryAfter !== undefined && retryAfter > 0 ? retryAfter : 6 * 3_600_000));
   return { window: { start, end }, checkAgainAt, explanationUrl: response.data.explanationURL };
 }

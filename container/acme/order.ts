@@ -1,8 +1,9 @@
 import acme from 'acme-client';
-import { ErrorCodes, IssuerError, type KeyType } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, type KeyType, type PollSchedule } from '../../lib/core/index.js';
 import { addressFromDetail, causeTitle, diagnoseCaProblem, statusFromDetail, urlFromDetail, type Diagnosis } from '../../lib/core/diagnosis.js';
 import { caError } from './errors.js';
 import { createPrivateKeyPem } from './keys.js';
+import { waitForStatus } from './poll.js';
 
 export interface IssuedCertificate {
   /** Leaf first, then the chain, as the CA sent it. */
@@ -82,6 +83,7 @@ export interface OrderRequest {
 
 export async function orderCertificate(
   client: acme.Client,
+  poll: PollSchedule,
   request: OrderRequest,
   step: <T>(title: string, run: () => Promise<T>, describe?: (value: T) => string) => Promise<T>,
   onReplacesRefused?: (detail: string) => void,
@@ -132,7 +134,7 @@ export async function orderCertificate(
       // One poll of the order instead of one per name: it turns `ready` once every authorization
       // is valid and `invalid` as soon as one fails (RFC 8555 §7.1.6); the failures are read after.
       try {
-        await client.waitForValidStatus(order);
+        await waitForStatus(client, order, poll);
       } catch (error) {
         const described = await Promise.all(pending.map((authz) => describeFailure(client, authz, authz.identifier.value, error)));
         const validation = described.filter((f): f is ValidationFailure => isValidationFailure(f));
@@ -148,7 +150,7 @@ export async function orderCertificate(
   const finalized = await step('finalize order', async () => {
     try {
       const submitted = await client.finalizeOrder(order, csr);
-      return submitted.status === 'valid' ? submitted : await client.waitForValidStatus(submitted);
+      return submitted.status === 'valid' ? submitted : await waitForStatus(client, submitted, poll);
     } catch (error) {
       throw caError('finalizing the order', error);
     }

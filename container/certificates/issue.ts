@@ -9,6 +9,7 @@ import {
   type KeyType,
   type LiveMetadata,
   type ObjectStore,
+  type PollSchedule,
   type RenewalRecord,
 } from '../../lib/core/index.js';
 import { orderCertificate } from '../acme/order.js';
@@ -39,6 +40,8 @@ export interface IssueRequest {
 export interface IssueDeps {
   readonly store: ObjectStore;
   readonly client: acme.Client;
+  /** How often to ask the CA whether the order is ready (from ACME_POLL_MIN_MS). */
+  readonly poll: PollSchedule;
   /** One importer per ACM region (empty when ACM import is off). */
   readonly acm: readonly AcmImporter[];
   /** Secrets Manager / SSM / HTTPS listener hand-over; undefined when none is configured. */
@@ -79,7 +82,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
   try {
     // Inside the try: a name that does not reach us is a failure with back-off, like any other.
     await deps.preflight?.(request.domains);
-    const issued = await orderCertificate(deps.client, request, progress.step.bind(progress), (detail) =>
+    const issued = await orderCertificate(deps.client, deps.poll, request, progress.step.bind(progress), (detail) =>
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);
@@ -101,7 +104,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
  * plan, state `active`, the index entry. Also what finishes a run that crashed after publishing.
  */
 export async function deployPublished(
-  deps: Omit<IssueDeps, 'client'>,
+  deps: Omit<IssueDeps, 'client' | 'poll'>,
   loaded: LoadedRecord,
   files: CertificateFiles,
   info: Pick<CertificateInfo, 'serial' | 'keyAlgorithm' | 'notBefore' | 'notAfter'>,

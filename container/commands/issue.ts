@@ -21,7 +21,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await syncLiveCopies(store, name);
     return issueCertificate(
-      { store, client: account.client, acm: ctx.acmImporters(name), exports: ctx.exporter(), progress, now },
+      { store, client: account.client, poll: account.poll, acm: ctx.acmImporters(name), exports: ctx.exporter(), progress, now },
       {
         name,
         domains,

@@ -187,7 +187,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
         ? undefined
         : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
       const outcome = await observeIssuance(metrics, fresh ? 'issue' : 'renew', item.name, () => issueCertificate(
-        { preflight, store, client: account.client, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
+        { preflight, store, client: account.client, poll: account.poll, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
         {
           name: item.name,
           domains: item.domains,

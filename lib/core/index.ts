@@ -14,6 +14,8 @@ export { withState, parseRecord, CERTIFICATE_STATES, MAX_HISTORY } from './recor
 export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord } from './records.js';
 export { parseCertificateSet, domainsKey } from './certificate-set.js';
 export type { CertificateSpec } from './certificate-set.js';
+export { pollSchedule, nextPollDelay, retryAfterMs, MAX_POLL_INTERVAL_MS, POLL_TIMEOUT_MS } from './poll-schedule.js';
+export type { PollSchedule } from './poll-schedule.js';
 export { fallbackRule, renewalTime, nextRetryAt, rateLimitRetryAfter, ariCertId } from './renewal-policy.js';
 export type { RenewalRule, RenewalWindow } from './renewal-policy.js';
 export { EMPTY_INDEX, parseRenewalIndex, withEntry, sweepVerdict } from './renewal-index.js';

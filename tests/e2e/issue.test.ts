@@ -5,6 +5,7 @@ import { GetCertificateCommand } from '@aws-sdk/client-acm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAccount } from '../../container/acme/account.js';
 import { orderCertificate } from '../../container/acme/order.js';
+import { waitForStatus } from '../../container/acme/poll.js';
 import { MAX_SIGNED_REQUESTS_IN_FLIGHT } from '../../container/acme/request-pacing.js';
 import { configureCaConnections } from '../../container/acme/tls.js';
 import { S3ObjectStore } from '../../container/storage/s3-object-store.js';
@@ -131,15 +132,20 @@ describe('bad input', () => {
 });
 
 describe('the ACME conversation', () => {
-  /** In process, against this file's pebble and moto: the account, then one order for `names`. */
-  async function orderInProcess(names: readonly string[]) {
+  /** In process, against this file's pebble and moto: the account, as the CLI opens it. */
+  async function accountInProcess() {
     // The SDK takes credentials from the process environment, as the CLI process gets them.
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const) process.env[name] = stack.env[name];
     const config = parseIssuerConfig(stack.env);
     configureCaConnections(config.acmeTlsCaFile);
     const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
-    const account = await ensureAccount(store, config, () => new Date());
-    const issued = await orderCertificate(account.client, { domains: names, keyType: 'ec-p256', profile: undefined, replaces: undefined }, (_title, run) => run());
+    return ensureAccount(store, config, () => new Date());
+  }
+
+  /** The account, then one order for `names`. */
+  async function orderInProcess(names: readonly string[]) {
+    const account = await accountInProcess();
+    const issued = await orderCertificate(account.client, account.poll, { domains: names, keyType: 'ec-p256', profile: undefined, replaces: undefined }, (_title, run) => run());
     expect(parseCertificate(issued.fullchainPem).names).toEqual(names);
     return account.requests;
   }
@@ -160,5 +166,21 @@ describe('the ACME conversation', () => {
     // Nonces: one batch of fresh ones for the first requests at most, every later one reused.
     expect(requests.fetched).toBeLessThanOrEqual(MAX_SIGNED_REQUESTS_IN_FLIGHT);
     expect(requests.reused).toBeGreaterThanOrEqual(2 * names.length - MAX_SIGNED_REQUESTS_IN_FLIGHT);
+  });
+
+  it('polls a pending order at a fixed interval, not a doubling one, and gives up at the timeout', async () => {
+    const account = await accountInProcess();
+    // Nobody answers this order's challenge: it stays pending.
+    const order = await account.client.createOrder({ identifiers: [{ type: 'dns', value: 'pending.poll.example.com' }] });
+    const before = account.requests.reused + account.requests.fetched;
+    const started = Date.now();
+    await expect(waitForStatus(account.client, order, { intervalMs: 100, maxIntervalMs: 100, timeoutMs: 1000 })).rejects.toThrow(
+      /is still pending after 1 s of polling every 100 ms/,
+    );
+    const polls = account.requests.reused + account.requests.fetched - before;
+    // Every 100 ms for a second: 10 polls and the first (a doubling schedule from 100 ms makes 4).
+    expect(polls).toBeGreaterThanOrEqual(9);
+    expect(polls).toBeLessThanOrEqual(11);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
