@@ -16,6 +16,8 @@ import {
 import { caError } from './errors.js';
 import { createPrivateKeyPem, keyTypeOf, publicJwkOf } from './keys.js';
 import { paceRequests, type RequestPacingStats } from './request-pacing.js';
+import { caAgent } from './tls.js';
+import { sendDirect } from './transport.js';
 
 interface CaAccount {
   readonly accountUrl: string;
@@ -96,6 +98,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   // acme-client signs every request with the PEM it was given, which Node parses again each time
   // (~0.8 ms a request, most of the CPU of a 50-name order): sign with the parsed key instead.
   (client as unknown as { http: { accountKey: KeyObject } }).http.accountKey = createPrivateKey(keyPem);
+  sendDirect(client, caAgent());
   const requests = paceRequests(client);
   try {
     await findOrCreateAccount(client, contact);

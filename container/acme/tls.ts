@@ -5,18 +5,27 @@ import acme from 'acme-client';
 import { ErrorCodes, IssuerError } from '../../lib/core/index.js';
 import { MAX_SIGNED_REQUESTS_IN_FLIGHT } from './request-pacing.js';
 
+let agent: Agent | undefined;
+
 /**
- * The connections to the CA (acme-client's own axios instance, nothing else): kept alive and
+ * The connections to the CA (acme-client's requests, ARI, health; nothing else): kept alive and
  * bounded, with the signed requests' slots plus two for the unsigned directory and ARI reads.
  * `caFile` adds a root for a private CA or the local pebble without touching TLS for S3 or ACM.
  */
-export function configureCaConnections(caFile: string | undefined): void {
+export function configureCaConnections(caFile: string | undefined): Agent {
   const secureContext = caFile === undefined ? undefined : contextTrusting(caFile);
-  acme.axios.defaults.httpsAgent = new Agent({
+  agent = new Agent({
     keepAlive: true,
     maxSockets: MAX_SIGNED_REQUESTS_IN_FLIGHT + 2,
     ...(secureContext === undefined ? {} : { secureContext }),
   });
+  acme.axios.defaults.httpsAgent = agent;
+  return agent;
+}
+
+/** The agent configureCaConnections made (one with the system roots when it was not called). */
+export function caAgent(): Agent {
+  return agent ?? configureCaConnections(undefined);
 }
 
 function contextTrusting(file: string): SecureContext {

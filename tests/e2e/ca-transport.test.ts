@@ -1,0 +1,158 @@
+// The issuer's HTTPS requests to the CA (container/acme/transport.ts) against real TLS servers on
+// loopback that answer as a CA under trouble does: 503s, rate limits, redirects, a dropped
+// connection, silence, nothing listening. pebble covers the good path in the other e2e files.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import acme from 'acme-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caRequest, sendDirect } from '../../container/acme/transport.js';
+
+let dir: string;
+let cert: string;
+let key: string;
+let agent: Agent;
+const servers: Server[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ca-transport-'));
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1',
+  ], { stdio: 'ignore' });
+  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  agent = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: cert }) });
+});
+afterAll(() => {
+  for (const server of servers) server.close();
+  agent?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A TLS server on a free loopback port; `answer` gets the request's number (1, 2, ...). */
+async function serve(answer: (request: IncomingMessage, response: ServerResponse, count: number, body: string) => void) {
+  let count = 0;
+  const server = createServer({ cert, key }, (request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => answer(request, response, ++count, body));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => count, server };
+}
+
+const json = (response: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) => {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(value));
+};
+
+describe('answers', () => {
+  it('parses JSON, keeps a PEM as text, sends a POST body as JOSE JSON', async () => {
+    const ca = await serve((request, response, _count, body) => {
+      if (request.url === '/cert') {
+        response.writeHead(200, { 'content-type': 'application/pem-certificate-chain' });
+        response.end('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      } else {
+        json(response, 201, { method: request.method, type: request.headers['content-type'], body: JSON.parse(body || 'null') as unknown }, { 'replay-nonce': 'n1', location: '/order/1' });
+      }
+    });
+    const send = caRequest(agent);
+    const posted = await send(`${ca.url}/new-order`, 'post', { data: { protected: 'p', payload: '', signature: 's' } });
+    expect(posted.status).toBe(201);
+    expect(posted.data).toEqual({ method: 'POST', type: 'application/jose+json', body: { protected: 'p', payload: '', signature: 's' } });
+    expect(posted.headers['replay-nonce']).toBe('n1');
+    expect(posted.headers.location).toBe('/order/1');
+    expect((await send(`${ca.url}/cert`, 'post', { data: {} })).data).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    expect((await send(`${ca.url}/nonce`, 'head')).data).toBe('');
+  });
+
+  it('is what acme-client sends with, through its public API', async () => {
+    let userAgent: string | undefined;
+    const ca = await serve((request, response) => {
+      userAgent = request.headers['user-agent'];
+      json(response, 200, { newNonce: '/n', newAccount: '/a', newOrder: '/o', meta: { termsOfService: 'https://ca.example/tos' } });
+    });
+    const client = new acme.Client({ directoryUrl: `${ca.url}/dir`, accountKey: await acme.crypto.createPrivateEcdsaKey() });
+    expect(sendDirect(client, agent, {})).toBe(true);
+    expect(await client.getTermsOfServiceUrl()).toBe('https://ca.example/tos');
+    expect(ca.requests()).toBe(1);
+    expect(userAgent).toMatch(/^node-acme-client\//);
+  });
+
+  it('follows a redirect of a GET, not of a POST', async () => {
+    const ca = await serve((request, response) => {
+      if (request.url === '/directory') return json(response, 200, { ok: true });
+      response.writeHead(302, { location: '/directory' });
+      response.end();
+    });
+    const send = caRequest(agent);
+    expect((await send(`${ca.url}/dir`, 'get')).data).toEqual({ ok: true });
+    expect((await send(`${ca.url}/dir`, 'post', { data: {} })).status).toBe(302);
+  });
+
+  it('leaves acme-client on axios when an HTTPS proxy is configured (axios honours it)', async () => {
+    const client = new acme.Client({ directoryUrl: 'https://127.0.0.1:9/dir', accountKey: await acme.crypto.createPrivateEcdsaKey() });
+    const before = (client as unknown as { http: { request: unknown } }).http.request;
+    expect(sendDirect(client, agent, { HTTPS_PROXY: 'http://proxy.internal:3128' })).toBe(false);
+    expect((client as unknown as { http: { request: unknown } }).http.request).toBe(before);
+  });
+});
+
+describe('trouble', () => {
+  it('repeats a request the CA answered 503, waiting the Retry-After it gave', async () => {
+    const ca = await serve((_request, response, count) => (count < 3 ? json(response, 503, { type: 'urn:ietf:params:acme:error:serverInternal' }, { 'retry-after': '1' }) : json(response, 200, { ok: count })));
+    const started = Date.now();
+    const answer = await caRequest(agent)(`${ca.url}/x`, 'post', { data: {} });
+    expect(answer).toMatchObject({ status: 200, data: { ok: 3 } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('returns a rate limit at once when the CA asks for more than 10 s, and waits for a short one', async () => {
+    const limited = await serve((_request, response) => json(response, 429, { type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many' }, { 'retry-after': '3600' }));
+    const answer = await caRequest(agent)(`${limited.url}/x`, 'post', { data: {} });
+    expect(answer).toMatchObject({ status: 429, data: { type: 'urn:ietf:params:acme:error:rateLimited' } });
+    expect(limited.requests()).toBe(1);
+
+    const brief = await serve((_request, response, count) => (count === 1 ? json(response, 429, {}, { 'retry-after': '1' }) : json(response, 200, {})));
+    expect((await caRequest(agent)(`${brief.url}/x`, 'post', { data: {} })).status).toBe(200);
+    expect(brief.requests()).toBe(2);
+  });
+
+  it('gives up after three retries of a CA that keeps failing, with its last answer', async () => {
+    const ca = await serve((_request, response) => json(response, 500, { type: 'urn:ietf:params:acme:error:serverInternal' }, { 'retry-after': '0' }));
+    const answer = await caRequest(agent)(`${ca.url}/x`, 'post', { data: {} });
+    expect(answer.status).toBe(500);
+    expect(ca.requests()).toBe(4);
+  });
+
+  it('sends again a request whose connection the CA dropped', async () => {
+    const ca = await serve((request, response, count) => (count === 1 ? request.socket.destroy() : json(response, 200, { count })));
+    expect((await caRequest(agent)(`${ca.url}/x`, 'post', { data: {} })).data).toEqual({ count: 2 });
+  });
+
+  it('fails at once, naming the cause, when nothing listens', async () => {
+    const ca = await serve((_request, response) => json(response, 200, {}));
+    const url = `${ca.url}/dir`;
+    await new Promise((resolve) => ca.server.close(resolve));
+    const started = Date.now();
+    await expect(caRequest(agent)(url, 'get')).rejects.toThrow(/ECONNREFUSED/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('times out a CA that accepts and never answers', async () => {
+    const ca = await serve(() => undefined);
+    await expect(caRequest(agent, 500)(`${ca.url}/dir`, 'get')).rejects.toMatchObject({ code: 'ETIMEDOUT', message: expect.stringMatching(/no answer from .* within 0.5 s/) });
+  });
+
+  it('refuses a CA whose TLS certificate it does not trust', async () => {
+    const ca = await serve((_request, response) => json(response, 200, {}));
+    await expect(caRequest(new Agent())(`${ca.url}/dir`, 'get')).rejects.toThrow(/self.signed|certificate/i);
+  });
+});
