@@ -1,6 +1,7 @@
-import acme from 'acme-client';
+import type acme from 'acme-client';
 import { ErrorCodes, IssuerError, type KeyType, type PollSchedule } from '../../lib/core/index.js';
 import { addressFromDetail, causeTitle, diagnoseCaProblem, statusFromDetail, urlFromDetail, type Diagnosis } from '../../lib/core/diagnosis.js';
+import { createCsrPem } from './csr.js';
 import { caError } from './errors.js';
 import { createPrivateKeyPem } from './keys.js';
 import { waitForStatus } from './poll.js';
@@ -90,11 +91,8 @@ export async function orderCertificate(
 ): Promise<IssuedCertificate> {
   const { domains, keyType } = request;
   // The certificate's key and CSR are made while the CA validates (an RSA key takes 50-200 ms of
-  // CPU, a CSR for 50 names ~25 ms); neither depends on the validation.
-  const keyAndCsr = createPrivateKeyPem(keyType).then(async (privateKeyPem) => {
-    const [, csr] = await acme.crypto.createCsr({ commonName: domains[0]!, altNames: [...domains] }, privateKeyPem);
-    return { privateKeyPem, csr };
-  });
+  // CPU); neither depends on the validation.
+  const keyAndCsr = createPrivateKeyPem(keyType).then((privateKeyPem) => ({ privateKeyPem, csr: createCsrPem(privateKeyPem, domains) }));
   keyAndCsr.catch(() => undefined); // awaited after validation; a failed order first must not leave it unhandled
   const identifiers = domains.map((value) => ({ type: 'dns', value }));
   const payload = {
