@@ -1,15 +1,19 @@
 // The local ALB: listens on pebble's HTTP-01 port and turns each request into an ALB Lambda
 // event for the real responder handler, then turns its result back into HTTP, as ALB does
-// (including 502 when the function throws or returns something outside the contract).
+// (including 502 when the function throws or returns something outside the contract, and 413
+// for a body over 1 MB). ALB parses HTTP itself before a function sees anything, and so does this
+// stand-in: http1-server.ts, a strict HTTP/1.1 layer on node:net (node's http module alone cost
+// more than the 2x-of-nginx budget; see the top of that file). Malformed HTTP is refused there
+// with 400 and never reaches the handler, as on ALB.
 //
 // It also stands in for the Lambda service's log shipping. The handler writes its one JSON line
 // per request to stdout synchronously, as it does on Lambda; Lambda forwards a function's output
 // to CloudWatch asynchronously, so this process collects its own stdout/stderr and writes them
 // once per event-loop turn (log-batcher.ts: nothing lost or reordered, flushed on exit and
 // signals). One write(2) per line was the largest single cost per request under load.
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { handler } from '../../lambdas/challenge/handler.js';
+import { createHttp1Server, type Http1Request, type Http1Response } from './http1-server.js';
 import { batchProcessOutput } from './log-batcher.js';
 
 const port = Number(process.env.PEBBLE_HTTP_PORT ?? '5002');
@@ -18,56 +22,36 @@ const TARGET_GROUP_ARN = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:ta
 /** ALB refuses request bodies over 1 MB for Lambda targets. */
 const MAX_BODY_BYTES = 1024 * 1024;
 const FORWARDED_PORT = String(port);
+const BAD_GATEWAY: Http1Response = { status: 502, headers: { 'content-type': 'text/html' }, body: '502 Bad Gateway' };
 
-export async function toAlbEvent(request: IncomingMessage): Promise<ALBEvent | 'too-large'> {
-  const incoming = request.headers;
-  // A request has a body only when it says so (RFC 9112 6.3); most here (GETs from a CA) do not,
-  // and reading an empty stream through its async iterator costs more than the rest of the event.
-  const contentLength = incoming['content-length'];
-  const hasBody = incoming['transfer-encoding'] !== undefined || (contentLength !== undefined && contentLength !== '0');
-  const body = hasBody ? await readBody(request) : undefined;
-  if (body === 'too-large') return body;
-  const rawUrl = request.url ?? '/';
-  const queryIndex = rawUrl.indexOf('?');
-  const path = queryIndex === -1 ? rawUrl : rawUrl.slice(0, queryIndex);
+export function toAlbEvent(request: Http1Request): ALBEvent {
+  const target = request.target;
+  const queryIndex = target.indexOf('?');
+  const path = queryIndex === -1 ? target : target.slice(0, queryIndex);
   // ALB passes query parameters as received (still percent-encoded), last value wins.
   const queryStringParameters: Record<string, string> = {};
   if (queryIndex !== -1) {
-    for (const pair of rawUrl.slice(queryIndex + 1).split('&')) {
+    for (const pair of target.slice(queryIndex + 1).split('&')) {
       if (pair === '') continue;
       const eq = pair.indexOf('=');
       queryStringParameters[eq === -1 ? pair : pair.slice(0, eq)] = eq === -1 ? '' : pair.slice(eq + 1);
     }
   }
-  // Node has already lower-cased the names and joined repeated headers; ALB keeps the last value.
+  // Names arrive lower-cased, repeats kept in order; ALB keeps the last value.
   const headers: Record<string, string> = {};
-  for (const name in incoming) {
-    const value = incoming[name];
-    if (value !== undefined) headers[name] = typeof value === 'string' ? value : value[value.length - 1]!;
-  }
-  headers['x-forwarded-for'] = request.socket.remoteAddress ?? '127.0.0.1';
+  for (const [name, value] of request.headers) headers[name] = value;
+  headers['x-forwarded-for'] = request.remoteAddress || '127.0.0.1';
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-port'] = FORWARDED_PORT;
   return {
     requestContext: { elb: { targetGroupArn: TARGET_GROUP_ARN } },
-    httpMethod: request.method ?? 'GET',
+    httpMethod: request.method,
     path,
     queryStringParameters,
     headers,
-    body: body === undefined || body.length === 0 ? '' : body.toString('base64'),
+    body: request.body === undefined || request.body.length === 0 ? '' : request.body.toString('base64'),
     isBase64Encoded: true,
   };
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function isAlbResult(value: unknown): value is ALBResult {
@@ -76,40 +60,40 @@ function isAlbResult(value: unknown): value is ALBResult {
   return Number.isInteger(result.statusCode) && (result.body === undefined || typeof result.body === 'string');
 }
 
-function send(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
+/** The function's result as ALB sends it on: headers merged without regard to case (sent in lower case), multi-value over single; 502 outside the contract. */
+function fromAlbResult(value: unknown): Http1Response {
+  if (!isAlbResult(value)) return BAD_GATEWAY;
+  const headers: Record<string, string | string[]> = {};
+  const single = value.headers ?? {};
+  for (const name in single) headers[name.toLowerCase()] = String(single[name]);
+  const multi = value.multiValueHeaders ?? {};
+  for (const name in multi) headers[name.toLowerCase()] = multi[name]!.map(String);
+  const text = value.body ?? '';
+  const body = value.isBase64Encoded ? Buffer.from(text, 'base64') : text;
+  // ALB's status line carries the function's statusDescription ("200 OK") when it has one.
+  const description = value.statusDescription;
+  const prefix = `${value.statusCode} `;
+  if (description?.startsWith(prefix)) return { status: value.statusCode, reason: description.slice(prefix.length), headers, body };
+  return { status: value.statusCode, headers, body };
 }
+
+function threw(error: unknown): Http1Response {
+  console.error(JSON.stringify({ level: 'ERROR', message: 'handler threw; answering 502 as ALB does', error: String(error) }));
+  return BAD_GATEWAY;
+}
+
+const albFront = (request: Http1Request): Promise<Http1Response> => handler(toAlbEvent(request), {} as never).then(fromAlbResult, threw);
 
 // Lambda's log shipping (see the top of this file).
 batchProcessOutput();
 
-const server = createServer(async (request, response) => {
-  try {
-    const event = await toAlbEvent(request);
-    if (event === 'too-large') return send(response, 413, '413 Request Entity Too Large');
-    const result: unknown = await handler(event, {} as never);
-    if (!isAlbResult(result)) return send(response, 502, '502 Bad Gateway');
-    // A text body goes out as the string it is (node joins it to the head), not copied into a Buffer.
-    const text = result.body ?? '';
-    const body = result.isBase64Encoded ? Buffer.from(text, 'base64') : text;
-    // One object for one writeHead instead of a setHeader per header, merged as those calls did:
-    // names without regard to case (sent in lower case), multi-value headers over single ones, and
-    // our content-length over both.
-    const headers: OutgoingHttpHeaders = {};
-    const single = result.headers ?? {};
-    for (const name in single) headers[name.toLowerCase()] = String(single[name]);
-    const multi = result.multiValueHeaders ?? {};
-    for (const name in multi) headers[name.toLowerCase()] = multi[name]!.map(String);
-    headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    response.writeHead(result.statusCode, headers);
-    response.end(request.method === 'HEAD' ? undefined : body);
-  } catch (error) {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'handler threw; answering 502 as ALB does', error: String(error) }));
-    send(response, 502, '502 Bad Gateway');
-  }
+const server = createHttp1Server({
+  handler: albFront,
+  maxBodyBytes: MAX_BODY_BYTES,
+  // a result that cannot be written as HTTP (a control character in a header, say) is answered 502 by the server
+  onError: (error) => console.error(JSON.stringify({ level: 'ERROR', message: 'function result not valid HTTP; answering 502 as ALB does', error: String(error) })),
 });
-
-server.listen(port, host, () => console.error(`local ALB adapter on http://${host}:${port} -> lambdas/challenge/handler.ts`));
-// The batcher writes what is waiting on these signals and on exit; server.close lets requests finish.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)));
+await server.listen(port, host);
+console.error(`local ALB adapter on http://${host}:${port} -> lambdas/challenge/handler.ts`);
+// The batcher writes what is waiting on these signals and on exit; close lets requests finish.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void server.close().then(() => process.exit(0)));
