@@ -11,6 +11,9 @@
 // process ends) still happens. Only SIGKILL or a crash of node itself can lose the lines of the
 // current turn.
 
+import { fstatSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
+
 type Chunk = string | Uint8Array;
 type Callback = (error?: Error | null) => void;
 type Write = (chunk: Chunk, encodingOrCallback?: BufferEncoding | Callback, callback?: Callback) => boolean;
@@ -35,6 +38,16 @@ export function batchProcessOutput(options: LogBatcherOptions = {}): LogBatcher 
   const maxBytes = options.maxBytes ?? 64 * 1024;
   const streams = [process.stdout, process.stderr] as const;
   const originals = streams.map((stream) => stream.write) as [Write, Write];
+  // The descriptors node writes synchronously with a plain write(2): files and non-terminal
+  // character devices such as /dev/null (libuv calls both UV_FILE). Pipes and terminals keep their stream.
+  const direct = streams.map((stream) => {
+    try {
+      const stat = fstatSync(stream.fd);
+      return stat.isFile() || (stat.isCharacterDevice() && !isatty(stream.fd)) ? stream.fd : undefined;
+    } catch {
+      return undefined;
+    }
+  });
 
   let target = 0; // the stream the pending chunks belong to
   let pending: Chunk[] = [];
@@ -54,8 +67,16 @@ export function batchProcessOutput(options: LogBatcherOptions = {}): LogBatcher 
     callbacks = [];
     const data = chunks.every((c) => typeof c === 'string') ? chunks.join('') : Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
     writes++;
-    const stream = streams[target];
-    originals[target]!.call(stream, data, done.length === 0 ? undefined : (error) => done.forEach((cb) => cb(error)));
+    const fd = direct[target];
+    if (fd === undefined) {
+      originals[target]!.call(streams[target], data, done.length === 0 ? undefined : (error) => done.forEach((cb) => cb(error)));
+      return;
+    }
+    // What node's stream for a file does (SyncWriteStream: writeSync, then the callbacks), without
+    // turning the text into a Buffer in JavaScript first: writeSync encodes a string on its own.
+    if (typeof data === 'string') writeSync(fd, data);
+    else writeSync(fd, data);
+    if (done.length > 0) process.nextTick(() => done.forEach((cb) => cb()));
   };
 
   const batched = (index: number): Write =>
