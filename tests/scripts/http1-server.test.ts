@@ -3,6 +3,7 @@
 // bytes, and fetch). Each case checks what goes over the wire, so a parser that accepts what it
 // should refuse, answers out of order, or buffers without bound fails it.
 import { connect, type Socket } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttp1Server, type Http1Handler, type Http1Request, type Http1Server, type Http1ServerOptions } from '../../scripts/local/http1-server.js';
 
@@ -555,5 +556,45 @@ describe('http1 server: timeouts, backpressure, shutdown', () => {
     await busy.closedByServer();
     await closing;
     expect(closed).toBe(true);
+  });
+});
+
+describe('http1 server: generated input', () => {
+  it('never fails on mangled requests split at any point: every answer is well-formed HTTP, and the server keeps serving', async () => {
+    // HEAD is answered with an empty body here (as the responder does), so every answer's length is its Content-Length
+    const { port } = await start((r) => ({ status: 200, body: r.method === 'HEAD' ? '' : `${r.method} ${r.target}` }), { maxHeadBytes: 2048, maxBodyBytes: 512, headersTimeoutMs: 2000 });
+    const valid = [
+      get('/a'),
+      'POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc',
+      'POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+      'HEAD /d HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+    ];
+    const piece = fc.oneof(
+      fc.constantFrom(...valid),
+      fc.constantFrom('\r', '\n', '\r\n', ' ', ':', '\t', '\x00', '\xff', 'chunked', 'Content-Length: 9\r\n', 'Transfer-Encoding: chunked\r\n', '0\r\n\r\n', 'HTTP/1.1', 'ffffffff\r\n'),
+      fc.string({ unit: 'binary-ascii', maxLength: 40 }),
+    );
+    const input = fc.tuple(fc.array(piece, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 6 }));
+    await fc.assert(
+      fc.asyncProperty(input, async ([pieces, cuts]) => {
+        const bytes = Buffer.from(pieces.join(''), 'latin1');
+        const client = await Client.open(port);
+        let at = 0;
+        for (const cut of [...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
+          client.write(bytes.subarray(at, Math.max(at, cut)));
+          at = Math.max(at, cut);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await sleep(20);
+        client.socket.destroy();
+        // whatever came back is a sequence of complete, well-formed answers, nothing else
+        const { responses, tail } = parseResponses(client.data);
+        for (const r of responses) expect([100, 200, 400, 408, 413, 414, 431, 501]).toContain(r.status);
+        expect(tail).toBe('');
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS_HTTP1 ?? 300) },
+    );
+    const alive = await exchange(port, get('/alive', 'Connection: close\r\n'));
+    expect(parseResponses(alive.data).responses.map((r) => r.body)).toEqual(['GET /alive']);
   });
 });
