@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { measure, tail } from './lib/proc.js';
+import { roundOrder } from './lib/order.js';
 import { selected } from './lib/selection.js';
 import type { BenchStack } from './lib/stack.js';
 import { repoRoot } from './lib/stack.js';
@@ -113,8 +114,8 @@ export async function runIssuance(stack: BenchStack, log: (line: string) => void
   for (const spec of cases()) {
     const samples = new Map<string, Sample[]>(tools.map((t) => [t.id, []]));
     for (let round = 1; round <= spec.rounds; round++) {
-      // Rotate the order every round so no tool always runs first (or right after another).
-      const order = tools.map((_, i) => tools[(i + round) % tools.length]!);
+      // A new order every round, so no tool always runs first or right after the same neighbour.
+      const order = roundOrder(tools, `${runId}:${spec.id}`, round);
       for (const tool of order) {
         const certs = certsFor(spec, tool, round);
         let sample: Omit<Sample, 'round'>;

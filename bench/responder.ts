@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { measure, run } from './lib/proc.js';
 import type { BenchStack } from './lib/stack.js';
 import { repoRoot, waitFor } from './lib/stack.js';
+import { roundOrder } from './lib/order.js';
 import { summarize } from './lib/stats.js';
 import { benchDir } from './lib/tools.js';
 
@@ -143,7 +144,7 @@ http {
       { id: 'node-floor', label: 'reference: plainest node http server, fixed body', url: floorUrl, samples: [] as ReturnType<typeof parseWrk>[] },
     ];
     for (let round = 1; round <= rounds; round++) {
-      for (const server of servers.map((_, i) => servers[(i + round) % servers.length]!)) {
+      for (const server of roundOrder(servers, token, round)) {
         const out = await run('wrk', ['-t1', `-c${connections}`, `-d${duration}`, '--latency', server.url], { ...options, timeoutMs: 120_000 });
         const parsed = parseWrk(out);
         server.samples.push(parsed);
