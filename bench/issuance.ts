@@ -25,6 +25,8 @@ export interface Sample {
   readonly ok: boolean;
   readonly processes: number;
   readonly error?: string;
+  /** Ours only: the milliseconds of each step the CLI reported (summed over processes), to see where a round's time went. */
+  readonly steps?: Record<string, number>;
 }
 
 export interface ToolResult {
@@ -65,15 +67,26 @@ async function once(invocation: Invocation) {
 async function sequence(tool: Tool, certs: readonly Cert[]): Promise<Omit<Sample, 'round'>> {
   let wallMs = 0;
   let maxRssKb = 0;
+  const steps: Record<string, number> = {};
   for (const cert of certs) {
     const result = await once(tool.issue(cert));
     wallMs += result.wallMs;
     maxRssKb = Math.max(maxRssKb, result.maxRssKb);
+    if (tool.ours) addSteps(steps, result.stdout);
     if (result.code !== 0 || !tool.landed(cert, result.stdout)) {
       return { wallMs, maxRssKb, ok: false, processes: certs.length, error: `${cert.name}: exit ${result.code}\n${tail(result.stdout, 8)}\n${tail(result.stderr, 8)}` };
     }
   }
-  return { wallMs, maxRssKb, ok: true, processes: certs.length };
+  return { wallMs, maxRssKb, ok: true, processes: certs.length, ...(tool.ours ? { steps } : {}) };
+}
+
+/** Adds the durations of the CLI's `step` events (one JSON line each on stdout) to `steps`. */
+function addSteps(steps: Record<string, number>, stdout: string): void {
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{"time"') || !line.includes('"event":"step"')) continue;
+    const event = JSON.parse(line) as { step?: string; durationMs?: number };
+    if (event.step !== undefined && typeof event.durationMs === 'number') steps[event.step] = (steps[event.step] ?? 0) + event.durationMs;
+  }
 }
 
 export async function hasRenew(stack: BenchStack): Promise<boolean> {
@@ -135,7 +148,8 @@ export async function runIssuance(stack: BenchStack, log: (line: string) => void
           sample = await sequence(tool, certs);
         }
         samples.get(tool.id)!.push({ round, ...sample });
-        log(`  ${spec.id} r${round} ${tool.id}: ${(sample.wallMs / 1000).toFixed(2)} s, max RSS ${(sample.maxRssKb / 1024).toFixed(0)} MiB${sample.ok ? '' : ` FAILED\n${sample.error}`}`);
+        const steps = sample.steps === undefined ? '' : ` (${Object.entries(sample.steps).map(([name, ms]) => `${name} ${ms}`).join(', ')} ms)`;
+        log(`  ${spec.id} r${round} ${tool.id}: ${(sample.wallMs / 1000).toFixed(2)} s, max RSS ${(sample.maxRssKb / 1024).toFixed(0)} MiB${sample.ok ? steps : ` FAILED\n${sample.error}`}`);
       }
     }
     results.push({
