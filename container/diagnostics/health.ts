@@ -1,7 +1,7 @@
 // `health`: what a run needs, checked one by one with a pass/fail line each, changing nothing:
 // S3 reachable, the CA's directory reachable, the account registered (in S3 and at the CA), and
 // the responder answering through the public path (DNS -> ALB -> Lambda) for the names we serve.
-import { get as httpsGet, type Agent } from 'node:https';
+import { get as httpsGet } from 'node:https';
 import acme from 'acme-client';
 import {
   ErrorCodes,
@@ -17,6 +17,8 @@ import {
   type RenewalRecord,
 } from '../../lib/core/index.js';
 import { causeTitle } from '../../lib/core/diagnosis.js';
+import { caAgent } from '../acme/tls.js';
+import { sendDirect } from '../acme/transport.js';
 import { metricsFor, type MetricsSink } from '../observability/metrics.js';
 import { RunLog } from '../observability/run-log.js';
 import { checkNames, preflightOptionsFromEnv } from '../preflight.js';
@@ -115,6 +117,7 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
       throw new HealthFailure('registered in S3, but not confirmed at the CA: its directory cannot be reached', 'fix the ca-directory check first');
     }
     const client = new acme.Client({ directoryUrl: deps.config.directoryUrl, accountKey: keyObject.body });
+    sendDirect(client, caAgent());
     let account: { status?: string };
     try {
       account = await client.createAccount({ onlyReturnExisting: true });
@@ -176,13 +179,12 @@ interface RegistrationFile {
 }
 
 /**
- * One GET with no retries (acme-client's axios retries refused connections for a minute), through
- * the agent that trusts ACME_TLS_CA_FILE when set.
+ * One GET with no retries (a check reports what it sees once; the CA transport retries 5xx),
+ * through the CA's agent, which trusts ACME_TLS_CA_FILE when set.
  */
 function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-  const agent = acme.axios.defaults.httpsAgent as Agent | undefined;
   return new Promise((resolve, reject) => {
-    const request = httpsGet(url, { ...(agent === undefined ? {} : { agent }), timeout: timeoutMs }, (response) => {
+    const request = httpsGet(url, { agent: caAgent(), timeout: timeoutMs }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {

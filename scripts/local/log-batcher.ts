@@ -74,6 +74,7 @@ export function batchProcessOutput(options: LogBatcherOptions = {}): LogBatcher 
     }
     // What node's stream for a file does (SyncWriteStream: writeSync, then the callbacks), without
     // turning the text into a Buffer in JavaScript first: writeSync encodes a string on its own.
+    // Two calls because writeSync's overloads take a string or a buffer, not the union.
     if (typeof data === 'string') writeSync(fd, data);
     else writeSync(fd, data);
     if (done.length > 0) process.nextTick(() => done.forEach((cb) => cb()));
