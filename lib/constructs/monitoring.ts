@@ -12,11 +12,12 @@ import type { ChallengeResponder } from './challenge-responder.js';
 import type { IssuerTask } from './issuer-task.js';
 
 /**
- * The metric names the alarms are built on, as docs/operations.md lists them: the issuer writes
- * them as EMF lines (container/observability/metrics.ts) and its `renew-summary` line; the
- * responder as EMF (lambdas/challenge/observability.ts). Lambda extracts EMF by itself; the ECS
- * awslogs driver does not, so the issuer's come from the metric filters below. lib/ never imports
- * runtime code, so a test checks these names agree with the code.
+ * The metric names the alarms are built on, as docs/operations.md lists them. Every one comes from
+ * a metric filter below on a log group: the issuer writes its values as EMF lines
+ * (container/observability/metrics.ts) and its `renew-summary` line, which the ECS awslogs driver
+ * does not extract; the responder writes one request line ending in its `Outcome`
+ * (lambdas/challenge/observability.ts), counted here rather than by an EMF block repeated on every
+ * request. lib/ never imports runtime code, so a test checks these names agree with the code.
  */
 export const METRICS = {
   namespace: 'AcmeOnAws',
@@ -36,6 +37,9 @@ export const METRICS = {
   validationFailures: 'ValidationFailures',
   /** Count, dimension Outcome (answered | not-found | method-not-allowed | unavailable | error | other). */
   responderRequests: 'ResponderRequests',
+  outcomeDimension: 'Outcome',
+  /** The `message` of the responder's request line. */
+  responderRequestMessage: 'challenge request',
 } as const;
 
 export interface IssuerMonitoringProps {
@@ -94,7 +98,7 @@ export class IssuerMonitoring extends Construct {
     if (interval.toSeconds() < 60) problems.push('scheduleInterval must be at least a minute');
     if (problems.length > 0) throw new Error(`IssuerMonitoring: ${problems.join('; ')}`);
 
-    this.metricFilters = this.issuerMetricFilters(props.issuer.logGroup);
+    this.metricFilters = [...this.issuerMetricFilters(props.issuer.logGroup), this.responderMetricFilter(props.responder.logGroup)];
 
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'ACME issuer alarms', enforceSSL: true });
     Validations.of(this.topic).acknowledge({
@@ -216,6 +220,21 @@ export class IssuerMonitoring extends Construct {
       filter('RenewalRunSucceededFilter', METRICS.renewalRunSucceeded, all(stringValue('$.event', '=', 'renew-summary'), numberValue('$.failed', '=', 0)), '1', cloudwatch.Unit.COUNT),
       filter('RenewalRunFailedFilter', METRICS.renewalRunFailed, all(stringValue('$.event', '=', 'renew-summary'), numberValue('$.failed', '>', 0)), '1', cloudwatch.Unit.COUNT),
     ];
+  }
+
+  /** ResponderRequests by Outcome: one per request line of the responder. */
+  private responderMetricFilter(logGroup: logs.ILogGroup): logs.MetricFilter {
+    const { all, exists, stringValue } = logs.FilterPattern;
+    const outcome = METRICS.outcomeDimension;
+    return new logs.MetricFilter(this, 'ResponderRequestsFilter', {
+      logGroup,
+      filterPattern: all(stringValue('$.message', '=', METRICS.responderRequestMessage), exists(`$.${outcome}`)),
+      metricNamespace: METRICS.namespace,
+      metricName: METRICS.responderRequests,
+      metricValue: '1',
+      dimensions: { [outcome]: `$.${outcome}` },
+      unit: cloudwatch.Unit.COUNT,
+    });
   }
 
   /** Fixed names (STACK-what) so the dashboard can list them without Fn::GetAtt, and people can find them. */

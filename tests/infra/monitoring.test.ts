@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { IConstruct } from 'constructs';
 import { METRICS } from '../../lib/constructs/monitoring.js';
 import { scheduleIntervalSeconds, WEEK_SECONDS } from '../../lib/core/schedule-interval.js';
 import { IssuerMetrics, METRIC_NAMESPACE } from '../../container/observability/metrics.js';
-import { RESPONDER_METRIC, RESPONDER_NAMESPACE } from '../../lambdas/challenge/observability.js';
+import { requestLog } from '../../lambdas/challenge/observability.js';
 import { logicalId, only, resourcesOfType, synthesize, REPO_ROOT } from './synth.js';
 import type { Synthesized } from './synth.js';
 
@@ -96,19 +97,38 @@ describe('alarms (defaults)', () => {
   });
 });
 
-describe('issuer metrics from its log group', () => {
+describe('metrics from the log groups', () => {
   const synth = synthesize({});
+  /** The metric filters on one log group, by metric name. */
+  const filtersOf = (logGroup: IConstruct) =>
+    Object.fromEntries(
+      resourcesOfType(synth.json, 'AWS::Logs::MetricFilter')
+        .filter(([, f]) => JSON.stringify(f.Properties.LogGroupName) === JSON.stringify({ Ref: logicalId(synth, logGroup) }))
+        .map(([, f]) => {
+          const t = f.Properties.MetricTransformations[0];
+          expect(t.MetricNamespace).toBe('AcmeOnAws');
+          expect(t.DefaultValue).toBeUndefined();
+          return [t.MetricName, { pattern: f.Properties.FilterPattern, value: t.MetricValue, dimensions: t.Dimensions }];
+        }),
+    );
+
+  it('has a filter on the issuer\'s and the responder\'s log groups, and nowhere else', () => {
+    const ids = [synth.stack.issuer.logGroup, synth.stack.responder.logGroup].map((group) => ({ Ref: logicalId(synth, group) }));
+    for (const [, f] of resourcesOfType(synth.json, 'AWS::Logs::MetricFilter')) expect(ids).toContainEqual(f.Properties.LogGroupName);
+  });
+
+  it('counts each responder request line as ResponderRequests by Outcome (one line per request, no EMF block)', () => {
+    expect(filtersOf(synth.stack.responder.logGroup)).toEqual({
+      ResponderRequests: {
+        pattern: '{ ($.message = "challenge request") && ($.Outcome = "*") }',
+        value: '1',
+        dimensions: [{ Key: 'Outcome', Value: '$.Outcome' }],
+      },
+    });
+  });
 
   it('turns the issuer\'s JSON lines into the metrics the alarms read (the awslogs driver does not extract EMF)', () => {
-    const filters = Object.fromEntries(
-      resourcesOfType(synth.json, 'AWS::Logs::MetricFilter').map(([, f]) => {
-        const t = f.Properties.MetricTransformations[0];
-        expect(f.Properties.LogGroupName).toEqual({ Ref: logicalId(synth, synth.stack.issuer.logGroup) });
-        expect(t.MetricNamespace).toBe('AcmeOnAws');
-        expect(t.DefaultValue).toBeUndefined();
-        return [t.MetricName, { pattern: f.Properties.FilterPattern, value: t.MetricValue, dimensions: t.Dimensions }];
-      }),
-    );
+    const filters = filtersOf(synth.stack.issuer.logGroup);
     expect(filters).toEqual({
       DaysToExpiry: {
         pattern: '{ ($.event = "metric") && ($.DaysToExpiry = "*") && ($.CertificateName = "*") }',
@@ -161,8 +181,15 @@ describe('alarm options', () => {
 describe('metric names agree with what the code emits', () => {
   it('uses the issuer\'s and the responder\'s names and namespace', () => {
     expect(METRIC_NAMESPACE).toBe(METRICS.namespace);
-    expect(RESPONDER_NAMESPACE).toBe(METRICS.namespace);
-    expect(RESPONDER_METRIC).toBe(METRICS.responderRequests);
+    // the responder's filter matches a line the real middleware writes
+    const lines: string[] = [];
+    const log = requestLog({ write: (line) => lines.push(line) });
+    const request = { event: { httpMethod: 'GET', path: '/', headers: {} }, context: {}, response: { statusCode: 404 } } as never;
+    log.before?.(request);
+    log.after?.(request);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line.message).toBe(METRICS.responderRequestMessage);
+    expect(line[METRICS.outcomeDimension]).toBe('not-found');
     expect(IssuerMetrics.DAYS_TO_EXPIRY).toBe(METRICS.daysToExpiry);
     expect(IssuerMetrics.ISSUANCE_SUCCEEDED).toBe(METRICS.issuanceSucceeded);
     expect(IssuerMetrics.ISSUANCE_FAILED).toBe(METRICS.issuanceFailed);

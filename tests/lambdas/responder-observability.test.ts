@@ -1,4 +1,4 @@
-// The responder's structured log lines and EMF metric, read from the real local ALB adapter's
+// The responder's structured log lines (the stack counts them as a metric by Outcome), read from the real local ALB adapter's
 // log (the process that runs the real handler, as Lambda would) after real HTTP requests.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ async function get(path: string, init: RequestInit = {}): Promise<number> {
 }
 
 describe('responder logs and metrics', () => {
-  it('logs one line per request with its outcome as the ResponderRequests metric, and the trace id as correlation id', async () => {
+  it('logs one line per request with its outcome (the ResponderRequests metric filter counts them), and the trace id as correlation id', async () => {
     expect(await get(`/.well-known/acme-challenge/${randomToken()}`, { headers: { 'x-amzn-trace-id': 'Root=1-00000000-unavailable' } })).toBe(503);
     expect((await runCli(stack, ['register'])).code).toBe(0);
     const token = randomToken();
@@ -60,12 +60,9 @@ describe('responder logs and metrics', () => {
         service: 'acme-challenge-responder',
         status,
         Outcome: outcome,
-        ResponderRequests: 1,
-        _aws: {
-          Timestamp: expect.any(Number),
-          CloudWatchMetrics: [{ Namespace: 'AcmeOnAws', Dimensions: [['Outcome']], Metrics: [{ Name: 'ResponderRequests', Unit: 'Count' }] }],
-        },
       });
+      // the metric comes from the stack's filter: an EMF block as well would count every request twice
+      expect(byTrace.get(trace)!._aws).toBeUndefined();
       expect(typeof byTrace.get(trace)!.timestamp).toBe('string');
     }
     // The token is not logged; other paths are, as they came.
