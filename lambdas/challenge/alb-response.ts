@@ -8,6 +8,8 @@ const REASONS = {
   503: 'Service Unavailable',
 } as const;
 export type ResponderStatus = keyof typeof REASONS;
+/** `200 OK` and so on: ALB's status line is the function's statusDescription. */
+const STATUS_DESCRIPTIONS = Object.fromEntries(Object.entries(REASONS).map(([code, reason]) => [code, `${code} ${reason}`])) as Record<ResponderStatus, string>;
 
 /**
  * Builds a response in the ALB Lambda-target contract. When the target group has multi-value
@@ -17,17 +19,18 @@ export function albResponse(
   event: Pick<ALBEvent, 'httpMethod' | 'multiValueHeaders'>,
   statusCode: ResponderStatus,
   body: string,
-  extraHeaders: Record<string, string> = {},
+  extraHeaders?: Record<string, string>,
 ): ALBResult {
+  // a literal, not a spread of shared defaults: this runs on every request
   const headers: Record<string, string> = {
     'content-type': 'text/plain; charset=utf-8',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
-    ...extraHeaders,
   };
+  if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
   const result: ALBResult = {
     statusCode,
-    statusDescription: `${statusCode} ${REASONS[statusCode]}`,
+    statusDescription: STATUS_DESCRIPTIONS[statusCode],
     isBase64Encoded: false,
     // HEAD gets the headers of GET and no body.
     body: event.httpMethod === 'HEAD' ? '' : body,

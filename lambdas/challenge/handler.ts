@@ -46,7 +46,9 @@ export async function baseHandler(event: ALBEvent): Promise<ALBResult> {
   if (token === undefined) return albResponse(event, 404, 'Not Found\n');
   let thumbprint: string;
   try {
-    thumbprint = await thumbprintCache().get();
+    const cache = thumbprintCache();
+    // a fresh thumbprint is used without awaiting: no promise for nearly every request
+    thumbprint = cache.fresh() ?? (await cache.get());
   } catch (error) {
     logUnavailable(error);
     return albResponse(event, 503, 'Service Unavailable\n', { 'retry-after': RETRY_AFTER_SECONDS });

@@ -23,9 +23,16 @@ export class ThumbprintCache {
     this.now = options.now ?? Date.now;
   }
 
-  async get(): Promise<string> {
+  /** The thumbprint when one is cached and not due for a refresh: answered without a promise, as nearly every request is. */
+  fresh(): string | undefined {
     const cached = this.value;
-    if (cached !== undefined && this.now() - cached.fetchedAt < this.options.refreshMs) return cached.thumbprint;
+    return cached !== undefined && this.now() - cached.fetchedAt < this.options.refreshMs ? cached.thumbprint : undefined;
+  }
+
+  async get(): Promise<string> {
+    const fresh = this.fresh();
+    if (fresh !== undefined) return fresh;
+    const cached = this.value;
     this.inFlight ??= this.refresh().finally(() => {
       this.inFlight = undefined;
     });

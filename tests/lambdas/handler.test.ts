@@ -27,6 +27,28 @@ describe('before an account exists', () => {
   });
 });
 
+describe('with a bad configuration', () => {
+  it('answers 503 and logs which variable is wrong, instead of failing the function (ALB would answer a bare 502)', async () => {
+    const bucket = process.env.CERT_BUCKET;
+    const logged: string[] = [];
+    const consoleError = console.error;
+    console.error = (line: string) => void logged.push(line);
+    process.env.CERT_BUCKET = 'Not_A_Bucket';
+    responder.resetResponderForTests();
+    try {
+      const result = await responder.baseHandler(albEvent('GET', `/.well-known/acme-challenge/${randomToken()}`));
+      expect(result).toMatchObject({ statusCode: 503, headers: { 'retry-after': '5' } });
+    } finally {
+      console.error = consoleError;
+      process.env.CERT_BUCKET = bucket;
+      responder.resetResponderForTests();
+    }
+    expect(logged).toHaveLength(1);
+    expect(JSON.parse(logged[0]!)).toMatchObject({ level: 'ERROR', message: 'answering 503: account public JWK unavailable' });
+    expect(logged[0]).toContain('CERT_BUCKET');
+  });
+});
+
 describe('with a registered account', () => {
   beforeAll(async () => {
     const registered = await runCli(stack, ['register']);
