@@ -1,6 +1,7 @@
-import acme from 'acme-client';
 import { ariCertId, authorityKeyIdentifier, parseCertificate, retryAfterMs, type RenewalWindow } from '../../lib/core/index.js';
 import { caError } from './errors.js';
+import { caAgent } from './tls.js';
+import { caGet, type CaResponse } from './transport.js';
 
 export interface DirectoryInfo {
   readonly url: string;
@@ -19,16 +20,15 @@ export interface RenewalInfo {
 
 const cache = new Map<string, Promise<DirectoryInfo>>();
 
-/** Reads the directory once per run (through acme-client's HTTP client, so the same TLS trust applies). */
+/** Reads the directory once per run, on the CA's transport (transport.ts: its TLS trust, timeout and retries). */
 export function fetchDirectory(url: string): Promise<DirectoryInfo> {
   let pending = cache.get(url);
   if (pending === undefined) {
-    pending = acme.axios
-      .get<{ renewalInfo?: string; meta?: { profiles?: Record<string, string> } }>(url, { validateStatus: (s) => s === 200 })
-      .then((response) => ({
+    pending = getJson<{ renewalInfo?: unknown; meta?: { profiles?: Record<string, string> } }>(url)
+      .then(({ data }) => ({
         url,
-        renewalInfo: typeof response.data.renewalInfo === 'string' ? response.data.renewalInfo : undefined,
-        profiles: response.data.meta?.profiles ?? {},
+        renewalInfo: typeof data.renewalInfo === 'string' ? data.renewalInfo : undefined,
+        profiles: data.meta?.profiles ?? {},
       }))
       .catch((error: unknown) => {
         cache.delete(url);
@@ -48,18 +48,27 @@ export function certIdOf(certPem: string): string | undefined {
 /** GET {renewalInfo}/{certID} (unauthenticated, RFC 9773 §4.2). */
 export async function fetchRenewalInfo(directory: DirectoryInfo, certId: string, now: Date): Promise<RenewalInfo | undefined> {
   if (directory.renewalInfo === undefined) return undefined;
-  const response = await acme.axios
-    .get<{ suggestedWindow?: { start?: string; end?: string }; explanationURL?: string }>(
-      `${directory.renewalInfo.replace(/\/$/, '')}/${certId}`,
-      { validateStatus: (s) => s === 200 },
-    )
-    .catch((error: unknown) => {
-      throw caError('asking the CA for renewal information (ARI)', error);
-    });
+  const response = await getJson<{ suggestedWindow?: { start?: string; end?: string }; explanationURL?: string }>(
+    `${directory.renewalInfo.replace(/\/$/, '')}/${certId}`,
+  ).catch((error: unknown) => {
+    throw caError('asking the CA for renewal information (ARI)', error);
+  });
   const start = new Date(response.data.suggestedWindow?.start ?? '');
   const end = new Date(response.data.suggestedWindow?.end ?? '');
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start) return undefined;
   const retryAfter = typeof response.headers['retry-after'] === 'string' ? retryAfterMs(response.headers['retry-after'], now) : undefined;
   const checkAgainAt = new Date(now.getTime() + (retryAfter !== undefined && retryAfter > 0 ? retryAfter : 6 * 3_600_000));
   return { window: { start, end }, checkAgainAt, explanationUrl: response.data.explanationURL };
+}
+
+/** GET a JSON object from the CA; anything but 200 with a JSON object is an error that says what came. */
+async function getJson<T extends object>(url: string): Promise<{ data: Partial<T>; headers: CaResponse['headers'] }> {
+  const response = await caGet(url, caAgent());
+  if (response.status !== 200) {
+    const problem = response.data as { detail?: unknown } | string;
+    const detail = typeof problem === 'object' && problem !== null && typeof problem.detail === 'string' ? `: ${problem.detail}` : '';
+    throw new Error(`HTTP ${response.status} from ${url}${detail}`);
+  }
+  if (typeof response.data !== 'object' || response.data === null) throw new Error(`${url} did not answer with a JSON object`);
+  return { data: response.data as Partial<T>, headers: response.headers };
 }

@@ -53,6 +53,17 @@ export function caRequest(agent: Agent, timeoutMs = CA_REQUEST_TIMEOUT_MS): CaRe
   };
 }
 
+/**
+ * An unsigned GET to the CA outside acme-client (the directory, ARI), on the same transport
+ * sendDirect gives acme-client: caRequest on the CA's agent, or acme-client's axios behind a proxy.
+ * Any status is returned; the caller says which it accepts.
+ */
+export async function caGet(url: string, agent: Agent, env: NodeJS.ProcessEnv = process.env): Promise<CaResponse> {
+  if (!proxyConfigured(env)) return caRequest(agent)(url, 'GET');
+  const response = await acme.axios.get<unknown>(url, { validateStatus: () => true });
+  return { status: response.status, headers: response.headers as IncomingHttpHeaders, data: response.data };
+}
+
 function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
   return ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].some((name) => (env[name] ?? '') !== '');
 }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import acme from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchDirectory, fetchRenewalInfo } from '../../container/acme/directory.js';
+import { configureCaConnections } from '../../container/acme/tls.js';
 import { caRequest, sendDirect } from '../../container/acme/transport.js';
 
 let dir: string;
@@ -154,5 +156,45 @@ describe('trouble', () => {
   it('refuses a CA whose TLS certificate it does not trust', async () => {
     const ca = await serve((_request, response) => json(response, 200, {}));
     await expect(caRequest(new Agent())(`${ca.url}/dir`, 'get')).rejects.toThrow(/self.signed|certificate/i);
+  });
+});
+
+describe('the directory and ARI reads (directory.ts) go through the same transport', () => {
+  // directory.ts uses the agent the CLI configures at start; here, one trusting the test CA.
+  beforeAll(() => void configureCaConnections(join(dir, 'cert.pem')));
+
+  it('reads the directory and a renewal window, repeating a 503, and keeps the Retry-After of ARI', async () => {
+    let ari = '';
+    const ca = await serve((request, response, count) => {
+      if (request.url === '/dir' && count === 1) json(response, 503, { type: 'urn:ietf:params:acme:error:serverInternal' }, { 'retry-after': '0' });
+      else if (request.url === '/dir') json(response, 200, { newNonce: '/n', renewalInfo: `${ari}/renewal-info/`, meta: { profiles: { classic: 'the old one' } } });
+      else json(response, 200, { suggestedWindow: { start: '2027-01-01T00:00:00Z', end: '2027-01-02T00:00:00Z' }, explanationURL: 'https://ca.example/why' }, { 'retry-after': '3600' });
+    });
+    ari = ca.url;
+    const directory = await fetchDirectory(`${ca.url}/dir`);
+    expect(directory).toEqual({ url: `${ca.url}/dir`, renewalInfo: `${ca.url}/renewal-info/`, profiles: { classic: 'the old one' } });
+    const now = new Date('2026-12-01T00:00:00Z');
+    expect(await fetchRenewalInfo(directory, 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE', now)).toEqual({
+      window: { start: new Date('2027-01-01T00:00:00Z'), end: new Date('2027-01-02T00:00:00Z') },
+      checkAgainAt: new Date('2026-12-01T01:00:00Z'),
+      explanationUrl: 'https://ca.example/why',
+    });
+    expect(ca.requests()).toBe(3);
+  });
+
+  it('says what the CA answered when the directory is not there', async () => {
+    const ca = await serve((_request, response) => json(response, 404, { type: 'urn:ietf:params:acme:error:malformed', detail: 'no such resource' }));
+    await expect(fetchDirectory(`${ca.url}/nope`)).rejects.toMatchObject({
+      code: 'ERR_ORDER_FAILED',
+      message: expect.stringMatching(/reading the CA directory: the CA answered: HTTP 404 from .*\/nope: no such resource/),
+    });
+  });
+
+  it('fails at once, as unreachable, when nothing listens (axios retried for 75 s)', async () => {
+    const ca = await serve((_request, response) => json(response, 200, {}));
+    await new Promise((resolve) => ca.server.close(resolve));
+    const started = Date.now();
+    await expect(fetchDirectory(`${ca.url}/dir`)).rejects.toMatchObject({ code: 'ERR_CA_UNAVAILABLE', message: expect.stringMatching(/ECONNREFUSED/) });
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
