@@ -13,6 +13,7 @@ import {
   type ObjectStore,
   type PollSchedule,
 } from '../../lib/core/index.js';
+import { fetchDirectory, type DirectoryInfo } from './directory.js';
 import { caError } from './errors.js';
 import { createPrivateKeyPem, keyTypeOf, publicJwkOf } from './keys.js';
 import { paceRequests, type RequestPacingStats } from './request-pacing.js';
@@ -55,6 +56,9 @@ export interface Account {
  */
 export async function ensureAccount(store: ObjectStore, config: IssuerConfig, now: () => Date): Promise<Account> {
   let changed = false;
+  // The directory is read while S3 answers (the TLS handshake with the CA overlaps them too). A
+  // failure here is left to acme-client's own read below, which reports it as before.
+  const directoryRead = fetchDirectory(config.directoryUrl).catch(() => undefined);
   // The three account objects are independent reads: one round trip instead of three.
   const [storedKey, storedJwk, previousObject] = await Promise.all([
     store.get(layout.accountKey),
@@ -99,6 +103,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   // (~0.8 ms a request, most of the CPU of a 50-name order): sign with the parsed key instead.
   (client as unknown as { http: { accountKey: KeyObject } }).http.accountKey = createPrivateKey(keyPem);
   sendDirect(client, caAgent());
+  giveDirectory(client, await directoryRead);
   const requests = paceRequests(client);
   try {
     await findOrCreateAccount(client, contact);
@@ -129,6 +134,18 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   }
   const registration: AccountRegistration = { directoryUrl: config.directoryUrl, keyType, thumbprint, ...entry };
   return { client, poll: pollSchedule(config.pollMinMs), registration, changed, requests };
+}
+
+/**
+ * Hands acme-client the directory this run already read (for ARI and profiles), so a run reads it
+ * once. acme-client keeps it in HttpClient's directoryCache for a day (src/http.js, pinned in
+ * package-lock), as it would after reading it itself.
+ */
+function giveDirectory(client: acme.Client, directory: DirectoryInfo | undefined): void {
+  if (directory === undefined) return;
+  const http = (client as unknown as { http: { directoryCache: unknown; directoryTimestamp: number } }).http;
+  http.directoryCache = directory.resource;
+  http.directoryTimestamp = Math.floor(Date.now() / 1000);
 }
 
 /**

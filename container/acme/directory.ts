@@ -5,6 +5,8 @@ import { caGet, type CaResponse } from './transport.js';
 
 export interface DirectoryInfo {
   readonly url: string;
+  /** The directory object as the CA sent it: acme-client is given it instead of reading it again (account.ts). */
+  readonly resource: Readonly<Record<string, unknown>>;
   /** RFC 9773 renewal information endpoint, when the CA offers ARI. */
   readonly renewalInfo: string | undefined;
   /** draft-ietf-acme-profiles: profile name -> description. */
@@ -27,6 +29,7 @@ export function fetchDirectory(url: string): Promise<DirectoryInfo> {
     pending = getJson<{ renewalInfo?: unknown; meta?: { profiles?: Record<string, string> } }>(url)
       .then(({ data }) => ({
         url,
+        resource: data as Record<string, unknown>,
         renewalInfo: typeof data.renewalInfo === 'string' ? data.renewalInfo : undefined,
         profiles: data.meta?.profiles ?? {},
       }))
