@@ -205,7 +205,7 @@ export class IssuerMonitoring extends Construct {
    */
   private issuerMetricFilters(logGroup: logs.ILogGroup): logs.MetricFilter[] {
     const filter = (id: string, metricName: string, pattern: logs.IFilterPattern, metricValue: string, unit: cloudwatch.Unit, dimensions?: Record<string, string>) =>
-      new logs.MetricFilter(this, id, { logGroup, filterPattern: pattern, metricNamespace: METRICS.namespace, metricName, metricValue, dimensions, unit });
+      this.metricFilter(id, logGroup, metricName, pattern, metricValue, unit, dimensions);
     const { all, exists, numberValue, stringValue } = logs.FilterPattern;
     // The value field and every dimension field are in the pattern, as CloudWatch requires.
     const emf = (...fields: string[]) => all(stringValue('$.event', '=', 'metric'), ...fields.map((field) => exists(`$.${field}`)));
@@ -226,15 +226,13 @@ export class IssuerMonitoring extends Construct {
   private responderMetricFilter(logGroup: logs.ILogGroup): logs.MetricFilter {
     const { all, exists, stringValue } = logs.FilterPattern;
     const outcome = METRICS.outcomeDimension;
-    return new logs.MetricFilter(this, 'ResponderRequestsFilter', {
-      logGroup,
-      filterPattern: all(stringValue('$.message', '=', METRICS.responderRequestMessage), exists(`$.${outcome}`)),
-      metricNamespace: METRICS.namespace,
-      metricName: METRICS.responderRequests,
-      metricValue: '1',
-      dimensions: { [outcome]: `$.${outcome}` },
-      unit: cloudwatch.Unit.COUNT,
-    });
+    const pattern = all(stringValue('$.message', '=', METRICS.responderRequestMessage), exists(`$.${outcome}`));
+    return this.metricFilter('ResponderRequestsFilter', logGroup, METRICS.responderRequests, pattern, '1', cloudwatch.Unit.COUNT, { [outcome]: `$.${outcome}` });
+  }
+
+  /** One metric in METRICS' namespace from the lines of a log group; no default value (see issuerMetricFilters). */
+  private metricFilter(id: string, logGroup: logs.ILogGroup, metricName: string, pattern: logs.IFilterPattern, metricValue: string, unit: cloudwatch.Unit, dimensions?: Record<string, string>): logs.MetricFilter {
+    return new logs.MetricFilter(this, id, { logGroup, filterPattern: pattern, metricNamespace: METRICS.namespace, metricName, metricValue, dimensions, unit });
   }
 
   /** Fixed names (STACK-what) so the dashboard can list them without Fn::GetAtt, and people can find them. */
