@@ -156,7 +156,8 @@ bench *PARTS:
 bench-report:
     node --import tsx bench/report.ts
 
-# refresh package-lock.json after a dependency change, keeping it valid for `npm ci` on every platform
+# refresh package-lock.json after a dependency change, keeping it valid for `npm ci` on every platform and with every npm users have
 lock:
     npm install --no-audit --no-fund
     node scripts/lock-foreign-platforms.mjs
+    node scripts/check-lock.mjs
