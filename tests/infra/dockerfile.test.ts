@@ -15,7 +15,7 @@ describe('container/Dockerfile', () => {
   it('is multi-stage: a build stage and a small official Node 22/24 runtime', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const runtime = stages.at(-1)!;
-    expect(runtime[0]).toMatch(/^FROM node:(22|24)-(alpine|bookworm-slim|slim)\b/);
+    expect(runtime[0]).toMatch(/^FROM node:(22|24)\.\d+\.\d+-(alpine|bookworm-slim|slim)\b/);
     expect(runtime.some((line) => /^COPY --from=build\b/.test(line))).toBe(true);
   });
 
