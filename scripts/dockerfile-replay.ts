@@ -46,8 +46,12 @@ export interface ReplayStep {
 }
 
 export class ReplayError extends Error {
-  constructor(readonly step: ReplayStep) {
-    super(`container/Dockerfile, stage ${step.stage}: \`${step.instruction}\` exited ${step.status}:\n${step.output.split('\n').slice(-25).join('\n')}`);
+  constructor(
+    readonly step: ReplayStep,
+    /** The replay's folder, kept for a look at what the failing step saw. */
+    readonly dir: string,
+  ) {
+    super(`container/Dockerfile, stage ${step.stage}: \`${step.instruction}\` exited ${step.status} (its files: ${dir}):\n${step.output.split('\n').slice(-25).join('\n')}`);
   }
 }
 
@@ -97,7 +101,7 @@ export interface ReplayOptions {
   readonly contextOverrides?: Record<string, string>;
 }
 
-export function replayDockerfile(options: ReplayOptions = {}): { stages: ReplayedStage[]; steps: ReplayStep[] } {
+export function replayDockerfile(options: ReplayOptions = {}): { dir: string; stages: ReplayedStage[]; steps: ReplayStep[] } {
   const overrides = options.contextOverrides ?? {};
   const runtime = runtimePaths().image;
   if (!existsSync(runtime.node)) throw new Error(`${runtime.node} is missing: run \`just install\` (the image's Node ${runtime.version} and npm ${runtime.npm})`);
@@ -186,7 +190,7 @@ export function replayDockerfile(options: ReplayOptions = {}): { stages: Replaye
           const step = { stage: name, instruction, status: result.status ?? -1, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`, ms: Math.round(performance.now() - begun) };
           steps.push(step);
           options.onStep?.(step);
-          if (step.status !== 0) throw new ReplayError(step);
+          if (step.status !== 0) throw new ReplayError(step, base);
           break;
         }
         default:
@@ -197,7 +201,7 @@ export function replayDockerfile(options: ReplayOptions = {}): { stages: Replaye
   }
   // Docker's layers are owned by their USER; leave the replay removable by whoever runs it.
   if (asRoot) chownSync(base, 0, 0);
-  return { stages, steps };
+  return { dir: base, stages, steps };
 }
 
 // `just image-replay`: the same replay by hand, a line per RUN step.

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { IMAGE_EXCLUDE } from '../../lib/constructs/issuer-task.js';
 import { ReplayError, replayDockerfile } from '../../scripts/dockerfile-replay.js';
 import { dockerfileStages, imageBundleCommand } from '../../scripts/image-bundle.js';
@@ -39,7 +39,8 @@ describe('container/Dockerfile', () => {
     // symlinked node_modules in for `RUN npm ci`, which hid a lock the image's npm refuses).
     const image = runtimePaths().image;
     expect(stages[0]![0]).toBe(`FROM node:${image.version}-bookworm-slim AS build`);
-    const { stages: replayed, steps } = replayDockerfile();
+    const { dir, stages: replayed, steps } = replayDockerfile();
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const [build, runtime] = [replayed[0]!, replayed.at(-1)!];
     const npmCi = steps.find((step) => step.instruction.startsWith('RUN npm ci'))!;
     expect(npmCi.status).toBe(0);
@@ -79,6 +80,7 @@ describe('container/Dockerfile', () => {
       failure = error;
     }
     expect(failure).toBeInstanceOf(ReplayError);
+    rmSync((failure as ReplayError).dir, { recursive: true, force: true });
     expect((failure as ReplayError).step.instruction).toMatch(/^RUN npm ci\b/);
     expect((failure as ReplayError).message).toContain('Missing: esbuild@');
   }, 300_000);
