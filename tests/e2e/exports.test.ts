@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientsFor } from '../support/aws.js';
+import { adminCredentials, clientsFor } from '../support/aws.js';
 import { eventOf, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
@@ -62,13 +62,19 @@ const exportedNames = async () => ({
   parameters: ((await clients.ssm.send(new GetParametersByPathCommand({ Path: '/acme/', Recursive: true }))).Parameters ?? []).map((p) => p.Name).sort(),
 });
 
+/** Every CERTIFICATES entry this file uses, as a deployment would list them: its template grants Secrets Manager, SSM, the listener and us-west-2. */
+const DEPLOY = {
+  DEPLOY_CERTIFICATES: `${CERTIFICATES} edge=edge.example.com;regions=us-west-2 none=none.example.com;export=none`,
+  DEPLOY_HTTPS_CERTIFICATE_ARN: 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+};
+
 beforeAll(async () => {
-  stack = await startLocalStack({ name: 'exports' });
+  stack = await startLocalStack({ name: 'exports', deploy: DEPLOY });
   aws = clientsFor(stack);
   const settings = {
     region: stack.env.AWS_REGION!,
     endpoint: stack.env.AWS_ENDPOINT_URL!,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    credentials: adminCredentials(stack),
   };
   clients = {
     acm: new ACMClient(settings),
@@ -106,6 +112,8 @@ beforeAll(async () => {
   );
   listenerArn = listener.Listeners![0]!.ListenerArn!;
   kmsKeyArn = (await new KMSClient(settings).send(new CreateKeyCommand({ Description: 'exports' }))).KeyMetadata!.Arn!;
+  // The stack's listener and export key exist now: the task role's statements name them.
+  await stack.iam?.apply({ resources: { httpsListenerArn: listenerArn, exportKeyArn: kmsKeyArn } });
   env = { CERTIFICATES, HTTPS_LISTENER_ARN: listenerArn, EXPORT_KMS_KEY_ID: kmsKeyArn };
 }, 120_000);
 afterAll(async () => stack?.stop());
@@ -231,7 +239,7 @@ describe('per-certificate ACM regions (regions=)', () => {
     const after = await record('edge');
     expect(after.serial).not.toBe(before.serial);
     expect(after.acm.map((r) => r.certificateArn)).toEqual(before.acm.map((r) => r.certificateArn));
-    const west = new ACMClient({ region: 'us-west-2', endpoint: stack.env.AWS_ENDPOINT_URL!, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const west = new ACMClient({ region: 'us-west-2', endpoint: stack.env.AWS_ENDPOINT_URL!, credentials: adminCredentials(stack) });
     const inWest = await west.send(new GetCertificateCommand({ CertificateArn: after.acm[1]!.certificateArn }));
     expect(new X509Certificate(inWest.Certificate!).serialNumber.toLowerCase()).toBe(after.serial);
     // Other certificates are not imported there: shop still has one region.
