@@ -247,6 +247,34 @@ describe('per-certificate ACM regions (regions=)', () => {
   });
 });
 
+describe("the task role's reach (the template's statements, enforced by moto)", () => {
+  it('attaches only to the stack\'s listener and writes only under the stack\'s secret prefix and parameter path', async () => {
+    const other = await clients.elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: listenerArn.replace(':listener/', ':loadbalancer/').replace(/\/[^/]+$/, ''),
+        Port: 8443,
+        Protocol: 'HTTPS',
+        Certificates: [{ CertificateArn: placeholderArn }],
+        DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }],
+      }),
+    );
+    const otherListener = other.Listeners![0]!.ListenerArn!;
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ HTTPS_LISTENER_ARN: otherListener }, new RegExp(`AWS denied elasticloadbalancing:AddListenerCertificates on ${otherListener.replace(/[/.]/g, '\\$&')} to \\S+ \\(AccessDenied`)],
+      [{ EXPORTS: 'ssm', EXPORT_SSM_PREFIX: '/elsewhere/' }, /AWS denied ssm:PutParameter on arn:aws:ssm:us-east-1:\d{12}:parameter\/elsewhere\/reach to \S+ \(AccessDeniedException\)/],
+      [{ EXPORTS: 'secrets', EXPORT_SECRET_PREFIX: 'elsewhere/' }, /AWS denied secretsmanager:DescribeSecret on arn:aws:secretsmanager:us-east-1:\d{12}:secret:elsewhere\/reach-\w{6} to \S+ \(AccessDeniedException\)/],
+    ];
+    for (const [extra, message] of cases) {
+      const result = await runCli(stack, ['issue', '--name', 'reach', '--domain', 'reach.example.com', '--skip-preflight'], { EXPORT_KMS_KEY_ID: kmsKeyArn, ...extra });
+      expect(result.code, result.stdout.slice(-1500)).toBe(11);
+      expect(String(eventOf(result, 'error').message)).toMatch(message);
+    }
+    // the same runs with the stack's own names go through
+    const ok = await runCli(stack, ['issue', '--name', 'reach', '--domain', 'reach.example.com', '--skip-preflight'], { EXPORT_KMS_KEY_ID: kmsKeyArn, EXPORTS: 'secrets,ssm', HTTPS_LISTENER_ARN: listenerArn });
+    expect(ok.code, ok.stdout.slice(-1500)).toBe(0);
+  });
+});
+
 describe('exports off', () => {
   it('writes no secret, no parameter and attaches nothing', async () => {
     const listenerBefore = await listenerCertificates();
