@@ -18,6 +18,13 @@ import { templatePolicies, type PolicyStatement, type TemplatePolicies } from '.
 const run = promisify(execFile);
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
+/** A role's session as the SDK reads it from the environment. */
+export interface SessionEnv {
+  readonly AWS_ACCESS_KEY_ID: string;
+  readonly AWS_SECRET_ACCESS_KEY: string;
+  readonly AWS_SESSION_TOKEN: string;
+}
+
 /** Changes a role's template statements before they are put (a test removing one). */
 export type StatementEdit = (statements: readonly PolicyStatement[]) => readonly PolicyStatement[];
 
@@ -27,9 +34,9 @@ export interface LocalIam {
   /** What scripts/local/bootstrap-iam.ts made: the roles, their sessions, the local resources. */
   readonly state: IamState;
   /** The issuer task role's session as AWS_* (what the CLI process gets). */
-  readonly issuerEnv: Record<string, string>;
+  readonly issuerEnv: SessionEnv;
   /** The responder role's session as AWS_* (for the handler run in a test's own process). */
-  readonly responderEnv: Record<string, string>;
+  readonly responderEnv: SessionEnv;
   /**
    * Puts both roles' template policies again: with resources made since (the HTTPS listener and
    * the export key a test creates) resolved, and with `edit` applied to a role's statements.
@@ -150,7 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await script('down.sh').catch(() => undefined);
     throw error;
   }
-  const session = (kind: RoleKind) => {
+  const session = (kind: RoleKind): SessionEnv => {
     const credentials = iam!.state.roles[kind].credentials;
     return { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken ?? '' };
   };
