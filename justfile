@@ -24,14 +24,24 @@ down:
 status:
     scripts/local/status.sh
 
+# With LOCAL_IAM_ENFORCE=true the issuer runs as the local task role (the session `just up` wrote), as on Fargate.
+_issuer_env := 'if [ "${LOCAL_IAM_ENFORCE:-false}" = true ]; then run="${LOCAL_STATE_DIR:-.local}/run"; [ -s "$run/issuer.env" ] || { echo "no $run/issuer.env: run just up" >&2; exit 1; }; set -a; source "$run/aws.env"; source "$run/issuer.env"; set +a; fi'
+
 # bring the stack up, register, issue one certificate for two names and show it
 demo: up
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_issuer_env}}
     node --import tsx container/cli.ts register
     node --import tsx container/cli.ts issue --name demo --domain demo.example.com --domain www.demo.example.com
 
 # run the issuer CLI against the configured CA and AWS endpoint, e.g. `just issuer list`
+[positional-arguments]
 issuer *ARGS:
-    node --import tsx container/cli.ts {{ARGS}}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_issuer_env}}
+    node --import tsx container/cli.ts "$@"
 
 # ---------------------------------------------------------------- checks
 

@@ -37,7 +37,8 @@ options:
 
 exit codes: 0 ok, 1 internal error, 2 usage or configuration, 3 validation failed at the CA,
             4 CA error, 5 S3 error, 6 ACM error, 7 lease held by another issuer, 8 not found,
-            9 pre-flight check failed (no order placed), 10 a health check failed`;
+            9 pre-flight check failed (no order placed), 10 a health check failed,
+            11 AWS denied a request (the message names the action and resource to grant)`;
 
 const now = () => new Date();
 

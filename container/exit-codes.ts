@@ -13,6 +13,7 @@ export const ExitCodes = {
   NOT_FOUND: 8,
   PREFLIGHT_FAILED: 9,
   HEALTH_FAILED: 10,
+  ACCESS_DENIED: 11,
 } as const;
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
@@ -35,4 +36,6 @@ export const exitCodeOf: Record<ErrorCode, ExitCode> = {
   [ErrorCodes.NOT_FOUND]: ExitCodes.NOT_FOUND,
   [ErrorCodes.PREFLIGHT_FAILED]: ExitCodes.PREFLIGHT_FAILED,
   [ErrorCodes.HEALTH_FAILED]: ExitCodes.HEALTH_FAILED,
+  // Whatever the step (S3, ACM, an export): a permission is missing, and the fix is the same kind.
+  [ErrorCodes.ACCESS_DENIED]: ExitCodes.ACCESS_DENIED,
 };

@@ -4,7 +4,7 @@ import {
   ImportCertificateCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-acm';
-import { ErrorCodes, IssuerError, awsClientSettings, type AcmRecord, type AwsConfig } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, accessDeniedError, awsClientSettings, partitionOf, type AcmRecord, type AwsConfig } from '../../lib/core/index.js';
 import type { CertificateFiles } from '../certificates/archive.js';
 
 /** ACM's names for the key algorithms we issue. */
@@ -54,10 +54,15 @@ export class AcmImporter {
       );
       return { region: this.aws.region, certificateArn: result.CertificateArn ?? target ?? '', serial: request.serial, importedAt: now.toISOString() };
     } catch (cause) {
-      throw new IssuerError(ErrorCodes.ACM_FAILED, `ACM refused the import of ${request.name} in ${this.aws.region}: ${errorText(cause)}`, {
-        hint: 'the certificate is stored in S3 and the previous one stays in ACM; fix the cause and run renew to import again',
-        cause,
+      const hint = 'the certificate is stored in S3 and the previous one stays in ACM; fix the cause and run renew to import again';
+      const denied = acmDenied(cause, {
+        action: 'acm:ImportCertificate',
+        resource: target ?? `arn:${partitionOf(this.aws.region)}:acm:${this.aws.region}:<account>:certificate/* (a new certificate)`,
+        during: `ACM refused the import of ${request.name} in ${this.aws.region}`,
+        // a first import carries tags, which ACM authorizes as acm:AddTagsToCertificate as well
+        notes: [...(target === undefined ? ['a first import is tagged, which also needs acm:AddTagsToCertificate'] : []), hint],
       });
+      throw denied ?? new IssuerError(ErrorCodes.ACM_FAILED, `ACM refused the import of ${request.name} in ${this.aws.region}: ${errorText(cause)}`, { hint, cause });
     }
   }
 
@@ -71,7 +76,8 @@ export class AcmImporter {
       algorithm = described.Certificate?.KeyAlgorithm;
     } catch (cause) {
       if (cause instanceof ResourceNotFoundException) return undefined; // deleted by hand: import anew
-      throw new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${arn}: ${errorText(cause)}`, { cause });
+      throw acmDenied(cause, { action: 'acm:DescribeCertificate', resource: arn, during: `could not describe ${arn}` }) ??
+        new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${arn}: ${errorText(cause)}`, { cause });
     }
     const wanted = ACM_KEY_ALGORITHM[request.keyAlgorithm];
     if (algorithm !== undefined && wanted !== undefined && algorithm !== wanted) {
@@ -84,6 +90,11 @@ export class AcmImporter {
     }
     return arn;
   }
+}
+
+/** ERR_ACCESS_DENIED for an ACM request the caller may not make (the stack grants ACM in lib/constructs/issuer-task.ts grantAcmImport). */
+export function acmDenied(cause: unknown, request: { action: string; resource: string; during: string; notes?: readonly string[] }): IssuerError | undefined {
+  return accessDeniedError(cause, { ...request, grantee: "the issuer's credentials (on ECS the task role, granted by the stack in lib/constructs/issuer-task.ts grantAcmImport)" });
 }
 
 function errorText(error: unknown): string {

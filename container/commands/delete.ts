@@ -3,6 +3,7 @@ import { ErrorCodes, IssuerError, PEM_FILES, assertCertName, awsClientSettings, 
 import { putIndexEntry } from '../certificates/index-store.js';
 import { withLease } from '../certificates/lease.js';
 import { loadRecord } from '../certificates/records.js';
+import { acmDenied } from '../aws/acm-importer.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -29,7 +30,8 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string): Promi
         inUseBy = (await acm.send(new DescribeCertificateCommand({ CertificateArn: record.certificateArn }))).Certificate?.InUseBy ?? [];
       } catch (error) {
         if (error instanceof ResourceNotFoundException) continue;
-        throw new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${record.certificateArn}: ${String(error)}`, { cause: error });
+        throw acmDenied(error, { action: 'acm:DescribeCertificate', resource: record.certificateArn, during: `could not describe ${record.certificateArn}`, notes: ['nothing was deleted'] }) ??
+          new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${record.certificateArn}: ${String(error)}`, { cause: error });
       }
       if (inUseBy.length > 0) {
         throw new IssuerError(ErrorCodes.BAD_INPUT, `"${name}" is in use in ACM (${record.certificateArn}) by:\n  - ${inUseBy.join('\n  - ')}`, {
@@ -41,7 +43,9 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string): Promi
       const acm = new ACMClient(awsClientSettings({ ...config.aws, region: record.region }));
       await progress.step(`delete ${record.certificateArn}`, () =>
         acm.send(new DeleteCertificateCommand({ CertificateArn: record.certificateArn })).catch((error: unknown) => {
-          if (!(error instanceof ResourceNotFoundException)) throw error;
+          if (error instanceof ResourceNotFoundException) return;
+          throw acmDenied(error, { action: 'acm:DeleteCertificate', resource: record.certificateArn, during: `could not delete ${record.certificateArn}`, notes: ['the live copies and the record are still there: run delete again once it can'] }) ??
+            new IssuerError(ErrorCodes.ACM_FAILED, `could not delete ${record.certificateArn}: ${String(error)}`, { cause: error });
         }),
       );
     }

@@ -4,7 +4,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ErrorCodes, IssuerError, awsClientSettings, type AwsConfig } from '../../lib/core/index.js';
-import { errorText } from './secrets-manager.js';
+import { errorText, exportDenied } from './secrets-manager.js';
 
 /**
  * Attaches certificates to an HTTPS listener as SNI certificates, each once. The listener keeps
@@ -20,15 +20,16 @@ export class ListenerAttachment {
 
   /** true when this call attached it, false when it already was. */
   async attach(certificateArn: string): Promise<boolean> {
+    let request = { action: 'elasticloadbalancing:DescribeListenerCertificates', resource: '*' };
     try {
       if ((await this.attached()).includes(certificateArn)) return false;
+      request = { action: 'elasticloadbalancing:AddListenerCertificates', resource: this.listenerArn };
       await this.client.send(new AddListenerCertificatesCommand({ ListenerArn: this.listenerArn, Certificates: [{ CertificateArn: certificateArn }] }));
       return true;
     } catch (cause) {
-      throw new IssuerError(ErrorCodes.EXPORT_FAILED, `could not attach ${certificateArn} to ${this.listenerArn}: ${errorText(cause)}`, {
-        hint: 'the certificate is in ACM; attach it by hand (aws elbv2 add-listener-certificates) or fix the cause and run renew --force NAME',
-        cause,
-      });
+      const hint = 'the certificate is in ACM; attach it by hand (aws elbv2 add-listener-certificates) or fix the cause and run renew --force NAME';
+      throw exportDenied(cause, { ...request, during: `could not attach ${certificateArn} to ${this.listenerArn}`, notes: [hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not attach ${certificateArn} to ${this.listenerArn}: ${errorText(cause)}`, { hint, cause });
     }
   }
 

@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { ErrorCodes, IssuerError, awsClientSettings, type AwsConfig } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, accessDeniedError, awsClientSettings, partitionOf, type AwsConfig } from '../../lib/core/index.js';
 
 export interface SecretWrite {
   /** The secret's ARN: the same for every renewal. */
@@ -23,27 +23,30 @@ export interface SecretWrite {
 export class SecretsManagerExport {
   private readonly client: SecretsManagerClient;
 
-  constructor(aws: AwsConfig, private readonly kmsKeyId: string | undefined) {
+  constructor(private readonly aws: AwsConfig, private readonly kmsKeyId: string | undefined) {
     this.client = new SecretsManagerClient({ ...awsClientSettings(aws), maxAttempts: 3 });
   }
 
   async write(secretName: string, value: string, description: string): Promise<SecretWrite> {
+    // what is being asked, for a refusal's message (AWS's own message, when it names one, wins)
+    let request = { action: 'secretsmanager:DescribeSecret', resource: `arn:${partitionOf(this.aws.region)}:secretsmanager:${this.aws.region}:<account>:secret:${secretName}-??????` };
     try {
       const existing = await this.describe(secretName);
       if (existing !== undefined) {
+        request = { action: 'secretsmanager:PutSecretValue', resource: existing };
         const put = await this.client.send(new PutSecretValueCommand({ SecretId: existing, SecretString: value }));
         return { arn: put.ARN ?? existing, versionId: put.VersionId ?? '', created: false };
       }
+      request = { ...request, action: 'secretsmanager:CreateSecret' };
       const created = await this.client.send(
         new CreateSecretCommand({ Name: secretName, SecretString: value, Description: description, ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}) }),
       );
       return { arn: created.ARN ?? '', versionId: created.VersionId ?? '', created: true };
     } catch (cause) {
       if (cause instanceof IssuerError) throw cause;
-      throw new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write secret ${secretName}: ${errorText(cause)}`, {
-        hint: 'the certificate is stored in S3 and imported into ACM; fix the cause (IAM, KMS key policy) and run renew --force NAME to export again',
-        cause,
-      });
+      const hint = 'the certificate is stored in S3 and imported into ACM; fix the cause (IAM, KMS key policy) and run renew --force NAME to export again';
+      throw exportDenied(cause, { ...request, during: `could not write secret ${secretName}`, notes: [...(this.kmsKeyId ? ['encrypting with EXPORT_KMS_KEY_ID also needs kms:GenerateDataKey and kms:Decrypt on it, through Secrets Manager'] : []), hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write secret ${secretName}: ${errorText(cause)}`, { hint, cause });
     }
   }
 
@@ -55,6 +58,11 @@ export class SecretsManagerExport {
       throw cause;
     }
   }
+}
+
+/** ERR_ACCESS_DENIED for a hand-over request the caller may not make (granted by the stack in lib/constructs/issuer-task.ts). */
+export function exportDenied(cause: unknown, request: { action: string; resource: string; during: string; notes?: readonly string[] }): IssuerError | undefined {
+  return accessDeniedError(cause, { ...request, grantee: "the issuer's credentials (on ECS the task role, granted by the stack in lib/constructs/issuer-task.ts for the exports and the listener DEPLOY_* turns on)" });
 }
 
 export function errorText(error: unknown): string {

@@ -1,6 +1,6 @@
 import { ParameterTier, ParameterType, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ErrorCodes, IssuerError, awsClientSettings, type AwsConfig } from '../../lib/core/index.js';
-import { errorText } from './secrets-manager.js';
+import { ErrorCodes, IssuerError, awsClientSettings, partitionOf, type AwsConfig } from '../../lib/core/index.js';
+import { errorText, exportDenied } from './secrets-manager.js';
 
 export interface ParameterWrite {
   readonly name: string;
@@ -15,7 +15,7 @@ export interface ParameterWrite {
 export class SsmExport {
   private readonly client: SSMClient;
 
-  constructor(aws: AwsConfig, private readonly kmsKeyId: string | undefined) {
+  constructor(private readonly aws: AwsConfig, private readonly kmsKeyId: string | undefined) {
     this.client = new SSMClient({ ...awsClientSettings(aws), maxAttempts: 3 });
   }
 
@@ -34,10 +34,10 @@ export class SsmExport {
       );
       return { name, version: put.Version ?? 0 };
     } catch (cause) {
-      throw new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write parameter ${name}: ${errorText(cause)}`, {
-        hint: 'the certificate is stored in S3 and imported into ACM; fix the cause (IAM, KMS key policy) and run renew --force NAME to export again',
-        cause,
-      });
+      const hint = 'the certificate is stored in S3 and imported into ACM; fix the cause (IAM, KMS key policy) and run renew --force NAME to export again';
+      const resource = `arn:${partitionOf(this.aws.region)}:ssm:${this.aws.region}:<account>:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+      throw exportDenied(cause, { action: 'ssm:PutParameter', resource, during: `could not write parameter ${name}`, notes: [...(this.kmsKeyId ? ['a SecureString with EXPORT_KMS_KEY_ID also needs kms:Encrypt (kms:GenerateDataKey when advanced) on it, through SSM'] : []), hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write parameter ${name}: ${errorText(cause)}`, { hint, cause });
     }
   }
 }

@@ -9,7 +9,9 @@ import {
 import {
   ErrorCodes,
   IssuerError,
+  accessDeniedError,
   awsClientSettings,
+  partitionOf,
   type AwsConfig,
   type ObjectStore,
   type PutOptions,
@@ -43,7 +45,7 @@ export class S3ObjectStore implements ObjectStore {
       if (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) {
         return undefined;
       }
-      throw this.unavailable('read', key, error);
+      throw this.failed('read', 's3:GetObject', key, error);
     }
   }
 
@@ -77,7 +79,7 @@ export class S3ObjectStore implements ObjectStore {
       if (status === 412 || status === 409) {
         throw new IssuerError(ErrorCodes.CONFLICT, `s3 object ${key} was changed by another writer`, { cause: error });
       }
-      throw this.unavailable('write', key, error);
+      throw this.failed('write', 's3:PutObject', key, error);
     }
   }
 
@@ -93,7 +95,7 @@ export class S3ObjectStore implements ObjectStore {
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
     } catch (error) {
-      throw this.unavailable('list', prefix, error);
+      throw this.failed('list', 's3:ListBucket', prefix, error);
     }
     return keys;
   }
@@ -102,7 +104,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
     } catch (error) {
-      throw this.unavailable('delete', key, error);
+      throw this.failed('delete', 's3:DeleteObject', key, error);
     }
   }
 
@@ -111,8 +113,28 @@ export class S3ObjectStore implements ObjectStore {
     await this.s3
       .send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, ...(versionId === undefined ? {} : { VersionId: versionId }) }))
       .catch((cause: unknown) => {
-        throw this.unavailable(`remove the unencrypted private key at`, key, cause);
+        throw this.failed(`remove the unencrypted private key at`, versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion', key, cause);
       });
+  }
+
+  /** ERR_ACCESS_DENIED naming the action and object when S3 (or KMS behind it) refused the caller, else ERR_STORAGE_UNAVAILABLE. */
+  private failed(verb: string, action: string, key: string, cause: unknown): IssuerError {
+    const bucket = this.options.bucket;
+    const partition = partitionOf(this.options.aws.region);
+    const listing = action === 's3:ListBucket';
+    const notes = [
+      ...(action === 's3:GetObject' ? ['S3 answers AccessDenied, not NoSuchKey, for an object that does not exist when the caller may not list it (s3:ListBucket on the bucket)'] : []),
+      ...(action === 's3:GetObject' || action === 's3:PutObject' ? [`an SSE-KMS ${action === 's3:PutObject' ? 'write also needs kms:GenerateDataKey' : 'read also needs kms:Decrypt'} on the store key, through S3`] : []),
+      'nothing was changed by this failed step',
+    ];
+    const denied = accessDeniedError(cause, {
+      action,
+      resource: listing ? `arn:${partition}:s3:::${bucket} (s3:prefix ${key})` : `arn:${partition}:s3:::${bucket}/${key}`,
+      during: `could not ${verb} s3://${bucket}/${key}`,
+      grantee: "the issuer's credentials (on ECS the task role, granted by the stack in lib/constructs/certificate-store.ts grantIssuer)",
+      notes,
+    });
+    return denied ?? this.unavailable(verb, key, cause);
   }
 
   private unavailable(action: string, key: string, cause: unknown): IssuerError {

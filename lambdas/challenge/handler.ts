@@ -3,15 +3,21 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import {
   CHALLENGE_PATH_PREFIX,
+  accessDeniedError,
   awsClientSettings,
+  isIssuerError,
   keyAuthorization,
   layout,
   parseResponderConfig,
+  partitionOf,
   tokenFromPath,
 } from '../../lib/core/index.js';
 import { albResponse } from './alb-response.js';
 import { SERVICE_NAME, requestLog } from './observability.js';
 import { ThumbprintCache } from './thumbprint-cache.js';
+
+/** The one object the responder reads (a constant: no request ever picks a key). */
+const JWK_KEY = layout.accountJwk;
 
 /** Seconds a client (the CA) should wait before retrying when the account key cannot be read yet. */
 const RETRY_AFTER_SECONDS = '5';
@@ -29,8 +35,13 @@ function thumbprintCache(): ThumbprintCache {
   cache = new ThumbprintCache({
     refreshMs: config.jwkRefreshSeconds * 1000,
     readJwk: async () => {
-      const object = await s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: layout.accountJwk }));
-      return (await object.Body?.transformToString('utf-8')) ?? '';
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: JWK_KEY }));
+        return (await object.Body?.transformToString('utf-8')) ?? '';
+      } catch (error) {
+        // a refusal is logged as the permission to grant, not as S3 being down
+        throw accessDeniedError(error, jwkRead(config.bucket, config.aws.region)) ?? error;
+      }
     },
   });
   return cache;
@@ -56,9 +67,23 @@ export async function baseHandler(event: ALBEvent): Promise<ALBResult> {
   return albResponse(event, 200, keyAuthorization(token, thumbprint));
 }
 
+/** The one request the responder makes, as IAM sees it. */
+function jwkRead(bucket: string, region: string) {
+  return {
+    action: 's3:GetObject',
+    resource: `arn:${partitionOf(region)}:s3:::${bucket}/${JWK_KEY}`,
+    during: `could not read s3://${bucket}/${JWK_KEY}`,
+    grantee: "the responder function's role (granted by the stack in lib/constructs/certificate-store.ts grantReadPublicJwk)",
+    notes: [
+      'the SSE-KMS read also needs kms:Decrypt on the store key, through S3, for this object\'s encryption context',
+      'S3 answers AccessDenied, not NoSuchKey, while the object does not exist yet (run `register`)',
+    ],
+  };
+}
+
 function logUnavailable(error: unknown): void {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'ERR_UNKNOWN';
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
   console.error(
     JSON.stringify({
       level: 'ERROR',
@@ -67,7 +92,9 @@ function logUnavailable(error: unknown): void {
       service: SERVICE_NAME,
       code,
       error: error instanceof Error ? error.message : String(error),
-      cause,
+      cause: cause?.message,
+      // a refused read says which permission to grant, and where
+      ...(isIssuerError(cause) ? { causeCode: cause.code, hint: cause.hint } : {}),
     }),
   );
 }

@@ -38,6 +38,8 @@ export const ErrorCodes = {
   PREFLIGHT_FAILED: 'ERR_PREFLIGHT_FAILED',
   /** One or more `health` checks failed. */
   HEALTH_FAILED: 'ERR_HEALTH_FAILED',
+  /** AWS refused a request for the caller's permissions (IAM, key or bucket policy) or refused the credentials. */
+  ACCESS_DENIED: 'ERR_ACCESS_DENIED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -11,7 +11,13 @@
 // to CloudWatch asynchronously, so this process collects its own stdout/stderr and writes them
 // once per event-loop turn (log-batcher.ts: nothing lost or reordered, flushed on exit and
 // signals). One write(2) per line was the largest single cost per request under load.
+//
+// And for the function's credentials: Lambda gives the function its role's session as AWS_*;
+// here the responder role's comes in as RESPONDER_AWS_* (up.sh, when moto enforces IAM) and is
+// handed to the function as AWS_* (responder-credentials.ts).
 import type { ALBEvent, ALBResult } from 'aws-lambda';
+// first: the function runs with the responder's credentials (RESPONDER_AWS_* when set), as on Lambda with its role
+import './responder-credentials.js';
 import { handler } from '../../lambdas/challenge/handler.js';
 import { createHttp1Server, type Http1Request, type Http1Response } from './http1-server.js';
 import { batchProcessOutput } from './log-batcher.js';

@@ -49,5 +49,19 @@ wait_for() {
 # health checks that exercise real function
 pebble_healthy() { curl -fsS --cacert "$PEBBLE_DIR/tls-cert.pem" "https://localhost:$PEBBLE_PORT/dir" | grep -q newAccount; }
 challtestsrv_healthy() { curl -fsS -X POST -d '{"host":"health.check.local","addresses":["127.0.0.1"]}' "http://127.0.0.1:$CHALLTESTSRV_MANAGEMENT_PORT/add-a"; }
-moto_healthy() { curl -fsS "http://127.0.0.1:$MOTO_PORT/" | grep -q ListAllMyBucketsResult; }
+# With IAM enforced (LOCAL_IAM_ENFORCE=true) moto refuses unsigned requests, so its check is S3
+# ListBuckets signed with the admin's keys: it proves moto serves S3 and the admin is accepted.
+# Without the admin's keys there is nothing to ask: not healthy (up.sh starts a fresh moto).
+iam_enforced() { [ "${LOCAL_IAM_ENFORCE:-false}" = true ]; }
+moto_healthy() {
+  if ! iam_enforced; then curl -fsS "http://127.0.0.1:$MOTO_PORT/" | grep -q ListAllMyBucketsResult; return; fi
+  [ -s "$RUN_DIR/admin.env" ] || return 1
+  (
+    set -a; source "$RUN_DIR/admin.env"; set +a
+    curl -fsS --aws-sigv4 "aws:amz:${AWS_REGION:-us-east-1}:s3" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "http://127.0.0.1:$MOTO_PORT/"
+  ) | grep -q ListAllMyBucketsResult
+}
+# moto's own API answers before any principal exists and is not counted as a request by its IAM
+# check (INITIAL_NO_AUTH_ACTION_COUNT counts only AWS API calls): the server is up.
+moto_serving() { curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/config"; }
 adapter_healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PEBBLE_HTTP_PORT/health-check-unknown-path")" = 404 ]; }

@@ -49,19 +49,46 @@ if ! pebble_healthy >/dev/null 2>&1; then
   wait_for pebble pebble_healthy
 else say "ok   pebble (already running)"; fi
 
+moto_started=false
 if ! moto_healthy >/dev/null 2>&1; then
   stop_service moto
-  start_service moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+  # moto's state is in memory: whatever was made for the last one is gone with it
+  rm -f "$RUN_DIR/admin.env" "$RUN_DIR/aws.env" "$RUN_DIR/issuer.env" "$RUN_DIR/responder.env" "$RUN_DIR/iam.json"
+  if iam_enforced; then
+    # moto checks every request against IAM after the first three, which make the admin user
+    # (bootstrap-iam.ts admin); moto-server.py hands moto the resource ARNs it leaves out.
+    start_service moto env INITIAL_NO_AUTH_ACTION_COUNT=3 python3 scripts/local/moto-server.py -H 127.0.0.1 -p "$MOTO_PORT"
+    wait_for moto moto_serving
+    node --import tsx scripts/local/bootstrap-iam.ts admin
+  else
+    start_service moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+  fi
   wait_for moto moto_healthy
+  moto_started=true
 else say "ok   moto (already running)"; fi
+# From here on the stack's own requests are the admin's (moto refuses anyone unknown).
+if iam_enforced; then set -a; source "$RUN_DIR/admin.env"; set +a; fi
 
 # The bucket (with a KMS key as its default encryption), as the stack makes it on AWS.
 node --import tsx scripts/local/bootstrap-aws.ts
+set -a; source "$RUN_DIR/aws.env"; set +a
+
+# The issuer's and the responder's roles, with the synthesized template's policies.
+if iam_enforced && { [ "$moto_started" = true ] || [ ! -s "$RUN_DIR/responder.env" ]; }; then
+  node --import tsx scripts/local/bootstrap-iam.ts roles
+  # an adapter still running holds the last moto's credentials
+  stop_service adapter
+fi
 
 if ! adapter_healthy >/dev/null 2>&1; then
   stop_service adapter
-  start_service adapter node --import tsx scripts/local/alb-adapter.ts
+  if iam_enforced; then
+    # The responder runs as its role: RESPONDER_AWS_* (alb-adapter.ts hands them to the function as AWS_*).
+    start_service adapter bash -c 'set -a; source "$1"; set +a; exec node --import tsx scripts/local/alb-adapter.ts' adapter "$RUN_DIR/responder.env"
+  else
+    start_service adapter node --import tsx scripts/local/alb-adapter.ts
+  fi
   wait_for adapter adapter_healthy
 else say "ok   adapter (already running)"; fi
 
-say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL, HTTP-01 on :$PEBBLE_HTTP_PORT"
+say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL$(iam_enforced && echo ' (IAM enforced: the issuer runs with run/issuer.env)'), HTTP-01 on :$PEBBLE_HTTP_PORT"

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientsFor } from '../support/aws.js';
+import { adminCredentials, clientsFor } from '../support/aws.js';
 import { eventOf, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
@@ -62,13 +62,19 @@ const exportedNames = async () => ({
   parameters: ((await clients.ssm.send(new GetParametersByPathCommand({ Path: '/acme/', Recursive: true }))).Parameters ?? []).map((p) => p.Name).sort(),
 });
 
+/** Every CERTIFICATES entry this file uses, as a deployment would list them: its template grants Secrets Manager, SSM, the listener and us-west-2. */
+const DEPLOY = {
+  DEPLOY_CERTIFICATES: `${CERTIFICATES} edge=edge.example.com;regions=us-west-2 none=none.example.com;export=none`,
+  DEPLOY_HTTPS_CERTIFICATE_ARN: 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+};
+
 beforeAll(async () => {
-  stack = await startLocalStack({ name: 'exports' });
+  stack = await startLocalStack({ name: 'exports', deploy: DEPLOY });
   aws = clientsFor(stack);
   const settings = {
     region: stack.env.AWS_REGION!,
     endpoint: stack.env.AWS_ENDPOINT_URL!,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    credentials: adminCredentials(stack),
   };
   clients = {
     acm: new ACMClient(settings),
@@ -106,6 +112,8 @@ beforeAll(async () => {
   );
   listenerArn = listener.Listeners![0]!.ListenerArn!;
   kmsKeyArn = (await new KMSClient(settings).send(new CreateKeyCommand({ Description: 'exports' }))).KeyMetadata!.Arn!;
+  // The stack's listener and export key exist now: the task role's statements name them.
+  await stack.iam?.apply({ resources: { httpsListenerArn: listenerArn, exportKeyArn: kmsKeyArn } });
   env = { CERTIFICATES, HTTPS_LISTENER_ARN: listenerArn, EXPORT_KMS_KEY_ID: kmsKeyArn };
 }, 120_000);
 afterAll(async () => stack?.stop());
@@ -231,11 +239,39 @@ describe('per-certificate ACM regions (regions=)', () => {
     const after = await record('edge');
     expect(after.serial).not.toBe(before.serial);
     expect(after.acm.map((r) => r.certificateArn)).toEqual(before.acm.map((r) => r.certificateArn));
-    const west = new ACMClient({ region: 'us-west-2', endpoint: stack.env.AWS_ENDPOINT_URL!, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const west = new ACMClient({ region: 'us-west-2', endpoint: stack.env.AWS_ENDPOINT_URL!, credentials: adminCredentials(stack) });
     const inWest = await west.send(new GetCertificateCommand({ CertificateArn: after.acm[1]!.certificateArn }));
     expect(new X509Certificate(inWest.Certificate!).serialNumber.toLowerCase()).toBe(after.serial);
     // Other certificates are not imported there: shop still has one region.
     expect((await record('shop')).acm.map((r) => r.region)).toEqual(['us-east-1']);
+  });
+});
+
+describe("the task role's reach (the template's statements, enforced by moto)", () => {
+  it('attaches only to the stack\'s listener and writes only under the stack\'s secret prefix and parameter path', async () => {
+    const other = await clients.elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: listenerArn.replace(':listener/', ':loadbalancer/').replace(/\/[^/]+$/, ''),
+        Port: 8443,
+        Protocol: 'HTTPS',
+        Certificates: [{ CertificateArn: placeholderArn }],
+        DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }],
+      }),
+    );
+    const otherListener = other.Listeners![0]!.ListenerArn!;
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ HTTPS_LISTENER_ARN: otherListener }, new RegExp(`AWS denied elasticloadbalancing:AddListenerCertificates on ${otherListener.replace(/[/.]/g, '\\$&')} to \\S+ \\(AccessDenied`)],
+      [{ EXPORTS: 'ssm', EXPORT_SSM_PREFIX: '/elsewhere/' }, /AWS denied ssm:PutParameter on arn:aws:ssm:us-east-1:\d{12}:parameter\/elsewhere\/reach to \S+ \(AccessDeniedException\)/],
+      [{ EXPORTS: 'secrets', EXPORT_SECRET_PREFIX: 'elsewhere/' }, /AWS denied secretsmanager:DescribeSecret on arn:aws:secretsmanager:us-east-1:\d{12}:secret:elsewhere\/reach-\w{6} to \S+ \(AccessDeniedException\)/],
+    ];
+    for (const [extra, message] of cases) {
+      const result = await runCli(stack, ['issue', '--name', 'reach', '--domain', 'reach.example.com', '--skip-preflight'], { EXPORT_KMS_KEY_ID: kmsKeyArn, ...extra });
+      expect(result.code, result.stdout.slice(-1500)).toBe(11);
+      expect(String(eventOf(result, 'error').message)).toMatch(message);
+    }
+    // the same runs with the stack's own names go through
+    const ok = await runCli(stack, ['issue', '--name', 'reach', '--domain', 'reach.example.com', '--skip-preflight'], { EXPORT_KMS_KEY_ID: kmsKeyArn, EXPORTS: 'secrets,ssm', HTTPS_LISTENER_ARN: listenerArn });
+    expect(ok.code, ok.stdout.slice(-1500)).toBe(0);
   });
 });
 

@@ -142,8 +142,9 @@ describe('bad input', () => {
 describe('the ACME conversation', () => {
   /** In process, against this file's pebble and moto: the account, as the CLI opens it. */
   async function accountInProcess() {
-    // The SDK takes credentials from the process environment, as the CLI process gets them.
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const) process.env[name] = stack.env[name];
+    // The SDK takes credentials from the process environment, as the CLI process gets them: the task role's.
+    const credentials = stack.iam?.issuerEnv ?? stack.env;
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const) process.env[name] = credentials[name] ?? '';
     const config = parseIssuerConfig(stack.env);
     configureCaConnections(config.acmeTlsCaFile);
     const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });

@@ -13,8 +13,9 @@ let thumbprint: string;
 
 beforeAll(async () => {
   stack = await startLocalStack({ name: 'responder' });
-  // The handler reads its configuration from the environment on first use, as in Lambda.
-  Object.assign(process.env, { ...stack.env, JWK_REFRESH_SECONDS: '0' });
+  // The handler reads its configuration from the environment on first use, as in Lambda, and
+  // its credentials: the responder role's, as Lambda gives them to the function.
+  Object.assign(process.env, { ...stack.env, ...stack.iam?.responderEnv, JWK_REFRESH_SECONDS: '0' });
   responder = await import('../../lambdas/challenge/handler.js');
 });
 afterAll(async () => stack?.stop());

@@ -25,7 +25,7 @@ import { layout } from '../../lib/core/layout.js';
 import { ExitCodes } from '../../container/exit-codes.js';
 import { randomToken } from '../support/alb-events.js';
 import { clientsFor } from '../support/aws.js';
-import { eventOf, repoRoot, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { asAdmin, eventOf, repoRoot, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { recordReliability } from '../support/report.js';
 import { asArray, logicalId, resourcesOfType, statementsOfRole, synthesize, type Synthesized } from '../infra/synth.js';
 
@@ -173,14 +173,19 @@ describe('stored objects', () => {
   });
 
   it('the store refuses (exit 5) a private key that the endpoint stored without KMS, and removes that version', async () => {
-    // A real fault: an S3 endpoint that drops the SSE headers (a plain proxy in front of moto), on
-    // a versioned bucket without default encryption. Nothing is invented: moto stores and answers.
+    // A real fault: an S3 endpoint that does not report SSE-KMS (a plain proxy in front of moto
+    // drops the SSE headers of its answers; the requests pass untouched, as their signatures
+    // cover those headers and moto checks them), on a versioned bucket without default
+    // encryption. Nothing is invented: moto stores and answers.
     const plain = `${aws.bucket}-plain`;
     await aws.s3.send(new CreateBucketCommand({ Bucket: plain }));
     await aws.s3.send(new PutBucketVersioningCommand({ Bucket: plain, VersioningConfiguration: { Status: 'Enabled' } }));
     const proxy = await sseStrippingProxy(Number(new URL(stack.env.AWS_ENDPOINT_URL!).port));
     try {
-      const result = await runCli(stack, ['register'], { CERT_BUCKET: plain, AWS_ENDPOINT_URL: `http://127.0.0.1:${proxy.port}` });
+      // An S3-compatible store outside the stack: the task role does not reach this bucket (and the
+      // removal is a DeleteObjectVersion, which the role never gets: on AWS an SSE-KMS PutObject is
+      // always answered with aws:kms, so this path is for other stores). The admin's keys, then.
+      const result = await runCli(stack, ['register'], { ...asAdmin(stack), CERT_BUCKET: plain, AWS_ENDPOINT_URL: `http://127.0.0.1:${proxy.port}` });
       expect(result.code, result.stdout).toBe(ExitCodes.STORAGE_FAILED);
       expect(String(eventOf(result, 'error').message)).toMatch(new RegExp(`s3://${plain}/account/key.pem holds a private key but the endpoint did not store it with SSE-KMS`));
       const versions = await aws.s3.send(new ListObjectVersionsCommand({ Bucket: plain }));
@@ -278,19 +283,19 @@ describe('dependency audit', () => {
 
 // ---------------------------------------------------------------- helpers
 
-/** A forwarding proxy to moto that drops the SSE request headers, as an endpoint ignoring them would. */
+/** A forwarding proxy to moto that drops the SSE headers of its answers, as an endpoint ignoring SSE answers. */
 async function sseStrippingProxy(targetPort: number): Promise<{ port: number; stripped: () => number; close: () => Promise<void> }> {
   let stripped = 0;
   const server: Server = createServer((incoming, outgoing) => {
-    const headers = { ...incoming.headers };
-    for (const name of Object.keys(headers)) {
-      if (name.startsWith('x-amz-server-side-encryption')) {
-        delete headers[name];
-        stripped++;
+    const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
+      const headers = { ...response.headers };
+      for (const name of Object.keys(headers)) {
+        if (name.startsWith('x-amz-server-side-encryption')) {
+          delete headers[name];
+          stripped++;
+        }
       }
-    }
-    const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers }, (response) => {
-      outgoing.writeHead(response.statusCode ?? 502, response.headers);
+      outgoing.writeHead(response.statusCode ?? 502, headers);
       response.pipe(outgoing);
     });
     upstream.on('error', () => outgoing.destroy());

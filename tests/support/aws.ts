@@ -1,4 +1,5 @@
-// Real SDK clients pointed at a test stack's moto.
+// Real SDK clients pointed at a test stack's moto, with the stack's own keys (the admin's when
+// moto enforces IAM): a test's setup and inspection, never the issuer's or responder's access.
 import { ACMClient } from '@aws-sdk/client-acm';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LocalStack } from './local-stack.js';
@@ -9,7 +10,7 @@ export function clientsFor(stack: LocalStack) {
     region: stack.env.AWS_REGION!,
     endpoint: stack.env.AWS_ENDPOINT_URL!,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    credentials: adminCredentials(stack),
   };
   const s3 = new S3Client(settings);
   const bucket = stack.env.CERT_BUCKET!;
@@ -34,6 +35,11 @@ export function clientsFor(stack: LocalStack) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },
   };
+}
+
+/** The stack's own keys (the admin's when moto enforces IAM). */
+export function adminCredentials(stack: Pick<LocalStack, 'env'>): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: stack.env.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY! };
 }
 
 /** Pebble's current root, from its management API. */

@@ -1,21 +1,58 @@
 // A private local stack per test file: the same scripts as `just up` (pebble, challtestsrv, moto,
 // the ALB adapter over the real handler), on free ports and in a state folder of its own, so
 // files run in parallel and a fault made in one (moto stopped, pebble restarted) touches no other.
+//
+// moto enforces IAM in these stacks (LOCAL_IAM_ENFORCE, scripts/local/up.sh): `env` carries the
+// admin's keys (the scripts and each test's setup), the issuer CLI runs with the task role's
+// session (`iam.issuerEnv`, merged by startCli/runCli) and the ALB adapter with the responder
+// role's; both roles hold the policies of the template synthesized for `deploy`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Env } from '../../lib/core/config.js';
 import { deployedTaskFor, egressViolations, type RecordedRun } from './network-record.js';
 import { CLI_BUNDLE, IMAGE_NODE } from './runtimes.js';
+import { putRolePolicies, type IamState, type RoleKind } from '../../scripts/local/bootstrap-iam.js';
+import type { LocalResources } from '../../scripts/local/iam-policy.js';
+import { templatePolicies, type PolicyStatement, type TemplatePolicies } from '../../scripts/local/iam-template.js';
 
 const run = promisify(execFile);
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
+/** A role's session as the SDK reads it from the environment. */
+export interface SessionEnv {
+  readonly AWS_ACCESS_KEY_ID: string;
+  readonly AWS_SECRET_ACCESS_KEY: string;
+  readonly AWS_SESSION_TOKEN: string;
+}
+
+/** Changes a role's template statements before they are put (a test removing one). */
+export type StatementEdit = (statements: readonly PolicyStatement[]) => readonly PolicyStatement[];
+
+export interface LocalIam {
+  /** The synthesized template's policies the roles hold (unresolved, as in the template). */
+  readonly policies: TemplatePolicies;
+  /** What scripts/local/bootstrap-iam.ts made: the roles, their sessions, the local resources. */
+  readonly state: IamState;
+  /** The issuer task role's session as AWS_* (what the CLI process gets). */
+  readonly issuerEnv: SessionEnv;
+  /** The responder role's session as AWS_* (for the handler run in a test's own process). */
+  readonly responderEnv: SessionEnv;
+  /**
+   * Puts both roles' template policies again: with resources made since (the HTTPS listener and
+   * the export key a test creates) resolved, and with `edit` applied to a role's statements.
+   * Without an edit a role gets its template policy back.
+   */
+  apply(options?: { edit?: Partial<Record<RoleKind, StatementEdit>>; resources?: Pick<LocalResources, 'exportKeyArn' | 'httpsListenerArn'> }): Promise<void>;
+}
+
 export interface LocalStack {
-  /** Every variable the CLI, handler and scripts need to talk to this stack. */
+  /** Every variable the handler and scripts need to talk to this stack; with IAM on, the admin's keys. */
   readonly env: Record<string, string>;
+  /** The roles when moto enforces IAM (the default); undefined with `iam: false`. */
+  readonly iam: LocalIam | undefined;
   readonly stateDir: string;
   readonly httpPort: number;
   readonly pebbleManagementPort: number;
@@ -41,13 +78,34 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalStack(options: {
-  name: string;
-  pebbleEnv?: Record<string, string>;
-  extraEnv?: Record<string, string>;
-  /** DEPLOY_* variables of the deployed stack this stands in for. @default {} (the defaults) */
-  deployEnv?: Env;
-}): Promise<LocalStack> {
+export interface LocalStackOptions {
+  readonly name: string;
+  readonly pebbleEnv?: Record<string, string>;
+  readonly extraEnv?: Record<string, string>;
+  /**
+   * The deploy configuration (DEPLOY_* variables) whose synthesized template gives the roles
+   * their policies: the one a deployment running this test's CLI configuration would have.
+   * @default {} (the default stack)
+   */
+  readonly deploy?: Record<string, string>;
+  /**
+   * moto checks every request against IAM, and the issuer and responder run as the template's roles.
+   * @default true
+   */
+  readonly iam?: boolean;
+}
+
+/** KEY='value' lines, as scripts/local/bootstrap-*.ts write them. */
+function readEnvFile(path: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)='([^']*)'$/.exec(line);
+    if (match) values[match[1]!] = match[2]!;
+  }
+  return values;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   mkdirSync(join(repoRoot, '.local'), { recursive: true });
   const stateDir = mkdtempSync(join(repoRoot, '.local', `test-${options.name}-`));
   const [pebble, pebbleManagement, http, dns, challManagement, moto] = (await Promise.all(Array.from({ length: 6 }, freePort))) as [number, number, number, number, number, number];
@@ -78,17 +136,62 @@ export async function startLocalStack(options: {
     ...options.pebbleEnv,
     ...options.extraEnv,
   };
-  const script = (file: string) => run('bash', [join(repoRoot, 'scripts/local', file)], { cwd: repoRoot, env, timeout: 120_000 });
+  const enforce = options.iam ?? true;
+  let policies: TemplatePolicies | undefined;
+  if (enforce) {
+    policies = await templatePolicies(options.deploy ?? {});
+    const file = join(stateDir, 'template-policies.json');
+    writeFileSync(file, JSON.stringify(policies, null, 1));
+    Object.assign(env, { LOCAL_IAM_ENFORCE: 'true', LOCAL_IAM_POLICIES: file });
+  }
+  // up.sh gets the keys it started with every time (it reads the admin's from its state folder)
+  const startEnv = { ...env };
+  const script = (file: string) => run('bash', [join(repoRoot, 'scripts/local', file)], { cwd: repoRoot, env: startEnv, timeout: 120_000 });
+  const runDir = join(stateDir, 'run');
+  const iam = enforce ? ({} as { state: IamState; resources: Pick<LocalResources, 'exportKeyArn' | 'httpsListenerArn'> }) : undefined;
+  /** After up.sh: the admin's keys, the store key and the roles of this moto (a restarted moto has new ones). */
+  const load = () => {
+    Object.assign(env, readEnvFile(join(runDir, 'aws.env')));
+    if (iam === undefined) return;
+    Object.assign(env, readEnvFile(join(runDir, 'admin.env')));
+    iam.state = JSON.parse(readFileSync(join(runDir, 'iam.json'), 'utf8')) as IamState;
+    iam.resources = {};
+  };
   try {
     await script('up.sh');
+    load();
   } catch (error) {
     await script('down.sh').catch(() => undefined);
     throw error;
   }
   const cliRuns: RecordedRun[] = [];
-  const deployEnv = options.deployEnv ?? {};
+  const deployEnv: Env = options.deploy ?? {};
+  const session = (kind: RoleKind): SessionEnv => {
+    const credentials = iam!.state.roles[kind].credentials;
+    return { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken ?? '' };
+  };
+  const localIam: LocalIam | undefined =
+    iam === undefined
+      ? undefined
+      : {
+          policies: policies!,
+          get state() {
+            return iam.state;
+          },
+          get issuerEnv() {
+            return session('issuer');
+          },
+          get responderEnv() {
+            return session('responder');
+          },
+          apply: async ({ edit = {}, resources = {} } = {}) => {
+            iam.resources = { ...iam.resources, ...resources };
+            await putRolePolicies(env, policies!, { ...iam.state.local, ...iam.resources }, edit);
+          },
+        };
   return {
     env,
+    iam: localIam,
     stateDir,
     httpPort: http,
     pebbleManagementPort: pebbleManagement,
@@ -107,6 +210,7 @@ export async function startLocalStack(options: {
         await run('bash', ['-c', `source scripts/local/lib.sh && stop_service ${name}`], { cwd: repoRoot, env });
       } else {
         await script('up.sh');
+        if (existsSync(join(runDir, 'aws.env'))) load();
       }
     },
   };
@@ -128,24 +232,34 @@ export interface RunningCli {
 const RECORDER = join(repoRoot, 'tests/support/connection-recorder.mjs');
 
 /**
+ * Extra env that runs the CLI with the admin's keys instead of the task role's: only for a run
+ * that is not about the stack's permissions (a bucket or endpoint outside the stack).
+ */
+export function asAdmin(stack: Pick<LocalStack, 'env'>): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: stack.env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: stack.env.AWS_SECRET_ACCESS_KEY!, AWS_SESSION_TOKEN: '' };
+}
+
+
+/**
  * Starts the real issuer CLI as a process against a stack, as the image runs it: the image's
  * bundle (built by tests/global-setup.ts with container/Dockerfile's own command) on the image's
  * Node, with every outbound connection recorded for the stack's egress check. `onEvent` sees each
  * JSON line as it arrives, so a test can act at a given step (kill the process, stop a service).
  */
 export function startCli(
-  stack: Pick<LocalStack, 'env' | 'cliRuns' | 'stateDir'>,
+  stack: Pick<LocalStack, 'env' | 'cliRuns' | 'stateDir'> & Partial<Pick<LocalStack, 'iam'>>,
   args: readonly string[],
   extraEnv: Record<string, string> = {},
   onEvent?: (event: Record<string, unknown>, child: ChildProcess) => void,
 ): RunningCli {
-  const env = { ...stack.env, ...extraEnv };
+  // The issuer runs as the task role, as on Fargate (extraEnv may still override it).
+  const processEnv = { ...stack.env, ...stack.iam?.issuerEnv, ...extraEnv };
   mkdirSync(join(stack.stateDir, 'connections'), { recursive: true });
   const file = join(stack.stateDir, 'connections', `${stack.cliRuns.length}.jsonl`);
-  stack.cliRuns.push({ file, env, args });
+  stack.cliRuns.push({ file, env: processEnv, args });
   const child = spawn(IMAGE_NODE, ['--import', RECORDER, CLI_BUNDLE, ...args], {
     cwd: repoRoot,
-    env: { ...env, CONNECTION_RECORD_FILE: file },
+    env: { ...processEnv, CONNECTION_RECORD_FILE: file },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -173,7 +287,7 @@ export function startCli(
 }
 
 /** Runs the real issuer CLI as a process against a stack, to its end. */
-export async function runCli(stack: Pick<LocalStack, 'env' | 'cliRuns' | 'stateDir'>, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+export async function runCli(stack: Pick<LocalStack, 'env' | 'cliRuns' | 'stateDir'> & Partial<Pick<LocalStack, 'iam'>>, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   return startCli(stack, args, extraEnv).done;
 }
 

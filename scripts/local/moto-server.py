@@ -1,0 +1,162 @@
+"""moto_server, with the request's resource ARN handed to moto's IAM check where moto omits it.
+
+With INITIAL_NO_AUTH_ACTION_COUNT set, moto checks every request's action against the caller's
+identity policies (moto/iam/access_control.py). For S3 it checks the action against the bucket or
+object ARN, for sts:AssumeRole the role ARN; for every other service it checks the action against
+the resource "*" (moto/core/responses.py call_action: `_determine_resource` exists only for IAM,
+STS and SQS). A statement naming a real ARN never matches "*", so the stack's resource-scoped
+statements (ACM certificates of this account and region, secrets and parameters under a prefix,
+one listener) would be refused while a statement with Resource "*" would allow anything.
+
+This wrapper gives moto the ARN AWS authorizes each of the issuer's calls against, for exactly
+the actions the stack grants (lib/constructs/perms.ts); every other action keeps moto's "*".
+
+It also has moto verify an S3 request's signature over the request as it was sent. moto's server
+rebuilds the URL through werkzeug, which decodes percent-escapes (prefix=renewal%2F becomes
+prefix=renewal/), so every signed request with an escaped query or key (ListObjectsV2 with a
+Prefix ending in "/") fails with SignatureDoesNotMatch, which AWS never answers to it.
+
+And a refusal of a JSON-protocol service (ACM, Secrets Manager, SSM, KMS: the X-Amz-Target
+ones) comes back in that protocol, as AWS sends it: {"__type": "AccessDeniedException",
+"message": "User: ... is not authorized to perform: acm:ImportCertificate on resource: ..."}.
+moto sends its query-protocol XML there, which the SDK cannot parse (a SyntaxError instead of
+AccessDeniedException). Same codes for a bad key or signature (UnrecognizedClientException,
+InvalidSignatureException).
+
+Nothing here allows or answers a request: moto still decides and serves everything.
+"""
+
+import sys
+import uuid
+from urllib.parse import urlparse
+
+from moto.acm.responses import AWSCertificateManagerResponse
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError
+from moto.iam.access_control import IAMRequest
+from moto.elbv2.responses import ELBV2Response
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.secretsmanager.responses import SecretsManagerResponse
+from moto.server import main
+from moto.ssm.responses import SimpleSystemManagerResponse
+from moto.utilities.utils import get_partition
+
+
+def _prefix(self) -> str:
+    return f"arn:{get_partition(self.region)}"
+
+
+def _acm(self) -> str:
+    action = self._get_action()
+    arn = self._get_param("CertificateArn")
+    if arn:
+        return arn
+    if action == "ImportCertificate":
+        # a first import: AWS authorizes against the ARN the new certificate gets
+        return f"{_prefix(self)}:acm:{self.region}:{self.current_account}:certificate/{uuid.uuid4()}"
+    return "*"  # ListCertificates and the like have no resource type
+
+
+def _secret(self) -> str:
+    action = self._get_action()
+    if action not in ("CreateSecret", "DescribeSecret", "PutSecretValue", "GetSecretValue"):
+        return "*"
+    secret_id = self._get_param("Name") if action == "CreateSecret" else self._get_param("SecretId")
+    if not secret_id:
+        return "*"
+    if secret_id.startswith("arn:"):
+        return secret_id
+    secret = secretsmanager_backends[self.current_account][self.region].secrets.get(secret_id)
+    if secret is not None:
+        return secret.arn
+    # a secret that does not exist yet: its ARN is the name and a random 6-character suffix
+    return f"{_prefix(self)}:secretsmanager:{self.region}:{self.current_account}:secret:{secret_id}-{uuid.uuid4().hex[:6]}"
+
+
+def _parameter(self) -> str:
+    if self._get_action() not in ("PutParameter", "GetParameter"):
+        return "*"
+    name = self._get_param("Name")
+    if not name:
+        return "*"
+    path = name if name.startswith("/") else f"/{name}"
+    return f"{_prefix(self)}:ssm:{self.region}:{self.current_account}:parameter{path}"
+
+
+def _listener(self) -> str:
+    if self._get_action() in ("AddListenerCertificates", "RemoveListenerCertificates"):
+        return self._get_param("ListenerArn") or "*"
+    return "*"  # Describe* has no resource type in IAM
+
+
+_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _authorize_as_sent(self, iam_request_cls, resource="*"):
+    raw = getattr(getattr(self, "request", None), "environ", {}).get("RAW_URI")
+    if not raw:
+        return _authorize(self, iam_request_cls, resource)
+    decoded = self.uri
+    parsed = urlparse(decoded)
+    self.uri = f"{parsed.scheme}://{parsed.netloc}{raw}"
+    try:
+        return _authorize(self, iam_request_cls, resource)
+    finally:
+        self.uri = decoded
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize_as_sent
+
+
+class _JsonRefusal(JsonRESTError):
+    code = 400  # what AWS's JSON services answer a refused request with
+
+
+def _json_protocol(request) -> bool:
+    return "X-Amz-Target" in request._headers or "x-amz-target" in request._headers
+
+
+_check = IAMRequest.check_action_permitted
+_denied = IAMRequest._raise_access_denied
+_invalid_key = IAMRequest._raise_invalid_access_key
+_bad_signature = IAMRequest._raise_signature_does_not_match
+
+
+def _check_remembering_resource(self, resource):
+    self._resource = resource
+    return _check(self, resource)
+
+
+def _raise_access_denied(self):
+    if not _json_protocol(self):
+        return _denied(self)
+    on = f" on resource: {self._resource}" if getattr(self, "_resource", "*") != "*" else ""
+    raise _JsonRefusal(
+        "AccessDeniedException",
+        f"User: {self._access_key.arn} is not authorized to perform: {self._action}{on} because no identity-based policy allows the {self._action} action",
+    )
+
+
+def _raise_invalid_access_key(self, reason):
+    if not _json_protocol(self):
+        return _invalid_key(self, reason)
+    raise _JsonRefusal("UnrecognizedClientException", "The security token included in the request is invalid.")
+
+
+def _raise_signature_does_not_match(self):
+    if not _json_protocol(self):
+        return _bad_signature(self)
+    raise _JsonRefusal("InvalidSignatureException", "The request signature we calculated does not match the signature you provided.")
+
+
+IAMRequest.check_action_permitted = _check_remembering_resource
+IAMRequest._raise_access_denied = _raise_access_denied
+IAMRequest._raise_invalid_access_key = _raise_invalid_access_key
+IAMRequest._raise_signature_does_not_match = _raise_signature_does_not_match
+AWSCertificateManagerResponse._determine_resource = _acm
+SecretsManagerResponse._determine_resource = _secret
+SimpleSystemManagerResponse._determine_resource = _parameter
+ELBV2Response._determine_resource = _listener
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
