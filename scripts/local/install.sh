@@ -12,9 +12,12 @@ if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null
 fi
-if ! command -v moto_server >/dev/null; then
-  say "installing moto[server] (PyPI)"
-  python3 -m pip install --quiet "moto[server]>=5.1,<6"
+# moto exactly: scripts/local/moto-server.py corrects its IAM checks through its internals, which
+# are only known for this version.
+MOTO_VERSION=5.2.1
+if ! command -v moto_server >/dev/null || [ "$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
+  say "installing moto[server]==$MOTO_VERSION (PyPI)"
+  python3 -m pip install --quiet "moto[server]==$MOTO_VERSION"
   if command -v pyenv >/dev/null; then pyenv rehash; fi
   hash -r
   command -v moto_server >/dev/null || { say "moto_server is not on PATH after pip install (pip's script dir: $(python3 -m site --user-base)/bin)"; exit 1; }

@@ -30,6 +30,14 @@ import sys
 import uuid
 from urllib.parse import urlparse
 
+import moto
+
+# What follows replaces private members of moto (openly: moto has no public hook for any of it),
+# so it is only right for the version it was read from; scripts/local/install.sh installs exactly it.
+MOTO_VERSION = "5.2.1"
+if moto.__version__ != MOTO_VERSION:
+    sys.exit(f"scripts/local/moto-server.py corrects moto {MOTO_VERSION}'s IAM checks, but moto {moto.__version__} is installed: run `just install` (it installs {MOTO_VERSION}), or re-read moto's source before moving the version")
+
 from moto.acm.responses import AWSCertificateManagerResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError
