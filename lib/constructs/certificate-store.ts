@@ -137,8 +137,8 @@ export class CertificateStore extends Construct {
 
   /**
    * The issuer's access: read and write its prefixes (account/, live/, archive/, renewal/,
-   * locks/), delete under locks/, live/ and renewal/ (never archive/ or account/), list only
-   * those prefixes, and encrypt/decrypt through S3.
+   * locks/), delete under locks/, live/ and renewal/ (never archive/ or account/), list the
+   * bucket (whose keys are all under those prefixes), and encrypt/decrypt through S3.
    */
   grantIssuer(grantee: iam.IGrantable): iam.Grant {
     const objects = iam.Grant.addToPrincipal({
@@ -151,12 +151,12 @@ export class CertificateStore extends Construct {
       actions: [...ISSUER_S3_DELETE_ACTIONS],
       resourceArns: ISSUER_DELETE_PREFIXES.map((prefix) => this.arnForPrefix(prefix)),
     });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: [...ISSUER_S3_LIST_ACTIONS],
-      resourceArns: [this.bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': ISSUER_PREFIXES.map((prefix) => `${prefix}*`) } },
-    });
+    // No s3:prefix condition: S3 answers a GetObject of a missing key with 404 only to a caller
+    // allowed to list the bucket for that request, and a GetObject has no s3:prefix, so a
+    // conditioned grant would turn every first read (account/key.pem on the first register,
+    // renewal/NAME.json before a first issue) into AccessDenied. Every key in this bucket is
+    // under a prefix the issuer reads anyway, so listing reveals nothing it cannot see.
+    iam.Grant.addToPrincipal({ grantee, actions: [...ISSUER_S3_LIST_ACTIONS], resourceArns: [this.bucket.bucketArn] });
     iam.Grant.addToPrincipal({ grantee, actions: [...KMS_ENCRYPT_DECRYPT_ACTIONS], resourceArns: [this.key.keyArn], conditions: this.viaS3() });
     const bucketArn = nagAttRef(this.bucket.node.defaultChild as s3.CfnBucket, 'Arn');
     for (const prefix of ISSUER_PREFIXES) {

@@ -188,10 +188,11 @@ describe('issuer task', () => {
     // `delete NAME` removes live/NAME/*, renewal/NAME.json (and rewrites renewal/_index.json); leases go from locks/.
     expect(only(byAction('s3:DeleteObject')).Resource).toEqual(ISSUER_DELETE_PREFIXES.map((prefix) => objectArn(`${prefix}*`)).sort(byJson));
     expect(ISSUER_DELETE_PREFIXES).toEqual([layout.livePrefix, layout.renewalPrefix, layout.locksPrefix]);
-    expect(only(byAction('s3:ListBucket'))).toMatchObject({
-      Resource: bucketArn(),
-      Condition: { StringLike: { 's3:prefix': ISSUER_PREFIXES.map((prefix) => `${prefix}*`) } },
-    });
+    // Listing without an s3:prefix condition: with one, AWS answers AccessDenied instead of
+    // NoSuchKey for a missing key, and the first register would stop (certificate-store.ts).
+    const list = only(byAction('s3:ListBucket'));
+    expect(list.Resource).toEqual(bucketArn());
+    expect(list.Condition).toBeUndefined();
     expect(only(byAction('kms:GenerateDataKey'))).toMatchObject({
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
