@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/local/lib.sh
-for service in adapter pebble challtestsrv moto; do stop_service "$service"; done
+for service in adapter responder pebble challtestsrv moto; do stop_service "$service"; done
+rm -f "$RUN_DIR/adapter.runtime"

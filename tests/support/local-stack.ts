@@ -1,6 +1,8 @@
 // A private local stack per test file: the same scripts as `just up` (pebble, challtestsrv, moto,
-// the ALB adapter over the real handler), on free ports and in a state folder of its own, so
-// files run in parallel and a fault made in one (moto stopped, pebble restarted) touches no other.
+// the responder under the Lambda runtime emulator, the ALB adapter in front of it), on free ports
+// and in a state folder of its own, so files run in parallel and a fault made in one (moto
+// stopped, pebble restarted) touches no other. extraEnv RESPONDER_RUNTIME=inprocess puts the
+// handler into the adapter instead.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,9 +19,14 @@ export interface LocalStack {
   readonly httpPort: number;
   readonly pebbleManagementPort: number;
   readonly challtestsrvManagementPort: number;
+  /** The responder's Lambda Invoke API (RESPONDER_RUNTIME=lambda). */
+  readonly responderInvokePort: number;
+  readonly responderRuntime: 'lambda' | 'inprocess';
+  /** What the responder has written so far: its log file (responder.log under the emulator, the adapter's in process). */
+  responderLog(): string;
   stop(): Promise<void>;
   /** Stops or starts one service with the scripts' own functions (fault tests). */
-  service(action: 'stop' | 'start', name: 'moto' | 'pebble' | 'adapter' | 'challtestsrv'): Promise<void>;
+  service(action: 'stop' | 'start', name: 'moto' | 'pebble' | 'adapter' | 'responder' | 'challtestsrv'): Promise<void>;
 }
 
 /** A port nothing listens on right now (the OS picks it). */
@@ -37,7 +44,9 @@ export async function freePort(): Promise<number> {
 export async function startLocalStack(options: { name: string; pebbleEnv?: Record<string, string>; extraEnv?: Record<string, string> }): Promise<LocalStack> {
   mkdirSync(join(repoRoot, '.local'), { recursive: true });
   const stateDir = mkdtempSync(join(repoRoot, '.local', `test-${options.name}-`));
-  const [pebble, pebbleManagement, http, dns, challManagement, moto] = (await Promise.all(Array.from({ length: 6 }, freePort))) as [number, number, number, number, number, number];
+  const [pebble, pebbleManagement, http, dns, challManagement, moto, responderInvoke] = (await Promise.all(Array.from({ length: 7 }, freePort))) as [
+    number, number, number, number, number, number, number,
+  ];
   const bucket = `test-${options.name}-${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -49,6 +58,8 @@ export async function startLocalStack(options: { name: string; pebbleEnv?: Recor
     CHALLTESTSRV_DNS_PORT: String(dns),
     CHALLTESTSRV_MANAGEMENT_PORT: String(challManagement),
     MOTO_PORT: String(moto),
+    RESPONDER_RUNTIME: 'lambda',
+    RESPONDER_INVOKE_PORT: String(responderInvoke),
     PEBBLE_WFE_NONCEREJECT: '0',
     PEBBLE_AUTHZREUSE: '0',
     ACME_DIRECTORY: `https://localhost:${pebble}/dir`,
@@ -78,6 +89,15 @@ export async function startLocalStack(options: { name: string; pebbleEnv?: Recor
     httpPort: http,
     pebbleManagementPort: pebbleManagement,
     challtestsrvManagementPort: challManagement,
+    responderInvokePort: responderInvoke,
+    responderRuntime: env.RESPONDER_RUNTIME === 'inprocess' ? 'inprocess' : 'lambda',
+    responderLog: () => {
+      try {
+        return readFileSync(join(stateDir, 'logs', env.RESPONDER_RUNTIME === 'inprocess' ? 'adapter.log' : 'responder.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     stop: async () => {
       await script('down.sh');
       rmSync(stateDir, { recursive: true, force: true });
