@@ -56,11 +56,15 @@ export async function baseHandler(event: ALBEvent): Promise<ALBResult> {
   return albResponse(event, 200, keyAuthorization(token, thumbprint));
 }
 
+/**
+ * Written to stderr as it is, like the request line to stdout: Lambda's runtime client (LogFormat
+ * JSON) turns console output into its own JSON line with ours as a string in `message`.
+ */
 function logUnavailable(error: unknown): void {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'ERR_UNKNOWN';
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
-  console.error(
-    JSON.stringify({
+  process.stderr.write(
+    `${JSON.stringify({
       level: 'ERROR',
       message: 'answering 503: account public JWK unavailable',
       timestamp: new Date().toISOString(),
@@ -68,7 +72,7 @@ function logUnavailable(error: unknown): void {
       code,
       error: error instanceof Error ? error.message : String(error),
       cause,
-    }),
+    })}\n`,
   );
 }
 
