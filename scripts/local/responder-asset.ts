@@ -27,6 +27,7 @@ export interface ResponderFunction {
 }
 
 const CACHE_DIR = join(REPO_ROOT, '.local', 'cache', 'responder');
+const KEEP_BUILDS = 5;
 const INPUTS = ['lambdas', 'lib', 'package.json', 'package-lock.json', 'tsconfig.json', 'cdk.json', 'scripts/local/responder-asset.ts'];
 
 /** The responder function, from the cache when its inputs are unchanged. */
@@ -48,10 +49,20 @@ export async function responderFunction(): Promise<ResponderFunction> {
       // another process built the same inputs first: theirs is as good
       if (!existsSync(join(cached, 'function.json'))) throw error;
     }
+    prune(key);
     return fn;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Keeps the newest few builds (a checkout switching branches reuses them), not one per edit. */
+function prune(keep: string): void {
+  const builds = readdirSync(CACHE_DIR)
+    .filter((entry) => entry !== keep && !entry.startsWith('.'))
+    .map((entry) => ({ entry, at: statSync(join(CACHE_DIR, entry)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { entry } of builds.slice(KEEP_BUILDS - 1)) rmSync(join(CACHE_DIR, entry), { recursive: true, force: true });
 }
 
 function inputsHash(): string {
