@@ -133,27 +133,31 @@ export async function startLambdaFunction(options: LambdaFunctionOptions): Promi
   let starting = 0;
   let stopped = false;
 
-  const start = () => startEnvironment(paths, environment(), options, output, (env) => {
-    all.delete(env);
-    const at = idle.indexOf(env);
-    if (at !== -1) idle.splice(at, 1);
-  });
+  const start = async (): Promise<Environment> => {
+    starting++;
+    try {
+      const env = await startEnvironment(paths, environment(), options, output, (gone) => {
+        // one that never started was never counted
+        if (!all.delete(gone)) return;
+        const at = idle.indexOf(gone);
+        if (at !== -1) idle.splice(at, 1);
+        // an emulator that died leaves room for a waiting request
+        const next = stopped ? undefined : waiting.shift();
+        if (next !== undefined) start().then(next.resolve, next.reject);
+      });
+      all.add(env);
+      return env;
+    } finally {
+      starting--;
+    }
+  };
 
   const acquire = async (): Promise<Environment> => {
     if (stopped) throw new Error('the function is stopped');
     // the most recently used first, as Lambda reuses warm environments
     const warm = idle.pop();
     if (warm !== undefined) return warm;
-    if (all.size + starting < max) {
-      starting++;
-      try {
-        const env = await start();
-        all.add(env);
-        return env;
-      } finally {
-        starting--;
-      }
-    }
+    if (all.size + starting < max) return start();
     return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   };
   const release = (env: Environment) => {
@@ -295,8 +299,13 @@ async function launch(
     agent.destroy();
     onExit(env);
   });
-  const ready = await Promise.race([waitForPort(invokePort).then(() => true), exited.then(() => false)]);
-  if (!ready) throw new Error(`the Lambda runtime emulator exited on start; its last lines:\n${recent.join('\n')}`);
+  try {
+    const ready = await Promise.race([waitForPort(invokePort).then(() => true), exited.then(() => false)]);
+    if (!ready) throw new Error(`the Lambda runtime emulator exited on start; its last lines:\n${recent.join('\n')}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return env;
 }
 
