@@ -54,6 +54,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     CHALLTESTSRV_DNS_PORT: String(p.dns),
     CHALLTESTSRV_MANAGEMENT_PORT: String(p.challManagement),
     MOTO_PORT: String(p.moto),
+    // the bench measures the adapter with the handler in it, as it always has: no runtime in between
+    RESPONDER_RUNTIME: 'inprocess',
     PEBBLE_WFE_NONCEREJECT: '0',
     PEBBLE_AUTHZREUSE: '0',
     ACME_DIRECTORY: `https://localhost:${p.pebble}/dir`,

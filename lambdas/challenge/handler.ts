@@ -81,11 +81,15 @@ function jwkRead(bucket: string, region: string) {
   };
 }
 
+/**
+ * Written to stderr as it is, like the request line to stdout: Lambda's runtime client (LogFormat
+ * JSON) turns console output into its own JSON line with ours as a string in `message`.
+ */
 function logUnavailable(error: unknown): void {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'ERR_UNKNOWN';
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
-  console.error(
-    JSON.stringify({
+  process.stderr.write(
+    `${JSON.stringify({
       level: 'ERROR',
       message: 'answering 503: account public JWK unavailable',
       timestamp: new Date().toISOString(),
@@ -95,7 +99,7 @@ function logUnavailable(error: unknown): void {
       cause: cause?.message,
       // a refused read says which permission to grant, and where
       ...(isIssuerError(cause) ? { causeCode: cause.code, hint: cause.hint } : {}),
-    }),
+    })}\n`,
   );
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local stack runs when it is missing: pebble + pebble-challtestsrv (Debian
-# package `pebble`), moto's server (PyPI `moto[server]`), cfn-lint (PyPI) and the Node runtimes
-# production runs (npm registry, scripts/local/runtimes.mjs). Safe to run again.
+# package `pebble`), moto's server (PyPI `moto[server]`), cfn-lint (PyPI), the Node runtimes
+# production runs and the Lambda runtime (emulator and runtime interface client) the responder
+# runs under (scripts/local/runtimes.mjs). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 say() { printf '%s\n' "$*" >&2; }
@@ -40,5 +41,6 @@ if [ ! -x .local/bin/pebble-current ] || [ "$(cat .local/bin/pebble-current.vers
   mv "$tmp/pebble" .local/bin/pebble-current && rm -rf "$tmp"
   echo "$PEBBLE_CURRENT_VERSION" > .local/bin/pebble-current.version
 fi
-# Node as the image and Lambda run it (npm registry), for the tests that run code where it runs.
+# Node as the image and Lambda run it (npm registry), and Lambda's runtime interface emulator and
+# client (Go module proxy, npm registry), for the tests that run code where it runs.
 node scripts/local/runtimes.mjs install

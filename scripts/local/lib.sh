@@ -65,3 +65,9 @@ moto_healthy() {
 # check (INITIAL_NO_AUTH_ACTION_COUNT counts only AWS API calls): the server is up.
 moto_serving() { curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/config"; }
 adapter_healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PEBBLE_HTTP_PORT/health-check-unknown-path")" = 404 ]; }
+# An invocation with the ALB event of a request for an unknown path: the handler, run by the
+# runtime client under the emulator, must answer it 404 (a function error has no statusCode).
+RESPONDER_HEALTH_EVENT='{"requestContext":{"elb":{"targetGroupArn":"arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/local-acme/0000000000000000"}},"httpMethod":"GET","path":"/health-check-unknown-path","queryStringParameters":{},"headers":{"host":"localhost"},"body":"","isBase64Encoded":true}'
+responder_healthy() { curl -fsS -d "$RESPONDER_HEALTH_EVENT" "http://127.0.0.1:${RESPONDER_INVOKE_PORT:-5003}/2015-03-31/functions/function/invocations" | grep -q '"statusCode":404'; }
+# lambda (default): the responder runs under the Lambda runtime emulator; inprocess: inside the adapter
+responder_runtime() { printf '%s' "${RESPONDER_RUNTIME:-lambda}"; }

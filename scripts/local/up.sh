@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts the local stack: pebble-challtestsrv (DNS), pebble (ACME CA), moto (S3/ACM) and the
-# local ALB adapter (pebble's HTTP-01 port -> real responder handler). Idempotent: a healthy
-# service is left alone. Installs pebble (Debian) and moto (PyPI) when they are missing.
+# Starts the local stack: pebble-challtestsrv (DNS), pebble (ACME CA), moto (S3/ACM), the
+# responder under the Lambda runtime emulator (RESPONDER_RUNTIME=lambda, the default) and the
+# local ALB adapter (pebble's HTTP-01 port -> the responder). Idempotent: a healthy service is
+# left alone. Installs what is missing (install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/local/lib.sh
@@ -76,19 +77,36 @@ set -a; source "$RUN_DIR/aws.env"; set +a
 # The issuer's and the responder's roles, with the synthesized template's policies.
 if iam_enforced && { [ "$moto_started" = true ] || [ ! -s "$RUN_DIR/responder.env" ]; }; then
   node --import tsx scripts/local/bootstrap-iam.ts roles
-  # an adapter still running holds the last moto's credentials
+  # a responder or adapter still running holds the last moto's credentials
+  stop_service responder
   stop_service adapter
 fi
 
-if ! adapter_healthy >/dev/null 2>&1; then
+# The responder runs as its role: RESPONDER_AWS_* from run/responder.env when moto enforces IAM
+# (responder-function.ts, or alb-adapter.ts in process, hands them to the function as AWS_*).
+as_responder=()
+if iam_enforced; then as_responder=(bash -c 'set -a; source "$1"; set +a; shift; exec "$@"' as-responder "$RUN_DIR/responder.env"); fi
+
+case "$(responder_runtime)" in
+  lambda)
+    if ! responder_healthy >/dev/null 2>&1; then
+      stop_service responder
+      # the deploy's asset and configuration, synthesized here (or taken from the cache) so the
+      # service itself starts at once and a failing synth shows its output
+      node --import tsx scripts/local/responder-asset.ts >/dev/null
+      start_service responder "${as_responder[@]}" node --import tsx scripts/local/responder-function.ts
+      wait_for responder responder_healthy
+    else say "ok   responder (already running)"; fi ;;
+  inprocess) stop_service responder ;;
+  *) say "RESPONDER_RUNTIME=\"$RESPONDER_RUNTIME\" is not valid; expected lambda or inprocess"; exit 2 ;;
+esac
+
+# A running adapter of the other RESPONDER_RUNTIME is replaced.
+if ! adapter_healthy >/dev/null 2>&1 || [ "$(cat "$RUN_DIR/adapter.runtime" 2>/dev/null)" != "$(responder_runtime)" ]; then
   stop_service adapter
-  if iam_enforced; then
-    # The responder runs as its role: RESPONDER_AWS_* (alb-adapter.ts hands them to the function as AWS_*).
-    start_service adapter bash -c 'set -a; source "$1"; set +a; exec node --import tsx scripts/local/alb-adapter.ts' adapter "$RUN_DIR/responder.env"
-  else
-    start_service adapter node --import tsx scripts/local/alb-adapter.ts
-  fi
+  start_service adapter "${as_responder[@]}" node --import tsx scripts/local/alb-adapter.ts
+  responder_runtime > "$RUN_DIR/adapter.runtime"
   wait_for adapter adapter_healthy
 else say "ok   adapter (already running)"; fi
 
-say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL$(iam_enforced && echo ' (IAM enforced: the issuer runs with run/issuer.env)'), HTTP-01 on :$PEBBLE_HTTP_PORT"
+say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL$(iam_enforced && echo ' (IAM enforced: the issuer runs with run/issuer.env)'), HTTP-01 on :$PEBBLE_HTTP_PORT (responder: $(responder_runtime))"

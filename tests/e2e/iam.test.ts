@@ -39,15 +39,17 @@ const s3As = (credentials: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: s
 const refusal = (promise: Promise<unknown>) => promise.then(() => 'allowed', (error: { name?: string }) => error.name ?? String(error));
 const errorOf = (result: Awaited<ReturnType<typeof runCli>>) => eventOf(result, 'error') as { code: string; message: string; hint: string };
 
-/** The responder's answer over HTTP through the ALB adapter, from a fresh process (no thumbprint cached). */
+/** The responder's answer over HTTP through the ALB adapter, from a fresh function (no thumbprint cached). */
 async function freshResponderAnswer(): Promise<{ status: number; log: Record<string, unknown>[] }> {
-  await stack.service('stop', 'adapter');
-  await stack.service('start', 'adapter');
+  const host = stack.responderRuntime === 'lambda' ? 'responder' : 'adapter';
+  await stack.service('stop', host);
+  await stack.service('start', host);
   const response = await fetch(`http://127.0.0.1:${stack.httpPort}/.well-known/acme-challenge/${randomToken()}`);
   await response.text();
-  // the adapter writes its output once per event-loop turn: give it a moment to reach the file
+  // the function's output reaches its log file a moment after the answer
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const log = readFileSync(join(stack.stateDir, 'logs', 'adapter.log'), 'utf8')
+  const log = stack
+    .responderLog()
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);

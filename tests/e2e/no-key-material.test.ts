@@ -83,7 +83,7 @@ describe('no key material in the output of a full run', () => {
 
     const output = runs.map((r) => `${r.stdout}\n${r.stderr}`).join('\n');
     const adapterLog = readFileSync(join(stack.stateDir, 'logs', 'adapter.log'), 'utf8');
-    for (const text of [output, adapterLog]) {
+    for (const text of [output, adapterLog, stack.responderLog()]) {
       expect(text).not.toContain('PRIVATE KEY');
       expect(text).not.toContain(accountD);
       expect(text).not.toContain(certD);

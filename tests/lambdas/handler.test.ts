@@ -32,15 +32,15 @@ describe('with a bad configuration', () => {
   it('answers 503 and logs which variable is wrong, instead of failing the function (ALB would answer a bare 502)', async () => {
     const bucket = process.env.CERT_BUCKET;
     const logged: string[] = [];
-    const consoleError = console.error;
-    console.error = (line: string) => void logged.push(line);
+    const write = process.stderr.write;
+    process.stderr.write = ((line: string) => logged.push(line) > 0) as typeof process.stderr.write;
     process.env.CERT_BUCKET = 'Not_A_Bucket';
     responder.resetResponderForTests();
     try {
       const result = await responder.baseHandler(albEvent('GET', `/.well-known/acme-challenge/${randomToken()}`));
       expect(result).toMatchObject({ statusCode: 503, headers: { 'retry-after': '5' } });
     } finally {
-      console.error = consoleError;
+      process.stderr.write = write;
       process.env.CERT_BUCKET = bucket;
       responder.resetResponderForTests();
     }

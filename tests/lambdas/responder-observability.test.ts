@@ -1,7 +1,6 @@
-// The responder's structured log lines (the stack counts them as a metric by Outcome), read from the real local ALB adapter's
-// log (the process that runs the real handler, as Lambda would) after real HTTP requests.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The responder's structured log lines (the stack counts them as a metric by Outcome), read from the
+// function's log (the Lambda runtime emulator's output: what CloudWatch Logs receives) after real
+// HTTP requests through the local ALB adapter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomToken } from '../support/alb-events.js';
 import { runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
@@ -14,14 +13,15 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 function requestLines(): Record<string, unknown>[] {
-  return readFileSync(join(stack.stateDir, 'logs', 'adapter.log'), 'utf8')
+  return stack
+    .responderLog()
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((line) => line.message === 'challenge request');
 }
 
-/** The adapter hands its output to the log file once per event-loop turn, as Lambda ships logs
+/** The function's output reaches the log file a moment after its answer, as Lambda ships logs
  * asynchronously: wait (briefly) for the lines of requests already answered. */
 async function requestLinesWith(correlationIds: readonly string[]): Promise<Record<string, unknown>[]> {
   for (let attempt = 0; ; attempt++) {
@@ -66,13 +66,13 @@ describe('responder logs and metrics', () => {
       expect(typeof byTrace.get(trace)!.timestamp).toBe('string');
     }
     // The token is not logged; other paths are, as they came.
-    const log = readFileSync(join(stack.stateDir, 'logs', 'adapter.log'), 'utf8');
-    expect(log).not.toContain(token);
+    expect(stack.responderLog()).not.toContain(token);
     expect(byTrace.get('Root=1-00000000-notfound')!.path).toBe('/wp-login.php');
   });
 
   it('logs why it answered 503 in the same shape', async () => {
-    const lines = readFileSync(join(stack.stateDir, 'logs', 'adapter.log'), 'utf8')
+    const lines = stack
+      .responderLog()
       .split('\n')
       .filter((line) => line.includes('account public JWK unavailable'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);

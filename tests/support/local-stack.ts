@@ -1,10 +1,12 @@
 // A private local stack per test file: the same scripts as `just up` (pebble, challtestsrv, moto,
-// the ALB adapter over the real handler), on free ports and in a state folder of its own, so
-// files run in parallel and a fault made in one (moto stopped, pebble restarted) touches no other.
+// the responder under the Lambda runtime emulator, the ALB adapter in front of it), on free ports
+// and in a state folder of its own, so files run in parallel and a fault made in one (moto
+// stopped, pebble restarted) touches no other. extraEnv RESPONDER_RUNTIME=inprocess puts the
+// handler into the adapter instead.
 //
 // moto enforces IAM in these stacks (LOCAL_IAM_ENFORCE, scripts/local/up.sh): `env` carries the
 // admin's keys (the scripts and each test's setup), the issuer CLI runs with the task role's
-// session (`iam.issuerEnv`, merged by startCli/runCli) and the ALB adapter with the responder
+// session (`iam.issuerEnv`, merged by startCli/runCli) and the responder with the responder
 // role's; both roles hold the policies of the template synthesized for `deploy`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,9 +59,14 @@ export interface LocalStack {
   readonly httpPort: number;
   readonly pebbleManagementPort: number;
   readonly challtestsrvManagementPort: number;
+  /** The responder's Lambda Invoke API (RESPONDER_RUNTIME=lambda). */
+  readonly responderInvokePort: number;
+  readonly responderRuntime: 'lambda' | 'inprocess';
+  /** What the responder has written so far: its log file (responder.log under the emulator, the adapter's in process). */
+  responderLog(): string;
   stop(): Promise<void>;
   /** Stops or starts one service with the scripts' own functions (fault tests). */
-  service(action: 'stop' | 'start', name: 'moto' | 'pebble' | 'adapter' | 'challtestsrv'): Promise<void>;
+  service(action: 'stop' | 'start', name: 'moto' | 'pebble' | 'adapter' | 'responder' | 'challtestsrv'): Promise<void>;
   /** Every CLI process run against this stack, with where its connections were recorded. */
   readonly cliRuns: RecordedRun[];
   /** The DEPLOY_* configuration of the stack this one stands in for (its security group, its roles). */
@@ -108,7 +115,9 @@ function readEnvFile(path: string): Record<string, string> {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   mkdirSync(join(repoRoot, '.local'), { recursive: true });
   const stateDir = mkdtempSync(join(repoRoot, '.local', `test-${options.name}-`));
-  const [pebble, pebbleManagement, http, dns, challManagement, moto] = (await Promise.all(Array.from({ length: 6 }, freePort))) as [number, number, number, number, number, number];
+  const [pebble, pebbleManagement, http, dns, challManagement, moto, responderInvoke] = (await Promise.all(Array.from({ length: 7 }, freePort))) as [
+    number, number, number, number, number, number, number,
+  ];
   const bucket = `test-${options.name}-${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -120,6 +129,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     CHALLTESTSRV_DNS_PORT: String(dns),
     CHALLTESTSRV_MANAGEMENT_PORT: String(challManagement),
     MOTO_PORT: String(moto),
+    RESPONDER_RUNTIME: 'lambda',
+    RESPONDER_INVOKE_PORT: String(responderInvoke),
     PEBBLE_WFE_NONCEREJECT: '0',
     PEBBLE_AUTHZREUSE: '0',
     ACME_DIRECTORY: `https://localhost:${pebble}/dir`,
@@ -198,6 +209,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     challtestsrvManagementPort: challManagement,
     cliRuns,
     deployEnv,
+    responderInvokePort: responderInvoke,
+    responderRuntime: env.RESPONDER_RUNTIME === 'inprocess' ? 'inprocess' : 'lambda',
+    responderLog: () => {
+      try {
+        return readFileSync(join(stateDir, 'logs', env.RESPONDER_RUNTIME === 'inprocess' ? 'adapter.log' : 'responder.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     stop: async () => {
       await script('down.sh');
       // Every connection the issuer made must be one the deployed task's security group allows.

@@ -1,0 +1,34 @@
+// The code and settings the local runtime runs are the deploy's: the asset and configuration of the
+// responder function in the synthesized stack, not a second build that could drift from it.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { responderFunction } from '../../scripts/local/responder-asset.js';
+import { resourcesOfType, synthesize } from '../infra/synth.js';
+
+describe('the responder asset', () => {
+  it('is the asset and configuration of the stack\'s responder function', async () => {
+    const fn = await responderFunction();
+    const { json, outdir } = synthesize({});
+    const functions = resourcesOfType(json, 'AWS::Lambda::Function').filter(([, resource]) => resource.Properties.Handler === fn.handler);
+    expect(functions).toHaveLength(1);
+    const [, deployed] = functions[0]!;
+    expect(deployed.Properties.Code.S3Key).toBe(`${fn.assetHash}.zip`);
+    expect(deployed.Properties).toMatchObject({
+      Runtime: fn.runtime,
+      MemorySize: fn.memorySizeMb,
+      Timeout: fn.timeoutSeconds,
+      LoggingConfig: { LogFormat: fn.logFormat },
+      Architectures: [fn.architecture],
+    });
+    expect(Object.keys(deployed.Properties.Environment.Variables).sort()).toEqual(Object.keys(fn.variables).sort());
+    // the very bytes the deploy uploads
+    try {
+      const staged = join(outdir, `asset.${fn.assetHash}`, 'index.mjs');
+      expect(readFileSync(join(fn.codeDir, 'index.mjs')).equals(readFileSync(staged))).toBe(true);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+    expect(existsSync(join(fn.codeDir, '..', 'function.json'))).toBe(true);
+  });
+});
