@@ -6,12 +6,15 @@ import { dirname } from 'node:path';
 import { buildImageBundle } from '../scripts/image-bundle.js';
 import { printReliabilityReport } from '../scripts/reliability-report.js';
 import { reportFile } from './support/report.js';
-import { CLI_BUNDLE, IMAGE_NODE, LAMBDA_NODE } from './support/runtimes.js';
+import { runtimePaths } from '../scripts/local/runtimes.mjs';
+import { CLI_BUNDLE } from './support/runtimes.js';
 
 export function setup(): void {
   rmSync(reportFile, { force: true });
-  for (const node of [IMAGE_NODE, LAMBDA_NODE]) {
-    if (!existsSync(node)) throw new Error(`${node} is missing: run \`just install\` (scripts/local/runtimes.mjs installs the Node versions production runs)`);
+  // Each stack's up.sh would build what is missing, every test file at once: fail once, clearly.
+  const { image, lambda, emulator, ric } = runtimePaths();
+  for (const path of [image.node, lambda.node, emulator.bin, ric.entry]) {
+    if (!existsSync(path)) throw new Error(`${path} is missing: run \`just install\` (scripts/local/runtimes.mjs installs the runtimes production runs)`);
   }
   mkdirSync(dirname(CLI_BUNDLE), { recursive: true });
   buildImageBundle(CLI_BUNDLE);
