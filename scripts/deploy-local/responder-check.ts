@@ -1,0 +1,94 @@
+// Asks the deployed responder the question a CA asks: its code and configuration (from
+// deployed-responder.ts) run under the Lambda Runtime Interface Emulator with aws-lambda-ric on the
+// Node release of its runtime, and get the ALB event for GET /.well-known/acme-challenge/<token>
+// built exactly as the local ALB adapter builds events (scripts/local/alb-event.ts) for the
+// stack's :80 listener and target group. The answer must be 200 with `<token>.<thumbprint>`, the
+// thumbprint computed here with jose from the JWK we put into the bucket, not by our code.
+import { randomBytes } from 'node:crypto';
+import type { ALBEvent } from 'aws-lambda';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { albEventBuilder } from '../local/alb-event.js';
+import type { DeployedResponder } from './deployed-responder.js';
+
+/** The runtimes we can run the code on (the Node release each Lambda runtime is). */
+const SUPPORTED_RUNTIMES = ['nodejs24.x'] as const;
+
+export interface LambdaFunction {
+  invoke(event: unknown): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** Starts code under the runtime emulator (scripts/local/lambda-runtime.ts). */
+export type StartFunction = (options: { codeDir: string; handler: string; environment: Record<string, string> }) => Promise<LambdaFunction>;
+
+export interface ResponderAnswer {
+  readonly token: string;
+  readonly event: ALBEvent;
+  readonly status: number | undefined;
+  readonly body: string | undefined;
+  readonly expected: string;
+  readonly ok: boolean;
+}
+
+/** What the Lambda service puts into a function's environment, for this function. */
+export function lambdaEnvironment(responder: DeployedResponder, aws: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string }): Record<string, string> {
+  return {
+    ...responder.environment,
+    AWS_REGION: aws.region,
+    AWS_DEFAULT_REGION: aws.region,
+    AWS_ACCESS_KEY_ID: aws.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+    AWS_LAMBDA_FUNCTION_NAME: responder.functionName,
+    // the emulator reads these two for the function's limits
+    ...(responder.memorySize === undefined ? {} : { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(responder.memorySize) }),
+    ...(responder.timeoutSeconds === undefined ? {} : { AWS_LAMBDA_FUNCTION_TIMEOUT: String(responder.timeoutSeconds) }),
+    // LoggingConfig.LogFormat JSON: Lambda tells the runtime client so, and it writes console output as JSON lines
+    AWS_LAMBDA_LOG_FORMAT: responder.logFormat.toUpperCase() === 'JSON' ? 'JSON' : 'TEXT',
+    // the one variable Lambda would not set: its S3 is moto
+    AWS_ENDPOINT_URL: aws.endpoint,
+  };
+}
+
+export function challengeEvent(responder: DeployedResponder, token: string): ALBEvent {
+  const build = albEventBuilder({ port: 80, targetGroupArn: responder.targetGroupArn });
+  return build({
+    method: 'GET',
+    target: `/.well-known/acme-challenge/${token}`,
+    version: '1.1',
+    headers: [
+      ['host', 'www.example.com'],
+      ['user-agent', "Mozilla/5.0 (compatible; Let's Encrypt validation server; +https://www.letsencrypt.org)"],
+      ['accept', '*/*'],
+      ['accept-encoding', 'gzip'],
+      ['connection', 'close'],
+    ],
+    remoteAddress: '192.0.2.10',
+  });
+}
+
+export async function askResponder(options: {
+  readonly responder: DeployedResponder;
+  readonly environment: Record<string, string>;
+  readonly jwk: Readonly<Record<string, string>>;
+  readonly start: StartFunction;
+}): Promise<ResponderAnswer> {
+  const { responder } = options;
+  if (!(SUPPORTED_RUNTIMES as readonly string[]).includes(responder.runtime)) {
+    throw new Error(`the responder runs on ${responder.runtime}; this check can run ${SUPPORTED_RUNTIMES.join(', ')} (scripts/local/runtimes.mjs)`);
+  }
+  const token = randomBytes(32).toString('base64url');
+  const expected = `${token}.${await calculateJwkThumbprint(options.jwk as JWK, 'sha256')}`;
+  const event = challengeEvent(responder, token);
+  const fn = await options.start({ codeDir: responder.codeDir, handler: responder.handler, environment: options.environment });
+  let result: unknown;
+  try {
+    result = await fn.invoke(event);
+  } finally {
+    await fn.stop();
+  }
+  const answer = result as { statusCode?: unknown; body?: unknown; isBase64Encoded?: unknown } | null;
+  const status = typeof answer?.statusCode === 'number' ? answer.statusCode : undefined;
+  const raw = typeof answer?.body === 'string' ? answer.body : undefined;
+  const body = raw !== undefined && answer?.isBase64Encoded === true ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  return { token, event, status, body, expected, ok: status === 200 && body === expected };
+}
