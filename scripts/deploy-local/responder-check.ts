@@ -19,7 +19,7 @@ export interface LambdaFunction {
 }
 
 /** Starts code under the runtime emulator (scripts/local/lambda-runtime.ts). */
-export type StartFunction = (options: { codeDir: string; handler: string; environment: Record<string, string> }) => Promise<LambdaFunction>;
+export type StartFunction = (options: { codeDir: string; handler: string; environment: Record<string, string>; logFile?: string }) => Promise<LambdaFunction>;
 
 export interface ResponderAnswer {
   readonly token: string;
@@ -71,6 +71,8 @@ export async function askResponder(options: {
   readonly environment: Record<string, string>;
   readonly jwk: Readonly<Record<string, string>>;
   readonly start: StartFunction;
+  /** The emulator's and the function's output. @default discarded */
+  readonly logFile?: string;
 }): Promise<ResponderAnswer> {
   const { responder } = options;
   if (!(SUPPORTED_RUNTIMES as readonly string[]).includes(responder.runtime)) {
@@ -79,7 +81,7 @@ export async function askResponder(options: {
   const token = randomBytes(32).toString('base64url');
   const expected = `${token}.${await calculateJwkThumbprint(options.jwk as JWK, 'sha256')}`;
   const event = challengeEvent(responder, token);
-  const fn = await options.start({ codeDir: responder.codeDir, handler: responder.handler, environment: options.environment });
+  const fn = await options.start({ codeDir: responder.codeDir, handler: responder.handler, environment: options.environment, ...(options.logFile === undefined ? {} : { logFile: options.logFile }) });
   let result: unknown;
   try {
     result = await fn.invoke(event);
