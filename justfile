@@ -48,6 +48,10 @@ reliability: install
     npx vitest run tests/reliability
     node --import tsx scripts/reliability-report.ts
 
+# replay container/Dockerfile without Docker: its RUN lines in order, with the base image's Node and npm
+image-replay: install
+    node --import tsx scripts/dockerfile-replay.ts
+
 # the test suite: core, responder, end to end on pebble + moto, infra (each e2e file starts its own stack)
 test: install typecheck
     npx vitest run

@@ -10,6 +10,7 @@ import { ChallengeResponder } from './constructs/challenge-responder.js';
 import { ISSUER_CONTAINER_NAME, IssuerTask } from './constructs/issuer-task.js';
 import { IssuerMonitoring } from './constructs/monitoring.js';
 import { RenewalSchedule } from './constructs/renewal-schedule.js';
+import { issuerTaskEnvironment } from './core/issuer-environment.js';
 import { scheduleIntervalSeconds } from './core/schedule-interval.js';
 
 export interface AcmeIssuerStackProps extends StackProps {
@@ -56,13 +57,13 @@ export class AcmeIssuerStack extends Stack {
       subnets: network.taskSubnets,
       assignPublicIp: config.network.taskSubnets === 'public',
       logRetention: config.logRetentionDays as logs.RetentionDays,
-      environment: issuerEnvironment(config),
+      environment: (resources) => issuerTaskEnvironment(config, { ...resources, albDnsName: this.responder.loadBalancer?.loadBalancerDnsName }),
       eabHmacSecret: config.eabHmacSecretArn ? this.eabSecret(config.eabHmacSecretArn) : undefined,
       acmExtraRegions: config.acmImport ? config.acmGlobalExtraRegions : [],
       acmCertificateRegions: config.acmImport ? config.acmExtraRegions : [],
       exports:
         config.exports.used.length > 0
-          ? { kinds: config.exports.used, defaults: config.exports.defaults, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix }
+          ? { kinds: config.exports.used, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix }
           : undefined,
       httpsListenerArn: config.acmImport ? this.responder.httpsListener?.listenerArn : undefined,
     });
@@ -168,22 +169,4 @@ export class AcmeIssuerStack extends Stack {
     new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard: days left per certificate, last runs, errors', value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'Region', { value: Aws.REGION });
   }
-}
-
-/** The issuer CLI's environment, named as container/cli.ts reads it (lib/core/config.ts). */
-export function issuerEnvironment(config: DeployConfig): Record<string, string> {
-  const env: Record<string, string> = {
-    AWS_REGION: Aws.REGION,
-    ACME_DIRECTORY: config.directoryUrl,
-    ACME_ACCOUNT_KEY_TYPE: config.accountKeyType,
-    CERT_KEY_TYPE: config.certKeyType,
-    ACME_POLL_MIN_MS: '2000',
-    ACM_IMPORT: String(config.acmImport),
-  };
-  if (config.contactEmail !== undefined) env['ACME_CONTACT_EMAIL'] = config.contactEmail;
-  if (config.eabKid !== undefined) env['ACME_EAB_KID'] = config.eabKid;
-  if (config.certificates !== undefined) env['CERTIFICATES'] = config.certificates;
-  if (config.renewBeforeDays !== undefined) env['RENEW_BEFORE_DAYS'] = String(config.renewBeforeDays);
-  if (config.acmeProfile !== undefined) env['ACME_PROFILE'] = config.acmeProfile;
-  return env;
 }

@@ -15,6 +15,7 @@ import { deployPublished, issueCertificate } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { planRenewal } from '../certificates/plan.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
+import { IssuerLog } from '../../lib/core/telemetry.js';
 import { metricsFor } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import { observeIssuance } from '../observability/issuance.js';
@@ -101,7 +102,8 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
     }
   }
   const counts = Object.fromEntries(['issued', 'renewed', 'skipped', 'failed', 'locked', 'would-issue'].map((a) => [a, reports.filter((r) => r.action === a).length]));
-  progress.result('renew-summary', { certificates: reports.length, ...counts });
+  // The stack's RenewalRun* metric filters read this line (lib/core/telemetry.ts): its `failed` count is a number.
+  progress.result(IssuerLog.renewSummaryEvent, { certificates: reports.length, ...counts });
   return reports;
 }
 

@@ -1,4 +1,5 @@
 import type { Cause } from '../../lib/core/diagnosis.js';
+import { Dimensions, IssuerLog, METRIC_NAMESPACE, Metrics } from '../../lib/core/telemetry.js';
 
 /**
  * CloudWatch Embedded Metric Format, written as JSON lines on the issuer's stdout next to its
@@ -6,19 +7,15 @@ import type { Cause } from '../../lib/core/diagnosis.js';
  * these into metrics. Every name, dimension and unit is listed here and in docs/operations.md;
  * alarms are built on exactly these.
  */
-export const METRIC_NAMESPACE = 'AcmeOnAws';
+export { METRIC_NAMESPACE };
 
+/** The metrics the issuer writes (names from lib/core/telemetry.ts, where each is described). */
 export const IssuerMetrics = {
-  /** Count, dimensions [Operation]: a run that stored a new certificate (Operation = issue | renew). */
-  ISSUANCE_SUCCEEDED: 'IssuanceSucceeded',
-  /** Count, dimensions [Operation]: a run that tried to issue and failed (pre-flight, CA, S3, ACM). */
-  ISSUANCE_FAILED: 'IssuanceFailed',
-  /** None (days, fractional), dimensions [CertificateName]: days until the live certificate's notAfter. */
-  DAYS_TO_EXPIRY: 'DaysToExpiry',
-  /** Count, dimensions [Stage] and [Stage, Cause]: a name that failed validation (Stage = preflight | ca). */
-  VALIDATION_FAILURES: 'ValidationFailures',
-  /** Count, dimensions [Check]: a `health` check that failed (Check = storage | ca-directory | account | responder). */
-  HEALTH_CHECK_FAILED: 'HealthCheckFailed',
+  ISSUANCE_SUCCEEDED: Metrics.issuanceSucceeded,
+  ISSUANCE_FAILED: Metrics.issuanceFailed,
+  DAYS_TO_EXPIRY: Metrics.daysToExpiry,
+  VALIDATION_FAILURES: Metrics.validationFailures,
+  HEALTH_CHECK_FAILED: Metrics.healthCheckFailed,
 } as const;
 
 export type Operation = 'issue' | 'renew';
@@ -63,7 +60,7 @@ export class MetricsSink {
       time: at.toISOString(),
       runId: this.options.runId,
       level: 'INFO',
-      event: 'metric',
+      [IssuerLog.eventField]: IssuerLog.metricEvent,
       _aws: {
         Timestamp: at.getTime(),
         CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: dimensionSets, Metrics: [{ Name: name, Unit: unit }] }],
@@ -76,24 +73,24 @@ export class MetricsSink {
   }
 
   issuanceSucceeded(operation: Operation, certificateName: string): void {
-    this.put(IssuerMetrics.ISSUANCE_SUCCEEDED, 1, 'Count', { Operation: operation }, [['Operation']], { certificateName });
+    this.put(IssuerMetrics.ISSUANCE_SUCCEEDED, 1, 'Count', { [Dimensions.operation]: operation }, [[Dimensions.operation]], { certificateName });
   }
 
   issuanceFailed(operation: Operation, certificateName: string, errorCode: string): void {
-    this.put(IssuerMetrics.ISSUANCE_FAILED, 1, 'Count', { Operation: operation }, [['Operation']], { certificateName, errorCode });
+    this.put(IssuerMetrics.ISSUANCE_FAILED, 1, 'Count', { [Dimensions.operation]: operation }, [[Dimensions.operation]], { certificateName, errorCode });
   }
 
   daysToExpiry(certificateName: string, notAfter: Date, now: Date): void {
     const days = Math.round(((notAfter.getTime() - now.getTime()) / 86_400_000) * 100) / 100;
-    this.put(IssuerMetrics.DAYS_TO_EXPIRY, days, 'None', { CertificateName: certificateName }, [['CertificateName']], { notAfter: notAfter.toISOString() });
+    this.put(IssuerMetrics.DAYS_TO_EXPIRY, days, 'None', { [Dimensions.certificate]: certificateName }, [[Dimensions.certificate]], { notAfter: notAfter.toISOString() });
   }
 
   validationFailure(stage: ValidationStage, cause: Cause, domain: string): void {
-    this.put(IssuerMetrics.VALIDATION_FAILURES, 1, 'Count', { Stage: stage, Cause: cause }, [['Stage'], ['Stage', 'Cause']], { domain });
+    this.put(IssuerMetrics.VALIDATION_FAILURES, 1, 'Count', { [Dimensions.stage]: stage, [Dimensions.cause]: cause }, [[Dimensions.stage], [Dimensions.stage, Dimensions.cause]], { domain });
   }
 
   healthCheckFailed(check: string): void {
-    this.put(IssuerMetrics.HEALTH_CHECK_FAILED, 1, 'Count', { Check: check }, [['Check']]);
+    this.put(IssuerMetrics.HEALTH_CHECK_FAILED, 1, 'Count', { [Dimensions.check]: check }, [[Dimensions.check]]);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { CHALLENGE_PATH_PREFIX } from '../../lib/core/index.js';
+import { Dimensions, ResponderLog, ResponderOutcomes, type ResponderOutcome } from '../../lib/core/telemetry.js';
 
 /**
  * One structured line per request, in the shape of Powertools for AWS Lambda's Logger
@@ -11,18 +12,13 @@ import { CHALLENGE_PATH_PREFIX } from '../../lib/core/index.js';
  * through the responder (the thumbprint is public), and the token is not logged: the path is cut
  * at the challenge prefix.
  */
-export const SERVICE_NAME = 'acme-challenge-responder';
+export const SERVICE_NAME = ResponderLog.service;
 /** The `message` of the request line: the metric filter matches on it. */
-export const REQUEST_LINE_MESSAGE = 'challenge request';
+export const REQUEST_LINE_MESSAGE = ResponderLog.requestMessage;
 
-/** Outcome dimension values, by the status the responder answered. */
-export const Outcomes = {
-  200: 'answered',
-  404: 'not-found',
-  405: 'method-not-allowed',
-  503: 'unavailable',
-} as const;
-export type Outcome = (typeof Outcomes)[keyof typeof Outcomes] | 'error' | 'other';
+/** Outcome dimension values, by the status the responder answered (lib/core/telemetry.ts). */
+export const Outcomes = ResponderOutcomes;
+export type Outcome = ResponderOutcome;
 
 export interface RequestLogOptions {
   /** @default process.stdout */
@@ -43,7 +39,7 @@ const LINE_CHALLENGE_PATH = `,"path":"${CHALLENGE_PATH_PREFIX}{token}"`;
 const LINE_METHODS: Record<string, string | undefined> = { GET: ',"method":"GET"', HEAD: ',"method":"HEAD"' };
 /** The line's end: the outcome, which the stack's metric filter counts as ResponderRequests. */
 const LINE_OUTCOME = Object.fromEntries(
-  [...Object.values(Outcomes), 'error', 'other'].map((outcome) => [outcome, `,"Outcome":${JSON.stringify(outcome)}}`]),
+  [...Object.values(Outcomes), 'error', 'other'].map((outcome) => [outcome, `,${JSON.stringify(Dimensions.outcome)}:${JSON.stringify(outcome)}}`]),
 ) as Record<Outcome, string>;
 
 /** The last time isoTimestamp quoted, and its text. */

@@ -9,6 +9,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CertificateStore } from './certificate-store.js';
 import type { ExportKind } from '../core/exports.js';
+import type { IssuerTaskResources } from '../core/issuer-environment.js';
+import { issuerEgress, type EgressPurpose } from '../core/network.js';
 import {
   ACM_CERTIFICATE_ACTIONS,
   ACM_LIST_ACTIONS,
@@ -56,11 +58,12 @@ export interface IssuerTaskProps {
    */
   readonly assignPublicIp?: boolean;
   /**
-   * Issuer configuration passed as environment variables (ACME_DIRECTORY, CERT_KEY_TYPE, ...).
-   * CERT_BUCKET and CERT_KMS_KEY_ID are set by the construct.
-   * @default {}
+   * The task's whole environment, given the resources this construct makes or is handed (the
+   * stack passes lib/core/issuer-environment.ts's issuerTaskEnvironment, the one place every
+   * variable is set). Its egress rules follow from it (lib/core/network.ts).
+   * @default - CERT_BUCKET, CERT_KMS_KEY_ID and AWS_REGION only
    */
-  readonly environment?: Record<string, string>;
+  readonly environment?: (resources: IssuerTaskResources) => Record<string, string>;
   /**
    * Secrets Manager secret whose value is the EAB HMAC key, injected as ACME_EAB_HMAC_KEY by ECS
    * (never part of the template or the task definition).
@@ -88,8 +91,8 @@ export interface IssuerTaskProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * ACM regions besides the stack's that certificates are imported into (ACM_EXTRA_REGIONS);
-   * the ACM grant names one certificate ARN pattern per region.
+   * ACM regions besides the stack's that every certificate is imported into (ACM_EXTRA_REGIONS
+   * in the environment); the ACM grant names one certificate ARN pattern per region.
    * @default []
    */
   readonly acmExtraRegions?: readonly string[];
@@ -113,19 +116,26 @@ export interface IssuerTaskProps {
 }
 
 export interface IssuerExports {
+  /** Every kind some certificate uses: what IAM is granted for. */
   readonly kinds: readonly ExportKind[];
-  /** Kinds applied to certificates without an `export=` option (EXPORTS). */
-  readonly defaults: readonly ExportKind[];
   /** @default 'acme/' */
   readonly secretPrefix?: string;
   /** @default '/acme/' */
   readonly ssmPrefix?: string;
 }
 
+/** Security group rule descriptions, by what needs the port. */
+const EGRESS_DESCRIPTIONS: Record<EgressPurpose, string> = {
+  ca: 'the ACME CA',
+  'aws-api': 'the AWS APIs (S3, ACM, KMS, ECR, Logs)',
+  preflight: "the pre-flight's probe of each name's challenge URL",
+};
+
 /**
  * The issuer: an ECS cluster and a Fargate task definition running the issuer CLI, its log group,
- * an egress-only security group (HTTPS out: the CA, S3, ACM, ECR) and a task role that can do
- * exactly what the issuer does. Run it on a schedule (RenewalSchedule) or by hand (runTaskCommand).
+ * an egress-only security group (exactly the ports the issuer's environment needs: the CA, the
+ * AWS APIs, the pre-flight) and a task role that can do exactly what the issuer does. Run it on a
+ * schedule (RenewalSchedule) or by hand (runTaskCommand).
  */
 export class IssuerTask extends Construct {
   readonly cluster: ecs.Cluster;
@@ -140,11 +150,6 @@ export class IssuerTask extends Construct {
 
   constructor(scope: Construct, id: string, props: IssuerTaskProps) {
     super(scope, id);
-    const problems: string[] = [];
-    for (const reserved of ['CERT_BUCKET', 'CERT_KMS_KEY_ID', 'ACME_EAB_HMAC_KEY', 'AWS_ENDPOINT_URL', 'EXPORTS', 'EXPORT_KMS_KEY_ID', 'HTTPS_LISTENER_ARN', 'ACM_EXTRA_REGIONS']) {
-      if (props.environment?.[reserved] !== undefined) problems.push(`environment must not set ${reserved} (the construct owns it)`);
-    }
-    if (problems.length > 0) throw new Error(`IssuerTask: ${problems.join('; ')}`);
     this.assignPublicIp = props.assignPublicIp ?? true;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc });
@@ -180,26 +185,21 @@ export class IssuerTask extends Construct {
             removalPolicy: RemovalPolicy.RETAIN,
           })
         : undefined;
-    const exportEnv: Record<string, string> = {};
     if (this.exportKey !== undefined) {
-      exportEnv['EXPORTS'] = (props.exports?.defaults ?? []).join(',') || 'none';
-      exportEnv['EXPORT_KMS_KEY_ID'] = this.exportKey.keyArn;
-      if (exportKinds.has('secrets')) {
-        const prefix = props.exports?.secretPrefix ?? 'acme/';
-        exportEnv['EXPORT_SECRET_PREFIX'] = prefix;
-        this.grantSecretsExport(taskRole, prefix, this.exportKey);
-      }
-      if (exportKinds.has('ssm')) {
-        const prefix = props.exports?.ssmPrefix ?? '/acme/';
-        exportEnv['EXPORT_SSM_PREFIX'] = prefix;
-        this.grantSsmExport(taskRole, prefix, this.exportKey);
-      }
+      if (exportKinds.has('secrets')) this.grantSecretsExport(taskRole, props.exports?.secretPrefix ?? 'acme/', this.exportKey);
+      if (exportKinds.has('ssm')) this.grantSsmExport(taskRole, props.exports?.ssmPrefix ?? '/acme/', this.exportKey);
     }
-    if (props.httpsListenerArn !== undefined) {
-      exportEnv['HTTPS_LISTENER_ARN'] = props.httpsListenerArn;
-      this.grantListenerAttach(taskRole, props.httpsListenerArn);
-    }
-    if (extraRegions.length > 0) exportEnv['ACM_EXTRA_REGIONS'] = extraRegions.join(',');
+    if (props.httpsListenerArn !== undefined) this.grantListenerAttach(taskRole, props.httpsListenerArn);
+
+    const resources: IssuerTaskResources = {
+      region: Stack.of(this).region,
+      bucketName: props.store.bucket.bucketName,
+      storeKeyArn: props.store.key.keyArn,
+      exportKeyArn: this.exportKey?.keyArn,
+      httpsListenerArn: props.httpsListenerArn,
+    };
+    const environment = props.environment?.(resources) ?? { AWS_REGION: resources.region, CERT_BUCKET: resources.bucketName, CERT_KMS_KEY_ID: resources.storeKeyArn };
+    if ('ACME_EAB_HMAC_KEY' in environment) throw new Error('IssuerTask: environment must not set ACME_EAB_HMAC_KEY (it comes from eabHmacSecret, never the template)');
 
     this.container = this.taskDefinition.addContainer(ISSUER_CONTAINER_NAME, {
       image:
@@ -208,12 +208,7 @@ export class IssuerTask extends Construct {
       command: ['renew'],
       essential: true,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'issuer' }),
-      environment: {
-        ...props.environment,
-        ...exportEnv,
-        CERT_BUCKET: props.store.bucket.bucketName,
-        CERT_KMS_KEY_ID: props.store.key.keyArn,
-      },
+      environment,
       secrets: props.eabHmacSecret ? { ACME_EAB_HMAC_KEY: ecs.Secret.fromSecretsManager(props.eabHmacSecret) } : undefined,
     });
     Validations.of(this.taskDefinition).acknowledge({
@@ -228,10 +223,12 @@ export class IssuerTask extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: 'ACME issuer task: no inbound; HTTPS out to the CA, S3, ACM and ECR',
+      description: 'ACME issuer task: no inbound; out to the CA, the AWS APIs and, for the pre-flight, each name on HTTP',
       allowAllOutbound: false,
     });
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the ACME CA and AWS APIs');
+    for (const rule of issuerEgress(environment)) {
+      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(rule.port), `To ${rule.purposes.map((purpose) => EGRESS_DESCRIPTIONS[purpose]).join(' and ')}`);
+    }
     this.subnetIds = props.vpc.selectSubnets(props.subnets ?? { subnetType: ec2.SubnetType.PUBLIC }).subnetIds;
   }
 

@@ -10,36 +10,21 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { ChallengeResponder } from './challenge-responder.js';
 import type { IssuerTask } from './issuer-task.js';
+import { Dimensions, IssuerLog, METRIC_NAMESPACE, Metrics, ResponderLog } from '../core/telemetry.js';
 
 /**
- * The metric names the alarms are built on, as docs/operations.md lists them. Every one comes from
- * a metric filter below on a log group: the issuer writes its values as EMF lines
- * (container/observability/metrics.ts) and its `renew-summary` line, which the ECS awslogs driver
- * does not extract; the responder writes one request line ending in its `Outcome`
- * (lambdas/challenge/observability.ts), counted here rather than by an EMF block repeated on every
- * request. lib/ never imports runtime code, so a test checks these names agree with the code.
+ * The metric names the alarms are built on, as docs/operations.md lists them, from the core's one
+ * list (lib/core/telemetry.ts) that the runtime writes them with. Every one comes from a metric
+ * filter below on a log group: the issuer writes its values as EMF lines and its `renew-summary`
+ * line, which the ECS awslogs driver does not extract; the responder writes one request line
+ * ending in its `Outcome`, counted here rather than by an EMF block repeated on every request.
  */
 export const METRICS = {
-  namespace: 'AcmeOnAws',
-  /** None, dimension CertificateName: days left on each live certificate. */
-  daysToExpiry: 'DaysToExpiry',
-  certificateDimension: 'CertificateName',
-  /** None, no dimension: every DaysToExpiry value without its dimension, so Minimum is the soonest expiry (what the expiry alarm watches). */
-  minDaysToExpiry: 'MinDaysToExpiry',
-  /** Count, no dimension: a renew run whose summary counts no failed certificate. */
-  renewalRunSucceeded: 'RenewalRunSucceeded',
-  /** Count, no dimension: a renew run with at least one failed certificate. */
-  renewalRunFailed: 'RenewalRunFailed',
-  /** Count, dimension Operation (issue | renew). */
-  issuanceSucceeded: 'IssuanceSucceeded',
-  issuanceFailed: 'IssuanceFailed',
-  /** Count, dimensions [Stage] and [Stage, Cause]. */
-  validationFailures: 'ValidationFailures',
-  /** Count, dimension Outcome (answered | not-found | method-not-allowed | unavailable | error | other). */
-  responderRequests: 'ResponderRequests',
-  outcomeDimension: 'Outcome',
-  /** The `message` of the responder's request line. */
-  responderRequestMessage: 'challenge request',
+  namespace: METRIC_NAMESPACE,
+  ...Metrics,
+  certificateDimension: Dimensions.certificate,
+  outcomeDimension: Dimensions.outcome,
+  responderRequestMessage: ResponderLog.requestMessage,
 } as const;
 
 export interface IssuerMonitoringProps {
@@ -208,17 +193,19 @@ export class IssuerMonitoring extends Construct {
       this.metricFilter(id, logGroup, metricName, pattern, metricValue, unit, dimensions);
     const { all, exists, numberValue, stringValue } = logs.FilterPattern;
     // The value field and every dimension field are in the pattern, as CloudWatch requires.
-    const emf = (...fields: string[]) => all(stringValue('$.event', '=', 'metric'), ...fields.map((field) => exists(`$.${field}`)));
+    const emf = (...fields: string[]) => all(stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.metricEvent), ...fields.map((field) => exists(`$.${field}`)));
     const dims = (...fields: string[]) => Object.fromEntries(fields.map((field) => [field, `$.${field}`]));
     const certificate = METRICS.certificateDimension;
+    const renewSummary = stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.renewSummaryEvent);
+    const { operation, stage, cause } = Dimensions;
     return [
       filter('DaysToExpiryFilter', METRICS.daysToExpiry, emf(METRICS.daysToExpiry, certificate), `$.${METRICS.daysToExpiry}`, cloudwatch.Unit.NONE, dims(certificate)),
       filter('MinDaysToExpiryFilter', METRICS.minDaysToExpiry, emf(METRICS.daysToExpiry), `$.${METRICS.daysToExpiry}`, cloudwatch.Unit.NONE),
-      filter('IssuanceSucceededFilter', METRICS.issuanceSucceeded, emf(METRICS.issuanceSucceeded, 'Operation'), `$.${METRICS.issuanceSucceeded}`, cloudwatch.Unit.COUNT, dims('Operation')),
-      filter('IssuanceFailedFilter', METRICS.issuanceFailed, emf(METRICS.issuanceFailed, 'Operation'), `$.${METRICS.issuanceFailed}`, cloudwatch.Unit.COUNT, dims('Operation')),
-      filter('ValidationFailuresFilter', METRICS.validationFailures, emf(METRICS.validationFailures, 'Stage', 'Cause'), `$.${METRICS.validationFailures}`, cloudwatch.Unit.COUNT, dims('Stage', 'Cause')),
-      filter('RenewalRunSucceededFilter', METRICS.renewalRunSucceeded, all(stringValue('$.event', '=', 'renew-summary'), numberValue('$.failed', '=', 0)), '1', cloudwatch.Unit.COUNT),
-      filter('RenewalRunFailedFilter', METRICS.renewalRunFailed, all(stringValue('$.event', '=', 'renew-summary'), numberValue('$.failed', '>', 0)), '1', cloudwatch.Unit.COUNT),
+      filter('IssuanceSucceededFilter', METRICS.issuanceSucceeded, emf(METRICS.issuanceSucceeded, operation), `$.${METRICS.issuanceSucceeded}`, cloudwatch.Unit.COUNT, dims(operation)),
+      filter('IssuanceFailedFilter', METRICS.issuanceFailed, emf(METRICS.issuanceFailed, operation), `$.${METRICS.issuanceFailed}`, cloudwatch.Unit.COUNT, dims(operation)),
+      filter('ValidationFailuresFilter', METRICS.validationFailures, emf(METRICS.validationFailures, stage, cause), `$.${METRICS.validationFailures}`, cloudwatch.Unit.COUNT, dims(stage, cause)),
+      filter('RenewalRunSucceededFilter', METRICS.renewalRunSucceeded, all(renewSummary, numberValue(`$.${IssuerLog.failedField}`, '=', 0)), '1', cloudwatch.Unit.COUNT),
+      filter('RenewalRunFailedFilter', METRICS.renewalRunFailed, all(renewSummary, numberValue(`$.${IssuerLog.failedField}`, '>', 0)), '1', cloudwatch.Unit.COUNT),
     ];
   }
 
@@ -295,7 +282,7 @@ export class IssuerMonitoring extends Construct {
         height: 7,
         logGroupNames: [logGroup],
         queryLines: [
-          "filter event = 'renew-summary'",
+          `filter ${IssuerLog.eventField} = '${IssuerLog.renewSummaryEvent}'`,
           'fields @timestamp, runId, certificates, issued, renewed, skipped, failed, locked, totalMs',
           'sort @timestamp desc',
           'limit 20',

@@ -1,11 +1,9 @@
-import type { KeyType } from './config.js';
-import { KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
+import type { ConfigReader, Env } from './config-reader.js';
+import { KEY_TYPES, KNOWN_DIRECTORIES, PROFILE, REGION_LIST, type KeyType } from './rules.js';
 import { normalizeDomains } from './domain.js';
 import { ErrorCodes, IssuerError } from './errors.js';
 import { parseExportKinds, type ExportKind } from './exports.js';
 import { isValidCertName } from './layout.js';
-
-const REGION_LIST = /^[a-z]{2}(-[a-z]+)+-\d(,[a-z]{2}(-[a-z]+)+-\d)*$/;
 
 /** One certificate the user wants, as declared in CERTIFICATES. */
 export interface CertificateSpec {
@@ -67,7 +65,7 @@ export function parseCertificateSet(text: string | undefined, variable = 'CERTIF
       if (key === 'key' && (KEY_TYPES as readonly string[]).includes(value)) keyType = value as KeyType;
       else if (key === 'ca' && value in KNOWN_DIRECTORIES) directoryUrl = KNOWN_DIRECTORIES[value as keyof typeof KNOWN_DIRECTORIES];
       else if (key === 'ca' && /^https:\/\/[^\s;]+$/.test(value)) directoryUrl = value;
-      else if (key === 'profile' && /^[A-Za-z0-9._-]{1,64}$/.test(value)) profile = value;
+      else if (key === 'profile' && PROFILE.test(value)) profile = value;
       else if (key === 'export' && Array.isArray(parseExportKinds(value))) exports = parseExportKinds(value) as ExportKind[];
       else if (key === 'regions' && REGION_LIST.test(value)) acmRegions = [...new Set(value.split(','))];
       else problems.push(`${where}: option "${option}" is not valid; expected key=rsa-2048|ec-p256, ca=${Object.keys(KNOWN_DIRECTORIES).join('|')}|https://…, profile=NAME, export=secrets,ssm|none, regions=us-east-1,…`);
@@ -85,4 +83,14 @@ export function parseCertificateSet(text: string | undefined, variable = 'CERTIF
 /** A stable fingerprint of what a certificate must cover, so a changed name set is noticed. */
 export function domainsKey(domains: readonly string[]): string {
   return [...domains].sort().join(',');
+}
+
+/** The declarative certificate set from `name` (CERTIFICATES, DEPLOY_CERTIFICATES), every bad entry reported. */
+export function readCertificates(reader: ConfigReader, env: Env, name: string): CertificateSpec[] {
+  try {
+    return parseCertificateSet(env[name], name);
+  } catch (error) {
+    reader.report(error instanceof Error ? error.message : String(error));
+    return [];
+  }
 }

@@ -1,116 +1,27 @@
-import { parseCertificateSet, type CertificateSpec } from './certificate-set.js';
-import { ErrorCodes, IssuerError } from './errors.js';
+import { readCertificates, type CertificateSpec } from './certificate-set.js';
+import { ConfigReader, type Env } from './config-reader.js';
 import { readExportConfig, type ExportConfig } from './exports.js';
+import {
+  readBucketName,
+  readContactEmail,
+  readDirectoryUrl,
+  readJwkRefreshSeconds,
+  readKeyType,
+  readProfile,
+  readRegion,
+  readRegionList,
+  readRenewBeforeDays,
+  type KeyType,
+} from './rules.js';
 
 /**
- * Typed configuration from environment variables (loaded by `just` from `.env`). Every reader
- * names the variable and the expected form when a value is wrong, and `collect` gathers all
- * problems so a person fixes them in one go. Order of sources: process environment only;
- * `.env` reaches it through just's dotenv-load, never read here.
+ * Typed configuration of the issuer and the responder from environment variables (loaded by
+ * `just` from `.env` locally, set by the stack on AWS: lib/core/issuer-environment.ts). Every
+ * reader names the variable and the expected form when a value is wrong, and every problem is
+ * reported at once. Order of sources: process environment only; `.env` is never read here.
  */
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export const KEY_TYPES = ['rsa-2048', 'ec-p256'] as const;
-export type KeyType = (typeof KEY_TYPES)[number];
-
-/** Directory URLs by name; anything else must be an https URL of an RFC 8555 directory. */
-export const KNOWN_DIRECTORIES = {
-  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
-  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
-  zerossl: 'https://acme.zerossl.com/v2/DV90',
-} as const;
-
-export class ConfigReader {
-  private readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  private raw(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  private problem(name: string, expected: string, value: string | undefined): undefined {
-    this.problems.push(
-      value === undefined ? `${name} is not set; expected ${expected}` : `${name}="${value}" is not valid; expected ${expected}`,
-    );
-    return undefined;
-  }
-
-  string(name: string, options: { default?: string; pattern?: RegExp; expected?: string } = {}): string {
-    const value = this.raw(name) ?? options.default;
-    const expected = options.expected ?? 'a non-empty string';
-    if (value === undefined) return this.problem(name, expected, undefined) ?? '';
-    if (options.pattern !== undefined && !options.pattern.test(value)) return this.problem(name, expected, value) ?? '';
-    return value;
-  }
-
-  optionalString(name: string, options: { pattern?: RegExp; expected?: string } = {}): string | undefined {
-    const value = this.raw(name);
-    if (value === undefined) return undefined;
-    if (options.pattern !== undefined && !options.pattern.test(value)) {
-      return this.problem(name, options.expected ?? 'a valid value', value);
-    }
-    return value;
-  }
-
-  oneOf<const T extends readonly string[]>(name: string, choices: T, fallback: T[number]): T[number] {
-    const value = this.raw(name) ?? fallback;
-    if (!choices.includes(value)) return this.problem(name, `one of ${choices.join(', ')}`, value) ?? fallback;
-    return value as T[number];
-  }
-
-  integer(name: string, options: { default: number; min: number; max: number }): number {
-    const value = this.raw(name);
-    if (value === undefined) return options.default;
-    const parsed = Number(value);
-    if (!/^-?\d+$/.test(value) || parsed < options.min || parsed > options.max) {
-      return this.problem(name, `an integer from ${options.min} to ${options.max}`, value) ?? options.default;
-    }
-    return parsed;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    return this.problem(name, 'true or false', value) ?? fallback;
-  }
-
-  url(name: string, options: { default?: string; protocols?: readonly string[] } = {}): string | undefined {
-    const value = this.raw(name) ?? options.default;
-    if (value === undefined) return undefined;
-    const protocols = options.protocols ?? ['https:', 'http:'];
-    try {
-      const parsed = new URL(value);
-      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
-      return value;
-    } catch {
-      return this.problem(name, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, value);
-    }
-  }
-
-  /** Records a problem found by the caller (cross-variable rules). */
-  report(message: string): void {
-    this.problems.push(message);
-  }
-
-  /** Throws once with every problem found. */
-  done<T>(value: T): T {
-    if (this.problems.length > 0) {
-      throw new IssuerError(ErrorCodes.CONFIG_INVALID, `configuration is not valid:\n  - ${this.problems.join('\n  - ')}`, {
-        hint: 'fix the variables above in .env (every variable is documented in .env.example and docs/configuration.md)',
-      });
-    }
-    return value;
-  }
-}
-
-const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-// RFC 5322 specials (":" of a pasted "mailto:", "<>", quotes...) are refused here: the issuer adds
-// "mailto:" itself and a CA refuses such an address only after the account key is made.
-const EMAIL = /^[^\s@,:;<>()[\]\\"]+@[^\s@,:;<>()[\]\\"]+\.[^\s@,:;<>()[\]\\"]+$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+export { ConfigReader, type Env } from './config-reader.js';
+export { KEY_TYPES, KNOWN_DIRECTORIES, type KeyType } from './rules.js';
 
 export interface AwsConfig {
   readonly region: string;
@@ -153,26 +64,11 @@ export interface IssuerConfig {
 }
 
 export function readAwsConfig(reader: ConfigReader): AwsConfig {
-  return {
-    region: reader.string('AWS_REGION', { default: 'us-east-1', pattern: REGION, expected: 'an AWS region such as eu-west-1' }),
-    endpointUrl: reader.url('AWS_ENDPOINT_URL'),
-  };
+  return { region: readRegion(reader, 'AWS_REGION', 'us-east-1'), endpointUrl: reader.url('AWS_ENDPOINT_URL') };
 }
 
 export function readBucket(reader: ConfigReader): string {
-  return reader.string('CERT_BUCKET', { pattern: BUCKET, expected: 'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)' });
-}
-
-export function resolveDirectoryUrl(reader: ConfigReader): string {
-  const expected = `${Object.keys(KNOWN_DIRECTORIES).join(', ')} or an https:// directory URL`;
-  const value = reader.string('ACME_DIRECTORY', { default: 'letsencrypt-staging', expected });
-  if (value in KNOWN_DIRECTORIES) return KNOWN_DIRECTORIES[value as keyof typeof KNOWN_DIRECTORIES];
-  // Not a URL at all: most likely a mistyped CA name, so list the names.
-  if (!value.includes('://')) {
-    reader.report(`ACME_DIRECTORY="${value}" is not valid; expected ${expected}`);
-    return value;
-  }
-  return reader.url('ACME_DIRECTORY', { protocols: ['https:'] }) ?? value;
+  return readBucketName(reader, 'CERT_BUCKET');
 }
 
 export function parseIssuerConfig(env: Env): IssuerConfig {
@@ -186,20 +82,18 @@ export function parseIssuerConfig(env: Env): IssuerConfig {
     aws: readAwsConfig(reader),
     bucket: readBucket(reader),
     kmsKeyId: reader.optionalString('CERT_KMS_KEY_ID'),
-    directoryUrl: resolveDirectoryUrl(reader),
-    contactEmail: reader.optionalString('ACME_CONTACT_EMAIL', { pattern: EMAIL, expected: 'one email address such as ops@example.com' }),
-    accountKeyType: reader.oneOf('ACME_ACCOUNT_KEY_TYPE', KEY_TYPES, 'ec-p256'),
-    certKeyType: reader.oneOf('CERT_KEY_TYPE', KEY_TYPES, 'rsa-2048'),
+    directoryUrl: readDirectoryUrl(reader, 'ACME_DIRECTORY'),
+    contactEmail: readContactEmail(reader, 'ACME_CONTACT_EMAIL'),
+    accountKeyType: readKeyType(reader, 'ACME_ACCOUNT_KEY_TYPE', 'ec-p256'),
+    certKeyType: readKeyType(reader, 'CERT_KEY_TYPE', 'rsa-2048'),
     eab: eabKid !== undefined && eabHmacKey !== undefined ? { kid: eabKid, hmacKey: eabHmacKey } : undefined,
     acmeTlsCaFile: reader.optionalString('ACME_TLS_CA_FILE'),
     pollMinMs: reader.integer('ACME_POLL_MIN_MS', { default: 2000, min: 10, max: 60000 }),
     acmImport: reader.boolean('ACM_IMPORT', true),
-    acmExtraRegions: (reader.optionalString('ACM_EXTRA_REGIONS', { pattern: /^[a-z]{2}(-[a-z]+)+-\d(,[a-z]{2}(-[a-z]+)+-\d)*$/, expected: 'comma-separated AWS regions such as us-east-1,eu-west-1' }) ?? '')
-      .split(',')
-      .filter((region) => region !== ''),
-    renewBeforeDays: reader.optionalString('RENEW_BEFORE_DAYS', { pattern: /^([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-5])$/, expected: 'a whole number of days from 1 to 365' }) === undefined ? undefined : Number(env.RENEW_BEFORE_DAYS),
-    profile: reader.optionalString('ACME_PROFILE', { pattern: /^[A-Za-z0-9._-]{1,64}$/, expected: 'a profile name the CA lists (e.g. classic, tlsserver, shortlived)' }),
-    certificates: readCertificates(reader, env),
+    acmExtraRegions: readRegionList(reader, 'ACM_EXTRA_REGIONS'),
+    renewBeforeDays: readRenewBeforeDays(reader, 'RENEW_BEFORE_DAYS'),
+    profile: readProfile(reader, 'ACME_PROFILE'),
+    certificates: readCertificates(reader, env, 'CERTIFICATES'),
     exports: readExportConfig(reader),
     leaseSeconds: reader.integer('LEASE_SECONDS', { default: 600, min: 1, max: 86400 }),
   };
@@ -218,7 +112,7 @@ export function parseResponderConfig(env: Env): ResponderConfig {
   return reader.done({
     aws: readAwsConfig(reader),
     bucket: readBucket(reader),
-    jwkRefreshSeconds: reader.integer('JWK_REFRESH_SECONDS', { default: 300, min: 0, max: 86400 }),
+    jwkRefreshSeconds: readJwkRefreshSeconds(reader, 'JWK_REFRESH_SECONDS'),
   });
 }
 
@@ -228,13 +122,4 @@ export function awsClientSettings(aws: AwsConfig): { region: string; endpoint?: 
   return aws.endpointUrl === undefined
     ? { region: aws.region }
     : { region: aws.region, endpoint: aws.endpointUrl, forcePathStyle: true };
-}
-
-function readCertificates(reader: ConfigReader, env: Env): CertificateSpec[] {
-  try {
-    return parseCertificateSet(env.CERTIFICATES);
-  } catch (error) {
-    reader.report(error instanceof Error ? error.message : String(error));
-    return [];
-  }
 }

@@ -1,7 +1,19 @@
-import { parseCertificateSet, type CertificateSpec } from './certificate-set.js';
-import { ConfigReader, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
-import type { Env, KeyType } from './config.js';
-import { DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, SECRET_PREFIX, SSM_PREFIX, parseExportKinds, type ExportKind } from './exports.js';
+import { readCertificates, type CertificateSpec } from './certificate-set.js';
+import { ConfigReader, type Env } from './config-reader.js';
+import { readExportKinds, readSecretPrefix, readSsmPrefix, type ExportKind } from './exports.js';
+import {
+  readContactEmail,
+  readDirectoryUrl,
+  readJwkRefreshSeconds,
+  readKeyType,
+  readOptionalBucketName,
+  readProfile,
+  readRegionList,
+  readRenewBeforeDays,
+  EMAIL_ADDRESS,
+  REGION,
+  type KeyType,
+} from './rules.js';
 
 /**
  * Configuration of the deployed stack (bin/app.ts), read from `DEPLOY_*` variables only.
@@ -93,18 +105,15 @@ export interface DeployConfig {
   readonly httpsCertificateArn: string | undefined;
 }
 
+// Deploy-only values (the issuer never reads them) are checked here; every value the issuer
+// reads is checked by its one rule in ./rules.js, under the DEPLOY_ name.
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_LIST = /^subnet-[0-9a-f]{8,17}(,subnet-[0-9a-f]{8,17})*$/;
 const AZ_LIST = /^[a-z]{2}(-[a-z]+)+-\d[a-z](,[a-z]{2}(-[a-z]+)+-\d[a-z])*$/;
-const REGION_LIST = /^[a-z]{2}(-[a-z]+)+-\d(,[a-z]{2}(-[a-z]+)+-\d)*$/;
-const PROFILE = /^[A-Za-z0-9._-]{1,64}$/;
 const SCHEDULE = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
 const TIMEZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
 
@@ -119,16 +128,11 @@ function list(value: string | undefined): string[] {
 export function parseDeployConfig(env: Env): DeployConfig {
   const reader = new ConfigReader(env);
 
-  const directory = reader.string('DEPLOY_ACME_DIRECTORY', {
-    default: 'letsencrypt-staging',
-    expected: `${Object.keys(KNOWN_DIRECTORIES).join(', ')} or an https:// directory URL the deployed task can reach`,
-  });
-  let directoryUrl: string = directory;
-  if (directory in KNOWN_DIRECTORIES) directoryUrl = KNOWN_DIRECTORIES[directory as keyof typeof KNOWN_DIRECTORIES];
-  else if (reader.url('DEPLOY_ACME_DIRECTORY', { protocols: ['https:'] }) !== undefined) {
-    const host = new URL(directory).hostname;
+  const directoryUrl = readDirectoryUrl(reader, 'DEPLOY_ACME_DIRECTORY', ' the deployed task can reach');
+  if (URL.canParse(directoryUrl)) {
+    const host = new URL(directoryUrl).hostname;
     if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') {
-      reader.report(`DEPLOY_ACME_DIRECTORY="${directory}" points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
+      reader.report(`DEPLOY_ACME_DIRECTORY="${directoryUrl}" points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
     }
   }
 
@@ -182,58 +186,42 @@ export function parseDeployConfig(env: Env): DeployConfig {
     reader.report('DEPLOY_ALB_SUBNET_IDS, DEPLOY_TASK_SUBNET_IDS and DEPLOY_AVAILABILITY_ZONES apply only with DEPLOY_VPC_ID; set it or clear them');
   }
 
-  let certificateSpecs: CertificateSpec[] = [];
-  try {
-    certificateSpecs = parseCertificateSet(env['DEPLOY_CERTIFICATES'], 'DEPLOY_CERTIFICATES');
-  } catch (error) {
-    reader.report(error instanceof Error ? error.message : String(error));
-  }
-  let exportDefaults: ExportKind[] = [];
-  const exportsRaw = reader.optionalString('DEPLOY_EXPORTS');
-  if (exportsRaw !== undefined) {
-    const parsed = parseExportKinds(exportsRaw);
-    if (Array.isArray(parsed)) exportDefaults = parsed;
-    else reader.report(`DEPLOY_EXPORTS="${exportsRaw}" is not valid; ${parsed.problem}`);
-  }
+  const certificateSpecs = readCertificates(reader, env, 'DEPLOY_CERTIFICATES');
+  const exportDefaults = readExportKinds(reader, 'DEPLOY_EXPORTS');
   const usedExports = [...new Set([...exportDefaults, ...certificateSpecs.flatMap((spec) => spec.exports ?? exportDefaults)])].sort();
-  const renewBefore = reader.integer('DEPLOY_RENEW_BEFORE_DAYS', { default: 0, min: 1, max: 365 });
+  const globalExtraRegions = readRegionList(reader, 'DEPLOY_ACM_EXTRA_REGIONS');
 
   const retention = reader.oneOf('DEPLOY_LOG_RETENTION_DAYS', LOG_RETENTION_DAYS.map(String) as readonly string[], '90');
 
   const config: DeployConfig = {
     stackName: reader.string('DEPLOY_STACK_NAME', { default: 'AcmeIssuer', pattern: STACK_NAME, expected: 'a CloudFormation stack name (letters, digits, hyphens; starts with a letter)' }),
     region: reader.optionalString('DEPLOY_REGION', { pattern: REGION, expected: 'an AWS region such as eu-west-1, or empty to use your AWS profile\'s' }),
-    bucketName: reader.optionalString('DEPLOY_BUCKET_NAME', { pattern: BUCKET, expected: 'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens), or empty for a generated name' }),
+    bucketName: readOptionalBucketName(reader, 'DEPLOY_BUCKET_NAME'),
     directoryUrl,
-    contactEmail: reader.optionalString('DEPLOY_ACME_CONTACT_EMAIL', { pattern: EMAIL, expected: 'one email address such as ops@example.com' }),
-    accountKeyType: reader.oneOf('DEPLOY_ACME_ACCOUNT_KEY_TYPE', KEY_TYPES, 'ec-p256'),
-    certKeyType: reader.oneOf('DEPLOY_CERT_KEY_TYPE', KEY_TYPES, 'rsa-2048'),
+    contactEmail: readContactEmail(reader, 'DEPLOY_ACME_CONTACT_EMAIL'),
+    accountKeyType: readKeyType(reader, 'DEPLOY_ACME_ACCOUNT_KEY_TYPE', 'ec-p256'),
+    certKeyType: readKeyType(reader, 'DEPLOY_CERT_KEY_TYPE', 'rsa-2048'),
     eabKid,
     eabHmacSecretArn,
     acmImport: reader.boolean('DEPLOY_ACM_IMPORT', true),
     certificates: reader.optionalString('DEPLOY_CERTIFICATES'),
     certificateSpecs,
     // IAM covers every region any certificate is imported into: the global list and each entry's regions=.
-    acmExtraRegions: [
-      ...new Set([
-        ...list(reader.optionalString('DEPLOY_ACM_EXTRA_REGIONS', { pattern: REGION_LIST, expected: 'comma-separated AWS regions such as us-east-1' })),
-        ...certificateSpecs.flatMap((spec) => spec.acmRegions ?? []),
-      ]),
-    ],
-    acmGlobalExtraRegions: list(reader.optionalString('DEPLOY_ACM_EXTRA_REGIONS', { pattern: REGION_LIST, expected: 'comma-separated AWS regions such as us-east-1' })),
-    renewBeforeDays: renewBefore === 0 ? undefined : renewBefore,
-    acmeProfile: reader.optionalString('DEPLOY_ACME_PROFILE', { pattern: PROFILE, expected: 'a profile name the CA lists (e.g. classic, tlsserver, shortlived)' }),
+    acmExtraRegions: [...new Set([...globalExtraRegions, ...certificateSpecs.flatMap((spec) => spec.acmRegions ?? [])])],
+    acmGlobalExtraRegions: globalExtraRegions,
+    renewBeforeDays: readRenewBeforeDays(reader, 'DEPLOY_RENEW_BEFORE_DAYS'),
+    acmeProfile: readProfile(reader, 'DEPLOY_ACME_PROFILE'),
     exports: {
       defaults: exportDefaults,
       used: usedExports,
-      secretPrefix: reader.string('DEPLOY_EXPORT_SECRET_PREFIX', { default: DEFAULT_SECRET_PREFIX, pattern: SECRET_PREFIX, expected: 'a secret name prefix such as acme/' }),
-      ssmPrefix: reader.string('DEPLOY_EXPORT_SSM_PREFIX', { default: DEFAULT_SSM_PREFIX, pattern: SSM_PREFIX, expected: 'a parameter path such as /acme/ (starts and ends with /)' }),
+      secretPrefix: readSecretPrefix(reader, 'DEPLOY_EXPORT_SECRET_PREFIX'),
+      ssmPrefix: readSsmPrefix(reader, 'DEPLOY_EXPORT_SSM_PREFIX'),
     },
     alarms: {
-      email: reader.optionalString('DEPLOY_ALARM_EMAIL', { pattern: EMAIL, expected: 'one email address for alarm notifications' }),
+      email: reader.optionalString('DEPLOY_ALARM_EMAIL', { pattern: EMAIL_ADDRESS, expected: 'one email address for alarm notifications' }),
       expiryDays: reader.integer('DEPLOY_ALARM_EXPIRY_DAYS', { default: 14, min: 1, max: 90 }),
     },
-    jwkRefreshSeconds: reader.integer('DEPLOY_JWK_REFRESH_SECONDS', { default: 300, min: 0, max: 86400 }),
+    jwkRefreshSeconds: readJwkRefreshSeconds(reader, 'DEPLOY_JWK_REFRESH_SECONDS'),
     logRetentionDays: Number(retention) as DeployConfig['logRetentionDays'],
     schedule: {
       expression: reader.string('DEPLOY_SCHEDULE', {

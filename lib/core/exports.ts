@@ -1,4 +1,4 @@
-import type { ConfigReader } from './config.js';
+import type { ConfigReader } from './config-reader.js';
 
 /**
  * Where a certificate is handed over besides S3 and ACM. Each kind is opt-in, per certificate
@@ -87,18 +87,29 @@ export function exportDocument(input: {
   });
 }
 
+/** Export kinds from `name` (EXPORTS, DEPLOY_EXPORTS): `secrets,ssm`, `none` or empty. */
+export function readExportKinds(reader: ConfigReader, name: string): ExportKind[] {
+  const raw = reader.optionalString(name);
+  if (raw === undefined) return [];
+  const parsed = parseExportKinds(raw);
+  if (Array.isArray(parsed)) return parsed;
+  reader.report(`${name}="${raw}" is not valid; ${parsed.problem}`);
+  return [];
+}
+
+export function readSecretPrefix(reader: ConfigReader, name: string): string {
+  return reader.string(name, { default: DEFAULT_SECRET_PREFIX, pattern: SECRET_PREFIX, expected: 'a secret name prefix such as acme/ (letters, digits, /_+=.@-)' });
+}
+
+export function readSsmPrefix(reader: ConfigReader, name: string): string {
+  return reader.string(name, { default: DEFAULT_SSM_PREFIX, pattern: SSM_PREFIX, expected: 'a parameter path such as /acme/ (starts and ends with /)' });
+}
+
 export function readExportConfig(reader: ConfigReader): ExportConfig {
-  const raw = reader.optionalString('EXPORTS');
-  let defaults: ExportKind[] = [];
-  if (raw !== undefined) {
-    const parsed = parseExportKinds(raw);
-    if (Array.isArray(parsed)) defaults = parsed;
-    else reader.report(`EXPORTS="${raw}" is not valid; ${parsed.problem}`);
-  }
   return {
-    defaults,
-    secretPrefix: reader.string('EXPORT_SECRET_PREFIX', { default: DEFAULT_SECRET_PREFIX, pattern: SECRET_PREFIX, expected: 'a secret name prefix such as acme/ (letters, digits, /_+=.@-)' }),
-    ssmPrefix: reader.string('EXPORT_SSM_PREFIX', { default: DEFAULT_SSM_PREFIX, pattern: SSM_PREFIX, expected: 'a parameter path such as /acme/ (starts and ends with /)' }),
+    defaults: readExportKinds(reader, 'EXPORTS'),
+    secretPrefix: readSecretPrefix(reader, 'EXPORT_SECRET_PREFIX'),
+    ssmPrefix: readSsmPrefix(reader, 'EXPORT_SSM_PREFIX'),
     kmsKeyId: reader.optionalString('EXPORT_KMS_KEY_ID'),
     httpsListenerArn: reader.optionalString('HTTPS_LISTENER_ARN', {
       pattern: LISTENER_ARN,

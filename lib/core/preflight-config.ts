@@ -1,4 +1,4 @@
-import { ConfigReader, type Env } from './config.js';
+import { ConfigReader, type Env } from './config-reader.js';
 
 /**
  * Where the pre-flight looks, from the environment. In production the CA fetches port 80 and

@@ -1,27 +1,21 @@
-// The image runs the esbuild bundle, not the TypeScript sources every other test runs through tsx.
-// This builds the bundle with container/Dockerfile's own command and runs a whole issuance with
-// it: a bundling change (which build of a dependency gets picked, what is tree-shaken) that breaks
-// the CLI at run time fails here, not at the first scheduled renewal on AWS.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The image runs the esbuild bundle on Node 22, and so does every e2e suite (tests/global-setup.ts
+// builds it with container/Dockerfile's own command; tests/support/local-stack.ts runs it on the
+// image's Node). This file runs one whole lifecycle with it: a bundling change (which build of a
+// dependency gets picked, what is tree-shaken) that breaks the CLI at run time fails here, not at
+// the first scheduled renewal on AWS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyMatchesCertificate, parseCertificate } from '../../lib/core/index.js';
-import { buildImageBundle } from '../../scripts/image-bundle.js';
 import { clientsFor } from '../support/aws.js';
-import { eventOf, startCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { eventOf, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
-let bundle: string;
 
 beforeAll(async () => {
-  bundle = join(mkdtempSync(join(tmpdir(), 'acme-image-bundle-')), 'cli.mjs');
-  buildImageBundle(bundle);
   stack = await startLocalStack({ name: 'image-bundle' });
 }, 120_000);
 afterAll(async () => stack?.stop());
 
-const runBundle = (args: readonly string[], env: Record<string, string> = {}) => startCli(stack, args, env, undefined, [bundle]).done;
+const runBundle = (args: readonly string[], env: Record<string, string> = {}) => runCli(stack, args, env);
 
 describe('the image bundle (node cli.mjs)', () => {
   it('registers, issues into S3 and ACM, lists and renews like the sources do', async () => {

@@ -1,21 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { IMAGE_EXCLUDE } from '../../lib/constructs/issuer-task.js';
+import { ReplayError, replayDockerfile } from '../../scripts/dockerfile-replay.js';
 import { dockerfileStages, imageBundleCommand } from '../../scripts/image-bundle.js';
+import { runtimePaths } from '../../scripts/local/runtimes.mjs';
+import { bundledNpm } from '../../scripts/toolchains.mjs';
 import { REPO_ROOT } from './synth.js';
 
 // No Docker engine here: the image itself is built at deploy time. These tests read the
-// Dockerfile as Docker would and run its bundling step for real.
+// Dockerfile as Docker would and replay its stages for real (scripts/dockerfile-replay.ts).
 const stages = dockerfileStages();
 
 describe('container/Dockerfile', () => {
   it('is multi-stage: a build stage and a small official Node 22/24 runtime', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const runtime = stages.at(-1)!;
-    expect(runtime[0]).toMatch(/^FROM node:(22|24)-(alpine|bookworm-slim|slim)\b/);
+    expect(runtime[0]).toMatch(/^FROM node:(22|24)\.\d+\.\d+-(alpine|bookworm-slim|slim)\b/);
     expect(runtime.some((line) => /^COPY --from=build\b/.test(line))).toBe(true);
   });
 
@@ -31,37 +34,56 @@ describe('container/Dockerfile', () => {
     expect(runtime.indexOf(users.at(-1)!)).toBeLessThan(runtime.indexOf('ENTRYPOINT ["node", "/app/cli.mjs"]'));
   });
 
-  it("build stage's esbuild command bundles container/cli.ts into one file that runs", () => {
-    const esbuild = imageBundleCommand();
-    expect(esbuild).toContain('--platform=node');
-    expect(esbuild).toContain('--format=esm');
-    expect(esbuild).toContain('createRequire');
-    // Rebuild the build stage's context from its COPY lines only (node_modules stands in for
-    // `npm ci`), so an import from outside what the Dockerfile copies fails here too.
-    const context = mkdtempSync(join(tmpdir(), 'acme-docker-context-'));
-    for (const copy of stages[0]!.filter((line) => /^COPY\s/.test(line) && !line.includes('--from'))) {
-      const [, ...paths] = copy.split(/\s+/);
-      const destination = paths.pop()!;
-      for (const source of paths) {
-        const target = destination.endsWith('/') && paths.length > 1 ? join(context, destination, basename(source)) : join(context, destination === './' ? source : destination);
-        cpSync(join(REPO_ROOT, source), target, { recursive: true });
-      }
-    }
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(context, 'node_modules'));
-    const out = mkdtempSync(join(tmpdir(), 'acme-cli-bundle-'));
-    const bundled = spawnSync('bash', ['-c', esbuild.replace('/out/cli.mjs', join(out, 'cli.mjs'))], { cwd: context, encoding: 'utf8' });
-    expect(bundled.status, bundled.stderr).toBe(0);
-    const help = spawnSync(process.execPath, [join(out, 'cli.mjs'), '--help'], { cwd: out, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
-    expect(help.status, help.stderr).toBe(0);
-    expect(help.stdout).toContain('usage');
-    // The image's default command is a real command of that bundle: without configuration it
-    // stops on the configuration (exit 2, naming CERT_BUCKET), not on an unknown command.
-    const renew = spawnSync(process.execPath, [join(out, 'cli.mjs'), 'renew', '--json'], { cwd: out, encoding: 'utf8', env: { PATH: process.env['PATH'] } });
-    expect(renew.status, renew.stdout + renew.stderr).toBe(2);
-    expect(renew.stdout + renew.stderr).toContain('CERT_BUCKET is not set');
-    expect(renew.stdout + renew.stderr).not.toContain('unknown command');
+  it('replays stage by stage with the base image\'s own Node and npm: npm ci accepts the lock, the bundle builds and runs, as the task\'s user', () => {
+    // Every RUN line for real, in a build context made from the COPY lines (tests once stood a
+    // symlinked node_modules in for `RUN npm ci`, which hid a lock the image's npm refuses).
+    const image = runtimePaths().image;
+    expect(stages[0]![0]).toBe(`FROM node:${image.version}-bookworm-slim AS build`);
+    const { dir, stages: replayed, steps } = replayDockerfile();
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const [build, runtime] = [replayed[0]!, replayed.at(-1)!];
+    const npmCi = steps.find((step) => step.instruction.startsWith('RUN npm ci'))!;
+    expect(npmCi.status).toBe(0);
+    expect(spawnSync(join(image.binDir, 'npm'), ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(bundledNpm(image.version));
+    expect(existsSync(join(build.root, 'src', 'node_modules', '.package-lock.json'))).toBe(true);
+    expect(imageBundleCommand()).toContain('--format=esm');
+    expect(statSync(join(runtime.root, 'app', 'cli.mjs')).mode & 0o777).toBe(0o444);
+    // The compile cache was filled by the user the task runs as (Node keeps one per uid).
+    const cacheDir = runtime.env['NODE_COMPILE_CACHE']!;
+    expect(readdirSync(cacheDir).length).toBeGreaterThan(0);
+    expect(statSync(cacheDir).uid).toBe(process.getuid?.() === 0 ? 1000 : process.getuid?.());
+
+    // The image's ENTRYPOINT and CMD, as the task starts it without configuration: it stops on the
+    // configuration (exit 2, naming CERT_BUCKET), not on an unknown command or a missing module.
+    const [command, ...args] = [...runtime.entrypoint!, ...runtime.cmd!];
+    expect(command).toBe('node');
+    const started = spawnSync(image.node, [...args.map((arg) => (arg.startsWith('/') ? join(runtime.root, arg) : arg)), '--json'], {
+      cwd: join(runtime.root, 'app'),
+      encoding: 'utf8',
+      env: { PATH: image.binDir, ...runtime.env },
+    });
+    expect(started.status, started.stdout + started.stderr).toBe(2);
+    expect(started.stdout + started.stderr).toContain('CERT_BUCKET is not set');
+    const help = spawnSync(image.node, [join(runtime.root, 'app', 'cli.mjs'), '--help'], { encoding: 'utf8', env: { PATH: image.binDir } });
     expect(help.stdout).toMatch(/^\s+renew\b/m);
-  }, 60_000);
+  }, 600_000);
+
+  it('the replay fails where docker build would: a lock the image\'s npm refuses stops at `RUN npm ci`', () => {
+    const broken = mkdtempSync(join(tmpdir(), 'acme-lock-'));
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    delete lock.packages['node_modules/esbuild'];
+    writeFileSync(join(broken, 'package-lock.json'), JSON.stringify(lock));
+    let failure: unknown;
+    try {
+      replayDockerfile({ contextOverrides: { 'package-lock.json': join(broken, 'package-lock.json') } });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ReplayError);
+    rmSync((failure as ReplayError).dir, { recursive: true, force: true });
+    expect((failure as ReplayError).step.instruction).toMatch(/^RUN npm ci\b/);
+    expect((failure as ReplayError).message).toContain('Missing: esbuild@');
+  }, 300_000);
 
   it("fills Node's compile cache at build time as the user the task runs as", () => {
     const runtime = stages.at(-1)!;

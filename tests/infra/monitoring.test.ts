@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IConstruct } from 'constructs';
 import { METRICS } from '../../lib/constructs/monitoring.js';
 import { scheduleIntervalSeconds, WEEK_SECONDS } from '../../lib/core/schedule-interval.js';
-import { IssuerMetrics, METRIC_NAMESPACE } from '../../container/observability/metrics.js';
+import { IssuerMetrics, MetricsSink } from '../../container/observability/metrics.js';
 import { requestLog } from '../../lambdas/challenge/observability.js';
-import { logicalId, only, resourcesOfType, synthesize, REPO_ROOT } from './synth.js';
+import { CAUSES } from '../../lib/core/diagnosis.js';
+import { logicalId, only, resourcesOfType, synthesize } from './synth.js';
 import type { Synthesized } from './synth.js';
 
 function alarmsBy(synth: Synthesized, metricName: string): any[] {
@@ -178,10 +177,10 @@ describe('alarm options', () => {
   });
 });
 
-describe('metric names agree with what the code emits', () => {
-  it('uses the issuer\'s and the responder\'s names and namespace', () => {
-    expect(METRIC_NAMESPACE).toBe(METRICS.namespace);
-    // the responder's filter matches a line the real middleware writes
+describe('the metric filters match the lines the runtime writes', () => {
+  // The names come from one module (lib/core/telemetry.ts); these check the lines really carry
+  // every field each filter's pattern and value name, written by the real code.
+  it("the responder's request line has the message and the Outcome the filter reads", () => {
     const lines: string[] = [];
     const log = requestLog({ write: (line) => lines.push(line) });
     const request = { event: { httpMethod: 'GET', path: '/', headers: {} }, context: {}, response: { statusCode: 404 } } as never;
@@ -190,27 +189,33 @@ describe('metric names agree with what the code emits', () => {
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(line.message).toBe(METRICS.responderRequestMessage);
     expect(line[METRICS.outcomeDimension]).toBe('not-found');
-    expect(IssuerMetrics.DAYS_TO_EXPIRY).toBe(METRICS.daysToExpiry);
-    expect(IssuerMetrics.ISSUANCE_SUCCEEDED).toBe(METRICS.issuanceSucceeded);
-    expect(IssuerMetrics.ISSUANCE_FAILED).toBe(METRICS.issuanceFailed);
-    expect(IssuerMetrics.VALIDATION_FAILURES).toBe(METRICS.validationFailures);
-    expect(readFileSync(join(REPO_ROOT, 'container/observability/metrics.ts'), 'utf8')).toContain(`[${METRICS.certificateDimension}]`);
   });
-});
 
-describe('schedule interval', () => {
-  it.each([
-    ['cron(0 3,15 * * ? *)', 12 * 3600],
-    ['cron(0 3 * * ? *)', 24 * 3600],
-    ['cron(0 1,2,20 * * ? *)', 18 * 3600],
-    ['cron(30 */6 * * ? *)', 6 * 3600],
-    ['cron(0 * * * ? *)', 3600],
-    ['cron(0 9 ? * MON-FRI *)', WEEK_SECONDS],
-    ['rate(6 hours)', 6 * 3600],
-    ['rate(1 day)', 86_400],
-    ['rate(30 days)', WEEK_SECONDS],
-    ['rate(15 minutes)', 900],
-  ])('%s → %i s', (expression, seconds) => {
-    expect(scheduleIntervalSeconds(expression)).toBe(seconds);
+  it("the issuer's EMF lines have the event, the value and every dimension their filter reads, in the namespace the alarms use", () => {
+    const lines: string[] = [];
+    const sink = new MetricsSink({ runId: 'r', enabled: true, out: { write: (text: string) => lines.push(text) } as never });
+    sink.daysToExpiry('shop', new Date('2027-01-10T00:00:00Z'), new Date('2027-01-01T00:00:00Z'));
+    sink.issuanceSucceeded('renew', 'shop');
+    sink.issuanceFailed('issue', 'shop', 'ERR_CA_UNAVAILABLE');
+    sink.validationFailure('ca', CAUSES[0]!, 'shop.example.com');
+    const documents = lines.map((text) => JSON.parse(text) as Record<string, any>);
+    const filters = resourcesOfType(synthesize({}).json, 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
+    for (const document of documents) {
+      expect(document.event).toBe('metric');
+      const name = document._aws.CloudWatchMetrics[0].Metrics[0].Name as string;
+      expect(document._aws.CloudWatchMetrics[0].Namespace).toBe(METRICS.namespace);
+      const filter = filters.find((properties) => properties.MetricTransformations[0].MetricName === name);
+      expect(filter, name).toBeDefined();
+      const transformation = filter.MetricTransformations[0];
+      expect(document[transformation.MetricValue.replace(/^\$\./, '')]).toBeTypeOf('number');
+      for (const dimension of transformation.Dimensions ?? []) expect(document[dimension.Value.replace(/^\$\./, '')], dimension.Key).toBeTypeOf('string');
+      for (const field of [...(filter.FilterPattern as string).matchAll(/\$\.(\w+)/g)].map((match) => match[1]!)) expect(document, `${name}: ${field}`).toHaveProperty(field);
+    }
+    expect(documents.map((document) => document._aws.CloudWatchMetrics[0].Metrics[0].Name)).toEqual([
+      IssuerMetrics.DAYS_TO_EXPIRY,
+      IssuerMetrics.ISSUANCE_SUCCEEDED,
+      IssuerMetrics.ISSUANCE_FAILED,
+      IssuerMetrics.VALIDATION_FAILURES,
+    ]);
   });
 });

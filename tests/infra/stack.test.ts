@@ -170,6 +170,8 @@ describe('issuer task', () => {
       ACM_IMPORT: 'true',
       CERT_BUCKET: { Ref: bucketId },
       CERT_KMS_KEY_ID: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      // The pre-flight compares each name's addresses with the ALB's.
+      ALB_DNS_NAME: { 'Fn::GetAtt': [logicalId(synth, synth.stack.responder.loadBalancer), 'DNSName'] },
     });
     expect(container.Secrets).toBeUndefined();
   });
@@ -210,10 +212,14 @@ describe('issuer task', () => {
     );
   });
 
-  it('runs in a public subnet with a public IP and an egress-only (HTTPS) security group, no NAT gateway', () => {
+  it('runs in a public subnet with a public IP and an egress-only security group (the CA and AWS on 443, the pre-flight on 80), no NAT gateway', () => {
     const sg = synth.json.Resources[logicalId(synth, synth.stack.issuer.securityGroup)]!;
     expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
-    expect(sg.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })]);
+    // tests/e2e/network.test.ts checks these against every connection the issuer makes.
+    expect(sg.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 80, ToPort: 80, Description: "To the pre-flight's probe of each name's challenge URL" }),
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: 'To the ACME CA and the AWS APIs (S3, ACM, KMS, ECR, Logs)' }),
+    ]);
     synth.template.resourceCountIs('AWS::EC2::NatGateway', 0);
     expect(synth.stack.issuer.assignPublicIp).toBe(true);
   });

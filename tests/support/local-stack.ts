@@ -6,6 +6,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { Env } from '../../lib/core/config.js';
+import { deployedTaskFor, egressViolations, type RecordedRun } from './network-record.js';
+import { CLI_BUNDLE, IMAGE_NODE } from './runtimes.js';
 
 const run = promisify(execFile);
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -20,6 +23,10 @@ export interface LocalStack {
   stop(): Promise<void>;
   /** Stops or starts one service with the scripts' own functions (fault tests). */
   service(action: 'stop' | 'start', name: 'moto' | 'pebble' | 'adapter' | 'challtestsrv'): Promise<void>;
+  /** Every CLI process run against this stack, with where its connections were recorded. */
+  readonly cliRuns: RecordedRun[];
+  /** The DEPLOY_* configuration of the stack this one stands in for (its security group, its roles). */
+  readonly deployEnv: Env;
 }
 
 /** A port nothing listens on right now (the OS picks it). */
@@ -34,7 +41,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalStack(options: { name: string; pebbleEnv?: Record<string, string>; extraEnv?: Record<string, string> }): Promise<LocalStack> {
+export async function startLocalStack(options: {
+  name: string;
+  pebbleEnv?: Record<string, string>;
+  extraEnv?: Record<string, string>;
+  /** DEPLOY_* variables of the deployed stack this stands in for. @default {} (the defaults) */
+  deployEnv?: Env;
+}): Promise<LocalStack> {
   mkdirSync(join(repoRoot, '.local'), { recursive: true });
   const stateDir = mkdtempSync(join(repoRoot, '.local', `test-${options.name}-`));
   const [pebble, pebbleManagement, http, dns, challManagement, moto] = (await Promise.all(Array.from({ length: 6 }, freePort))) as [number, number, number, number, number, number];
@@ -72,15 +85,22 @@ export async function startLocalStack(options: { name: string; pebbleEnv?: Recor
     await script('down.sh').catch(() => undefined);
     throw error;
   }
+  const cliRuns: RecordedRun[] = [];
+  const deployEnv = options.deployEnv ?? {};
   return {
     env,
     stateDir,
     httpPort: http,
     pebbleManagementPort: pebbleManagement,
     challtestsrvManagementPort: challManagement,
+    cliRuns,
+    deployEnv,
     stop: async () => {
       await script('down.sh');
+      // Every connection the issuer made must be one the deployed task's security group allows.
+      const violations = cliRuns.length === 0 ? [] : egressViolations(cliRuns, deployedTaskFor(deployEnv));
       rmSync(stateDir, { recursive: true, force: true });
+      if (violations.length > 0) throw new Error(`the issuer made connections its security group on AWS would drop:\n  - ${violations.join('\n  - ')}`);
     },
     service: async (action, name) => {
       if (action === 'stop') {
@@ -105,23 +125,27 @@ export interface RunningCli {
   readonly done: Promise<CliResult>;
 }
 
-/** The CLI from source, as `just issuer` runs it; tests of the image pass the bundle's path instead. */
-const TSX_ENTRYPOINT = ['--import', 'tsx', join(repoRoot, 'container/cli.ts')];
+const RECORDER = join(repoRoot, 'tests/support/connection-recorder.mjs');
 
 /**
- * Starts the real issuer CLI as a process against a stack. `onEvent` sees each JSON line as it
- * arrives, so a test can act at a given step (kill the process, stop a service).
+ * Starts the real issuer CLI as a process against a stack, as the image runs it: the image's
+ * bundle (built by tests/global-setup.ts with container/Dockerfile's own command) on the image's
+ * Node, with every outbound connection recorded for the stack's egress check. `onEvent` sees each
+ * JSON line as it arrives, so a test can act at a given step (kill the process, stop a service).
  */
 export function startCli(
-  stack: Pick<LocalStack, 'env'>,
+  stack: Pick<LocalStack, 'env' | 'cliRuns' | 'stateDir'>,
   args: readonly string[],
   extraEnv: Record<string, string> = {},
   onEvent?: (event: Record<string, unknown>, child: ChildProcess) => void,
-  entrypoint: readonly string[] = TSX_ENTRYPOINT,
 ): RunningCli {
-  const child = spawn(process.execPath, [...entrypoint, ...args], {
+  const env = { ...stack.env, ...extraEnv };
+  mkdirSync(join(stack.stateDir, 'connections'), { recursive: true });
+  const file = join(stack.stateDir, 'connections', `${stack.cliRuns.length}.jsonl`);
+  stack.cliRuns.push({ file, env, args });
+  const child = spawn(IMAGE_NODE, ['--import', RECORDER, CLI_BUNDLE, ...args], {
     cwd: repoRoot,
-    env: { ...stack.env, ...extraEnv },
+    env: { ...env, CONNECTION_RECORD_FILE: file },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -149,7 +173,7 @@ export function startCli(
 }
 
 /** Runs the real issuer CLI as a process against a stack, to its end. */
-export async function runCli(stack: Pick<LocalStack, 'env'>, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+export async function runCli(stack: Pick<LocalStack, 'env' | 'cliRuns' | 'stateDir'>, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   return startCli(stack, args, extraEnv).done;
 }
 

@@ -1,0 +1,95 @@
+import { ErrorCodes, IssuerError } from './errors.js';
+
+/**
+ * Typed configuration from environment variables (loaded by `just` from `.env`). Every reader
+ * names the variable and the expected form when a value is wrong, and `collect` gathers all
+ * problems so a person fixes them in one go. Order of sources: process environment only;
+ * `.env` reaches it through just's dotenv-load, never read here.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigReader {
+  private readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  private problem(name: string, expected: string, value: string | undefined): undefined {
+    this.problems.push(
+      value === undefined ? `${name} is not set; expected ${expected}` : `${name}="${value}" is not valid; expected ${expected}`,
+    );
+    return undefined;
+  }
+
+  string(name: string, options: { default?: string; pattern?: RegExp; expected?: string } = {}): string {
+    const value = this.raw(name) ?? options.default;
+    const expected = options.expected ?? 'a non-empty string';
+    if (value === undefined) return this.problem(name, expected, undefined) ?? '';
+    if (options.pattern !== undefined && !options.pattern.test(value)) return this.problem(name, expected, value) ?? '';
+    return value;
+  }
+
+  optionalString(name: string, options: { pattern?: RegExp; expected?: string } = {}): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (options.pattern !== undefined && !options.pattern.test(value)) {
+      return this.problem(name, options.expected ?? 'a valid value', value);
+    }
+    return value;
+  }
+
+  oneOf<const T extends readonly string[]>(name: string, choices: T, fallback: T[number]): T[number] {
+    const value = this.raw(name) ?? fallback;
+    if (!choices.includes(value)) return this.problem(name, `one of ${choices.join(', ')}`, value) ?? fallback;
+    return value as T[number];
+  }
+
+  integer(name: string, options: { default: number; min: number; max: number }): number {
+    const value = this.raw(name);
+    if (value === undefined) return options.default;
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value) || parsed < options.min || parsed > options.max) {
+      return this.problem(name, `an integer from ${options.min} to ${options.max}`, value) ?? options.default;
+    }
+    return parsed;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    return this.problem(name, 'true or false', value) ?? fallback;
+  }
+
+  url(name: string, options: { default?: string; protocols?: readonly string[] } = {}): string | undefined {
+    const value = this.raw(name) ?? options.default;
+    if (value === undefined) return undefined;
+    const protocols = options.protocols ?? ['https:', 'http:'];
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return value;
+    } catch {
+      return this.problem(name, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, value);
+    }
+  }
+
+  /** Records a problem found by the caller (cross-variable rules). */
+  report(message: string): void {
+    this.problems.push(message);
+  }
+
+  /** Throws once with every problem found. */
+  done<T>(value: T): T {
+    if (this.problems.length > 0) {
+      throw new IssuerError(ErrorCodes.CONFIG_INVALID, `configuration is not valid:\n  - ${this.problems.join('\n  - ')}`, {
+        hint: 'fix the variables above in .env (every variable is documented in .env.example and docs/configuration.md)',
+      });
+    }
+    return value;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The names the stack's metric filters, alarms and dashboard read out of the runtime's log lines,
+ * in one module that the CDK code (lib/constructs/monitoring.ts), the issuer
+ * (container/observability/) and the responder (lambdas/challenge/observability.ts) all import.
+ * A renamed field then changes both sides at once instead of silently emptying an alarm.
+ * docs/operations.md lists each metric.
+ */
+export const METRIC_NAMESPACE = 'AcmeOnAws';
+
+/** Metric names. */
+export const Metrics = {
+  /** Count, dimension Operation (issue | renew): a run that stored a new certificate. */
+  issuanceSucceeded: 'IssuanceSucceeded',
+  /** Count, dimension Operation: a run that tried to issue and failed (pre-flight, CA, S3, ACM). */
+  issuanceFailed: 'IssuanceFailed',
+  /** None (days, fractional), dimension CertificateName: days until the live certificate's notAfter. */
+  daysToExpiry: 'DaysToExpiry',
+  /** None, no dimension: every DaysToExpiry value without its dimension, so Minimum is the soonest expiry. */
+  minDaysToExpiry: 'MinDaysToExpiry',
+  /** Count, dimensions [Stage] and [Stage, Cause]: a name that failed validation (Stage = preflight | ca). */
+  validationFailures: 'ValidationFailures',
+  /** Count, dimension Check (storage | ca-directory | account | responder): a failed `health` check. */
+  healthCheckFailed: 'HealthCheckFailed',
+  /** Count, no dimension: a renew run whose summary counts no failed certificate. */
+  renewalRunSucceeded: 'RenewalRunSucceeded',
+  /** Count, no dimension: a renew run with at least one failed certificate. */
+  renewalRunFailed: 'RenewalRunFailed',
+  /** Count, dimension Outcome: one per responder request line. */
+  responderRequests: 'ResponderRequests',
+} as const;
+
+/** Dimension names (each is also the field of the log line that carries it). */
+export const Dimensions = {
+  certificate: 'CertificateName',
+  operation: 'Operation',
+  stage: 'Stage',
+  cause: 'Cause',
+  check: 'Check',
+  outcome: 'Outcome',
+} as const;
+
+/** Fields and values of the issuer's JSON lines that filters match on. */
+export const IssuerLog = {
+  /** Every line's kind. */
+  eventField: 'event',
+  /** An EMF document (container/observability/metrics.ts). */
+  metricEvent: 'metric',
+  /** The last line of a renew run, with its counts. */
+  renewSummaryEvent: 'renew-summary',
+  /** The renew summary's count of failed certificates (a number). */
+  failedField: 'failed',
+} as const;
+
+/** The responder's request line (lambdas/challenge/observability.ts). */
+export const ResponderLog = {
+  service: 'acme-challenge-responder',
+  /** The `message` of the request line: the metric filter matches on it. */
+  requestMessage: 'challenge request',
+} as const;
+
+/** Outcome dimension values, by the status the responder answered. */
+export const ResponderOutcomes = {
+  200: 'answered',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  503: 'unavailable',
+} as const;
+export type ResponderOutcome = (typeof ResponderOutcomes)[keyof typeof ResponderOutcomes] | 'error' | 'other';
