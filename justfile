@@ -85,6 +85,13 @@ synth:
     if (( rc & 3 )); then echo "cfn-lint found errors in cdk.out/$stack.template.json" >&2; exit 1; fi
     echo "synth ok: cdk.out/$stack.template.json (cdk-nag clean, cfn-lint: no errors)"
 
+# deploy-local needs no AWS account and no Docker: scripts/deploy-local.ts drops every AWS_* and CDK_* variable of
+# the shell and .env itself and gives the CLI moto's dummy keys only, so it cannot reach a real account.
+
+# the real CDK CLI deploys into a fresh moto, prints the outputs, checks the deployed responder (`stop`: a kept moto)
+deploy-local *ARGS: install
+    node --import tsx scripts/deploy-local.ts {{ARGS}}
+
 # one-time per account and region: the CDK's bootstrap stack (asset bucket and image repository)
 bootstrap *ARGS:
     #!/usr/bin/env bash

@@ -15,7 +15,7 @@ import {
 } from '../../lib/core/index.js';
 import { fetchDirectory, type DirectoryInfo } from './directory.js';
 import { caError } from './errors.js';
-import { createPrivateKeyPem, keyTypeOf, publicJwkOf } from './keys.js';
+import { accountJwkText, createPrivateKeyPem, keyTypeOf, publicJwkOf } from './keys.js';
 import { paceRequests, type RequestPacingStats } from './request-pacing.js';
 import { caAgent } from './tls.js';
 import { sendDirect } from './transport.js';
@@ -84,7 +84,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   }
 
   const jwk = publicJwkOf(keyPem);
-  const jwkText = `${JSON.stringify(jwk, null, 2)}\n`;
+  const jwkText = accountJwkText(jwk);
   if (storedJwk?.body !== jwkText) {
     await store.put(layout.accountJwk, jwkText);
     changed = true;

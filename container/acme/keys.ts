@@ -19,6 +19,11 @@ export function publicJwkOf(privateKeyPem: string): Record<string, string> {
   return Object.fromEntries(Object.entries(members).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
+/** account/jwk.json as the issuer writes it: the public JWK (publicJwkOf), pretty-printed, one trailing newline. */
+export function accountJwkText(publicJwk: Record<string, string>): string {
+  return `${JSON.stringify(publicJwk, null, 2)}\n`;
+}
+
 /** The key's type, or undefined when it is not one we use (or not a parseable private key at all). */
 export function keyTypeOf(privateKeyPem: string): KeyType | undefined {
   let key: ReturnType<typeof createPrivateKey>;

@@ -22,6 +22,7 @@
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 // first: the handler in process runs with the responder's credentials (RESPONDER_AWS_* when set)
 import './responder-credentials.js';
+import { albEventBuilder } from './alb-event.js';
 import { createHttp1Server, type Http1Request, type Http1Response } from './http1-server.js';
 import { invokeApiClient } from './lambda-invoke-api.js';
 import { batchProcessOutput } from './log-batcher.js';
@@ -38,38 +39,9 @@ const host = process.env.ADAPTER_HOST ?? '127.0.0.1';
 const TARGET_GROUP_ARN = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/local-acme/0000000000000000';
 /** ALB refuses request bodies over 1 MB for Lambda targets. */
 const MAX_BODY_BYTES = 1024 * 1024;
-const FORWARDED_PORT = String(port);
 const BAD_GATEWAY: Http1Response = { status: 502, headers: { 'content-type': 'text/html' }, body: '502 Bad Gateway' };
 
-export function toAlbEvent(request: Http1Request): ALBEvent {
-  const target = request.target;
-  const queryIndex = target.indexOf('?');
-  const path = queryIndex === -1 ? target : target.slice(0, queryIndex);
-  // ALB passes query parameters as received (still percent-encoded), last value wins.
-  const queryStringParameters: Record<string, string> = {};
-  if (queryIndex !== -1) {
-    for (const pair of target.slice(queryIndex + 1).split('&')) {
-      if (pair === '') continue;
-      const eq = pair.indexOf('=');
-      queryStringParameters[eq === -1 ? pair : pair.slice(0, eq)] = eq === -1 ? '' : pair.slice(eq + 1);
-    }
-  }
-  // Names arrive lower-cased, repeats kept in order; ALB keeps the last value.
-  const headers: Record<string, string> = {};
-  for (const [name, value] of request.headers) headers[name] = value;
-  headers['x-forwarded-for'] = request.remoteAddress || '127.0.0.1';
-  headers['x-forwarded-proto'] = 'http';
-  headers['x-forwarded-port'] = FORWARDED_PORT;
-  return {
-    requestContext: { elb: { targetGroupArn: TARGET_GROUP_ARN } },
-    httpMethod: request.method,
-    path,
-    queryStringParameters,
-    headers,
-    body: request.body === undefined || request.body.length === 0 ? '' : request.body.toString('base64'),
-    isBase64Encoded: true,
-  };
-}
+const toAlbEvent = albEventBuilder({ port, targetGroupArn: TARGET_GROUP_ARN });
 
 function isAlbResult(value: unknown): value is ALBResult {
   if (typeof value !== 'object' || value === null) return false;
