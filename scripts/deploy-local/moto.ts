@@ -3,7 +3,7 @@
 // update or delete a stack that `cdk deploy` created, so every run needs a fresh one.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { listenablePort } from '../local/free-port.js';
 
 export interface MotoServer {
   readonly port: number;
@@ -30,20 +30,8 @@ export interface StartMotoOptions {
 
 const START_TIMEOUT_MS = 30_000;
 
-/** A port nothing listens on right now (the OS picks it), or undefined when `port` is taken. */
-async function listenable(port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : undefined));
-    });
-  });
-}
-
 export async function startMoto(options: StartMotoOptions): Promise<MotoServer> {
-  const port = await listenable(options.port ?? 0);
+  const port = await listenablePort(options.port ?? 0);
   if (port === undefined) {
     throw new Error(`port ${options.port} is in use: set DEPLOY_LOCAL_MOTO_PORT to a free port, or leave it empty to take any free one`);
   }

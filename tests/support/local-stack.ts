@@ -10,12 +10,14 @@
 // role's; both roles hold the policies of the template synthesized for `deploy`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Env } from '../../lib/core/config.js';
 import { deployedTaskFor, egressViolations, type RecordedRun } from './network-record.js';
 import { CLI_BUNDLE, IMAGE_NODE } from './runtimes.js';
+import { freePort } from '../../scripts/local/free-port.js';
+
+export { freePort };
 import { putRolePolicies, type IamState, type RoleKind } from '../../scripts/local/bootstrap-iam.js';
 import type { LocalResources } from '../../scripts/local/iam-policy.js';
 import { templatePolicies, type PolicyStatement, type TemplatePolicies } from '../../scripts/local/iam-template.js';
@@ -73,17 +75,6 @@ export interface LocalStack {
   readonly deployEnv: Env;
 }
 
-/** A port nothing listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface LocalStackOptions {
   readonly name: string;
