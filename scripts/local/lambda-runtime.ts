@@ -260,6 +260,16 @@ async function startEnvironment(
   }
 }
 
+/**
+ * Emulators still running, killed when this process exits: Node leaves children behind, and an
+ * emulator outliving its function (a test that failed before stop(), a killed service) would keep
+ * a runtime and its ports forever.
+ */
+const liveEmulators = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveEmulators) child.kill('SIGKILL');
+});
+
 async function launch(
   paths: Paths,
   environment: Record<string, string>,
@@ -286,7 +296,13 @@ async function launch(
       output(line, stream);
     });
   }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  liveEmulators.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      liveEmulators.delete(child);
+      resolve(code);
+    }),
+  );
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const env: Environment = {
     emulatorPid: child.pid!,
