@@ -23,20 +23,20 @@ describe("the issuer's connections and the task's security group", () => {
     }
     const purposes = new Set(stack.cliRuns.flatMap((run) => readRecords(run.file).map((record) => purposeOf(record.port, run.env))));
     expect([...purposes].sort()).toEqual(['aws-api', 'ca', 'preflight']);
-    expect(egressViolations(stack.cliRuns, deployedTaskFor(stack.deployEnv))).toEqual([]);
+    expect(egressViolations(stack.cliRuns, (await deployedTaskFor(stack.deployEnv)))).toEqual([]);
   }, 120_000);
 
-  it("refuses a group that allows only HTTPS: the pre-flight's port 80 is named", () => {
-    const deployed = deployedTaskFor(stack.deployEnv);
+  it("refuses a group that allows only HTTPS: the pre-flight's port 80 is named", async () => {
+    const deployed = (await deployedTaskFor(stack.deployEnv));
     const httpsOnly = { ...deployed, egress: deployed.egress.filter((rule) => rule.fromPort === 443) };
     const violations = egressViolations(stack.cliRuns, httpsOnly);
     expect(violations).toHaveLength(1);
     expect(violations[0]).toMatch(/^preflight: on AWS port 80, and the task's security group allows no TCP egress to it \(egress: tcp 443-443 to 0\.0\.0\.0\/0\)/);
   });
 
-  it('refuses a connection that has no purpose, naming where it went', () => {
+  it('refuses a connection that has no purpose, naming where it went', async () => {
     const run = stack.cliRuns[0]!;
     const stray = { ...run, env: { ...run.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' } };
-    expect(egressViolations([stray], deployedTaskFor(stack.deployEnv)).join('\n')).toMatch(/connected to 127\.0\.0\.1:\d+, which is neither the CA, the AWS endpoint nor the pre-flight's port/);
+    expect(egressViolations([stray], (await deployedTaskFor(stack.deployEnv))).join('\n')).toMatch(/connected to 127\.0\.0\.1:\d+, which is neither the CA, the AWS endpoint nor the pre-flight's port/);
   });
 });

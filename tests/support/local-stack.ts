@@ -212,7 +212,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stop: async () => {
       await script('down.sh');
       // Every connection the issuer made must be one the deployed task's security group allows.
-      const violations = cliRuns.length === 0 ? [] : egressViolations(cliRuns, deployedTaskFor(deployEnv));
+      const violations = cliRuns.length === 0 ? [] : egressViolations(cliRuns, await deployedTaskFor(deployEnv));
       rmSync(stateDir, { recursive: true, force: true });
       if (violations.length > 0) throw new Error(`the issuer made connections its security group on AWS would drop:\n  - ${violations.join('\n  - ')}`);
     },

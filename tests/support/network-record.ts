@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import type { Env } from '../../lib/core/config.js';
 import { caDirectories, type EgressPurpose } from '../../lib/core/network.js';
-import { synthesize } from '../infra/synth.js';
+import { templatePolicies } from '../../scripts/local/iam-template.js';
+import type { synthesize } from '../infra/synth.js';
 
 export interface ConnectionRecord {
   readonly pid: number;
@@ -145,15 +146,11 @@ export function egressViolations(runs: readonly RecordedRun[], task: DeployedTas
   return [...problems.values()].map(({ example, count }) => (count > 1 ? `${example} (and ${count - 1} more)` : example));
 }
 
-const deployedTasks = new Map<string, DeployedTask>();
-
-/** The deployed task for a DEPLOY_* configuration, synthesized once per test file. */
-export function deployedTaskFor(deployEnv: Env): DeployedTask {
-  const key = JSON.stringify(deployEnv);
-  let task = deployedTasks.get(key);
-  if (task === undefined) {
-    task = deployedTask(synthesize(deployEnv).json);
-    deployedTasks.set(key, task);
-  }
-  return task;
+/**
+ * The deployed task for a DEPLOY_* configuration, from the template the local roles are made from
+ * (scripts/local/iam-template.ts synthesizes it once per configuration and keeps it on disk).
+ */
+export async function deployedTaskFor(deployEnv: Env): Promise<DeployedTask> {
+  const { templateFile } = await templatePolicies(deployEnv as Record<string, string>);
+  return deployedTask(JSON.parse(readFileSync(templateFile, 'utf8')) as ReturnType<typeof synthesize>['json']);
 }

@@ -7,7 +7,5 @@ const paths = runtimePaths();
 
 /** Node as the image's base image has it (container/Dockerfile's FROM). */
 export const IMAGE_NODE = paths.image.node;
-/** Node as Lambda's nodejs24.x runs the responder. */
-export const LAMBDA_NODE = paths.lambda.node;
 /** The image's CLI bundle, built once per test run by tests/global-setup.ts with the Dockerfile's own command. */
 export const CLI_BUNDLE = join(repoRoot, '.local', 'test-cli', 'cli.mjs');
