@@ -39,6 +39,16 @@ const s3As = (credentials: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: s
 const refusal = (promise: Promise<unknown>) => promise.then(() => 'allowed', (error: { name?: string }) => error.name ?? String(error));
 const errorOf = (result: Awaited<ReturnType<typeof runCli>>) => eventOf(result, 'error') as { code: string; message: string; hint: string };
 
+/** Runs `work` while the roles hold edited template policies, and puts the template's back after, whatever happens. */
+async function withPolicies<T>(edit: NonNullable<Parameters<LocalIam['apply']>[0]>['edit'], work: () => Promise<T>): Promise<T> {
+  await iam.apply({ edit });
+  try {
+    return await work();
+  } finally {
+    await iam.apply();
+  }
+}
+
 /** The responder's answer over HTTP through the ALB adapter, from a fresh function (no thumbprint cached). */
 async function freshResponderAnswer(): Promise<{ status: number; log: Record<string, unknown>[] }> {
   const host = stack.responderRuntime === 'lambda' ? 'responder' : 'adapter';
@@ -91,31 +101,20 @@ describe('moto enforces the template', () => {
 
 describe('the responder without its statements', () => {
   it('answers 503 and logs the refused permission without s3:GetObject on account/jwk.json; answers again once it is back', async () => {
-    await iam.apply({ edit: { responder: withoutStatementGranting('s3:GetObject') } });
-    try {
-      const { status, log } = await freshResponderAnswer();
-      expect(status).toBe(503);
-      const line = log.find((entry) => entry.message === 'answering 503: account public JWK unavailable');
-      expect(line, JSON.stringify(log)).toBeDefined();
-      expect(line).toMatchObject({ causeCode: 'ERR_ACCESS_DENIED' });
-      expect(String(line!.cause)).toBe(`could not read s3://${aws.bucket}/account/jwk.json: AWS denied s3:GetObject on arn:aws:s3:::${aws.bucket}/account/jwk.json (AccessDenied: Access Denied)`);
-      expect(String(line!.hint)).toMatch(/^grant s3:GetObject on arn:aws:s3:::\S+\/account\/jwk\.json to the responder function's role \(granted by the stack in lib\/constructs\/certificate-store\.ts grantReadPublicJwk\)/);
-    } finally {
-      await iam.apply();
-    }
+    const { status, log } = await withPolicies({ responder: withoutStatementGranting('s3:GetObject') }, freshResponderAnswer);
+    expect(status).toBe(503);
+    const line = log.find((entry) => entry.message === 'answering 503: account public JWK unavailable');
+    expect(line, JSON.stringify(log)).toBeDefined();
+    expect(line).toMatchObject({ causeCode: 'ERR_ACCESS_DENIED' });
+    expect(String(line!.cause)).toBe(`could not read s3://${aws.bucket}/account/jwk.json: AWS denied s3:GetObject on arn:aws:s3:::${aws.bucket}/account/jwk.json (AccessDenied: Access Denied)`);
+    expect(String(line!.hint)).toMatch(/^grant s3:GetObject on arn:aws:s3:::\S+\/account\/jwk\.json to the responder function's role \(granted by the stack in lib\/constructs\/certificate-store\.ts grantReadPublicJwk\)/);
     expect((await freshResponderAnswer()).status).toBe(200);
   });
 });
 
 describe('the issuer without one statement', () => {
   it('stops at "store in S3" without s3:PutObject on live/*, naming the object, and leaves no live pointer', async () => {
-    await iam.apply({ edit: { issuer: withoutAction('s3:PutObject', '/live/*') } });
-    let result;
-    try {
-      result = await runCli(stack, ['issue', '--name', 'nolive', '--domain', 'nolive.example.com']);
-    } finally {
-      await iam.apply();
-    }
+    const result = await withPolicies({ issuer: withoutAction('s3:PutObject', '/live/*') }, () => runCli(stack, ['issue', '--name', 'nolive', '--domain', 'nolive.example.com']));
     expect(result.code, result.stdout.slice(-1500)).toBe(ExitCodes.ACCESS_DENIED);
     const failedStep = result.events.find((e) => e.event === 'step' && e.ok === false);
     expect(failedStep?.step).toBe('store in S3 (archive, then live)');
@@ -133,13 +132,7 @@ describe('the issuer without one statement', () => {
   });
 
   it('stops at the ACM import without acm:ImportCertificate, naming the certificate ARN it would get; S3 holds the certificate', async () => {
-    await iam.apply({ edit: { issuer: withoutAction('acm:ImportCertificate') } });
-    let result;
-    try {
-      result = await runCli(stack, ['issue', '--name', 'noacm', '--domain', 'noacm.example.com']);
-    } finally {
-      await iam.apply();
-    }
+    const result = await withPolicies({ issuer: withoutAction('acm:ImportCertificate') }, () => runCli(stack, ['issue', '--name', 'noacm', '--domain', 'noacm.example.com']));
     expect(result.code, result.stdout.slice(-1500)).toBe(ExitCodes.ACCESS_DENIED);
     expect(result.events.find((e) => e.event === 'step' && e.ok === false)?.step).toBe('import into ACM us-east-1');
     const error = errorOf(result);
@@ -156,13 +149,7 @@ describe('the issuer without one statement', () => {
     const issued = await runCli(stack, ['issue', '--name', 'keep', '--domain', 'keep.example.com']);
     expect(issued.code, issued.stdout.slice(-1500)).toBe(0);
     const arn = String(eventOf(issued, 'issued').acmArn);
-    await iam.apply({ edit: { issuer: withoutAction('acm:DeleteCertificate') } });
-    let result;
-    try {
-      result = await runCli(stack, ['delete', 'keep']);
-    } finally {
-      await iam.apply();
-    }
+    const result = await withPolicies({ issuer: withoutAction('acm:DeleteCertificate') }, () => runCli(stack, ['delete', 'keep']));
     expect(result.code, result.stdout.slice(-1500)).toBe(ExitCodes.ACCESS_DENIED);
     expect(errorOf(result).message).toBe(
       `could not delete ${arn}: AWS denied acm:DeleteCertificate on ${arn} to arn:aws:sts::${iam.state.account}:assumed-role/local-issuer-task/issuer (AccessDeniedException)`,
@@ -173,13 +160,7 @@ describe('the issuer without one statement', () => {
   });
 
   it('fails the health storage check without s3:ListBucket, saying which permission', async () => {
-    await iam.apply({ edit: { issuer: withoutAction('s3:ListBucket') } });
-    let result;
-    try {
-      result = await runCli(stack, ['health']);
-    } finally {
-      await iam.apply();
-    }
+    const result = await withPolicies({ issuer: withoutAction('s3:ListBucket') }, () => runCli(stack, ['health']));
     expect(result.code).toBe(ExitCodes.HEALTH_FAILED);
     const storage = result.events.find((e) => e.event === 'check' && e.check === 'storage');
     expect(String(storage?.detail)).toBe(`could not list s3://${aws.bucket}/renewal/: AWS denied s3:ListBucket on arn:aws:s3:::${aws.bucket} (s3:prefix renewal/) (AccessDenied: Access Denied)`);
@@ -188,25 +169,20 @@ describe('the issuer without one statement', () => {
 
 describe('what moto does not check (only AWS can show these statements are needed and enough)', () => {
   it('KMS behind SSE-KMS: without any kms: statement, the issuer still writes and the responder still reads', async () => {
-    await iam.apply({ edit: { issuer: withoutStatementGranting('kms:GenerateDataKey'), responder: withoutStatementGranting('kms:Decrypt') } });
-    try {
-      const issued = await runCli(stack, ['issue', '--name', 'nokms', '--domain', 'nokms.example.com']);
-      expect(issued.code, issued.stdout.slice(-1500)).toBe(0);
-      expect((await freshResponderAnswer()).status).toBe(200);
-    } finally {
-      await iam.apply();
-    }
+    const [issued, answer] = await withPolicies({ issuer: withoutStatementGranting('kms:GenerateDataKey'), responder: withoutStatementGranting('kms:Decrypt') }, async () => [
+      await runCli(stack, ['issue', '--name', 'nokms', '--domain', 'nokms.example.com']),
+      await freshResponderAnswer(),
+    ] as const);
+    expect(issued.code, issued.stdout.slice(-1500)).toBe(0);
+    expect(answer.status).toBe(200);
   });
 
   it('conditions: moto ignores them (a statement whose condition can never hold still allows)', async () => {
     // AWS would refuse every request under this condition; moto evaluates no condition at all.
     const never = { StringEquals: { 'aws:RequestedRegion': 'nowhere-1' } };
-    await iam.apply({ edit: { issuer: (statements) => statements.map((statement) => ({ ...statement, Condition: never })) } });
-    try {
-      const issuer = s3As(iam.issuerEnv);
-      expect(await refusal(issuer.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: 'renewal/' })))).toBe('allowed');
-    } finally {
-      await iam.apply();
-    }
+    const listed = await withPolicies({ issuer: (statements) => statements.map((statement) => ({ ...statement, Condition: never })) }, () =>
+      refusal(s3As(iam.issuerEnv).send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: 'renewal/' }))),
+    );
+    expect(listed).toBe('allowed');
   });
 });
