@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CertificateStore } from './certificate-store.js';
-import type { ExportKind } from '../core/exports.js';
+import { DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, type ExportKind } from '../core/exports.js';
 import type { IssuerTaskResources } from '../core/issuer-environment.js';
 import { issuerEgress, type EgressPurpose } from '../core/network.js';
 import {
@@ -186,8 +186,8 @@ export class IssuerTask extends Construct {
           })
         : undefined;
     if (this.exportKey !== undefined) {
-      if (exportKinds.has('secrets')) this.grantSecretsExport(taskRole, props.exports?.secretPrefix ?? 'acme/', this.exportKey);
-      if (exportKinds.has('ssm')) this.grantSsmExport(taskRole, props.exports?.ssmPrefix ?? '/acme/', this.exportKey);
+      if (exportKinds.has('secrets')) this.grantSecretsExport(taskRole, props.exports?.secretPrefix ?? DEFAULT_SECRET_PREFIX, this.exportKey);
+      if (exportKinds.has('ssm')) this.grantSsmExport(taskRole, props.exports?.ssmPrefix ?? DEFAULT_SSM_PREFIX, this.exportKey);
     }
     if (props.httpsListenerArn !== undefined) this.grantListenerAttach(taskRole, props.httpsListenerArn);
 

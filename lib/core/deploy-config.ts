@@ -11,6 +11,7 @@ import {
   readRegionList,
   readRenewBeforeDays,
   EMAIL_ADDRESS,
+  LISTENER_ARN,
   REGION,
   type KeyType,
 } from './rules.js';
@@ -109,7 +110,6 @@ export interface DeployConfig {
 // reads is checked by its one rule in ./rules.js, under the DEPLOY_ name.
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
-const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_LIST = /^subnet-[0-9a-f]{8,17}(,subnet-[0-9a-f]{8,17})*$/;

@@ -1,4 +1,5 @@
 import type { ConfigReader } from './config-reader.js';
+import { LISTENER_ARN } from './rules.js';
 
 /**
  * Where a certificate is handed over besides S3 and ACM. Each kind is opt-in, per certificate
@@ -37,7 +38,6 @@ export const DEFAULT_SECRET_PREFIX = 'acme/';
 export const DEFAULT_SSM_PREFIX = '/acme/';
 export const SECRET_PREFIX = /^[A-Za-z0-9/_+=.@-]{0,200}$/;
 export const SSM_PREFIX = /^\/([A-Za-z0-9_.-]+\/)*$/;
-const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/;
 
 /** Parses `secrets,ssm` or `none`; returns the problem text instead of kinds when it is wrong. */
 export function parseExportKinds(value: string): ExportKind[] | { problem: string } {

@@ -25,6 +25,8 @@ export const EMAIL_ADDRESS = /^[^\s@,:;<>()[\]\\"]+@[^\s@,:;<>()[\]\\"]+\.[^\s@,
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const REGION_LIST = /^[a-z]{2}(-[a-z]+)+-\d(,[a-z]{2}(-[a-z]+)+-\d)*$/;
 export const PROFILE = /^[A-Za-z0-9._-]{1,64}$/;
+/** An ALB listener: the stack's :80 one (DEPLOY_ALB_LISTENER_ARN) or the :443 one the issuer attaches to (HTTPS_LISTENER_ARN). */
+export const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/;
 
 export function readRegion(reader: ConfigReader, name: string, fallback: string): string {
   return reader.string(name, { default: fallback, pattern: REGION, expected: 'an AWS region such as eu-west-1' });
