@@ -51,6 +51,12 @@ export class Progress {
     else this.line(message);
   }
 
+  /** Something the operator should act on that did not stop the run (JSON level WARN). */
+  warn(message: string, fields: Fields = {}): void {
+    if (this.json) this.emit({ level: 'WARN', event: 'warning', message, ...fields });
+    else this.line(`warning: ${message}`);
+  }
+
   /** The final summary of a command: a table of labelled values on a terminal, one object in JSON. */
   result(event: string, fields: Fields): void {
     if (this.json) {

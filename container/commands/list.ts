@@ -1,5 +1,6 @@
 import { ErrorCodes, IssuerError, assertCertName, layout, type CertificateState } from '../../lib/core/index.js';
 import { readLiveMetadata } from '../certificates/archive.js';
+import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
 import { loadIndex } from '../certificates/index-store.js';
 import { loadRecord } from '../certificates/records.js';
 import type { CommandContext } from './context.js';
@@ -29,13 +30,18 @@ export async function listCommand(ctx: CommandContext): Promise<void> {
         daysLeft: entry.notAfter === undefined ? undefined : Math.floor((new Date(entry.notAfter).getTime() - now.getTime()) / DAY_MS),
         nextRenewal: (entry.retryAt ?? entry.renewAt)?.slice(0, 16).replace('T', ' '),
         acmArn: entry.acmArns?.join(' '),
+        declared: !isUndeclared(ctx.config, name),
       };
     });
   if (rows.length === 0) {
     ctx.progress.info('no certificates yet: declare them in CERTIFICATES and run `renew`, or run `issue`');
     return;
   }
-  ctx.progress.table('certificate', rows, ['name', 'names', 'state', 'notAfter', 'daysLeft', 'nextRenewal', 'acmArn']);
+  const columns = ['name', 'names', 'state', 'notAfter', 'daysLeft', 'nextRenewal', 'acmArn'];
+  const undeclared = rows.filter((row) => !row.declared);
+  // The column only where it can say something: with CERTIFICATES set and something outside it.
+  ctx.progress.table('certificate', rows, undeclared.length > 0 ? [...columns, 'declared'] : columns);
+  for (const row of undeclared) ctx.progress.warn(undeclaredWarning(row.name), { name: row.name });
 }
 
 /** `show NAME`: the record (state, history, last error, ARNs, renewal plan), the live pointer and any lease. */
@@ -47,8 +53,11 @@ export async function showCommand(ctx: CommandContext, nameArg: string): Promise
   }
   const record = loaded?.record;
   const now = ctx.now();
+  const declared = !isUndeclared(ctx.config, name);
+  if (!declared) ctx.progress.warn(undeclaredWarning(name), { name });
   ctx.progress.result('certificate', {
     name,
+    declared,
     state: record === undefined ? undefined : effectiveState(record, now),
     storedState: record?.state,
     domains: record?.domains ?? live?.names,

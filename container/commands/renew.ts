@@ -11,6 +11,7 @@ import {
 import { certIdOf, fetchDirectory } from '../acme/directory.js';
 import { readLiveFiles, readLiveMetadata, syncLiveCopies } from '../certificates/archive.js';
 import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
+import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
 import { deployPublished, issueCertificate } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { planRenewal } from '../certificates/plan.js';
@@ -49,6 +50,11 @@ interface Desired {
   readonly keyType: KeyType;
   readonly directoryUrl: string;
   readonly profile: string | undefined;
+  /**
+   * In the index but not in a non-empty CERTIFICATES: kept renewed as last issued (names, key
+   * type, CA, and the record's profile) and monitored, with a warning every run, until `delete`.
+   */
+  readonly undeclared?: true;
 }
 
 /** How many certificates are worked on at once: enough to overlap CA round trips, few enough for a small task. */
@@ -64,11 +70,17 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   const { config, store, progress, now } = ctx;
   const { index } = await loadIndex(store);
   const desired = desiredSet(config.certificates, index.entries, options.names, config);
+  for (const item of desired) if (item.undeclared) progress.warn(undeclaredWarning(item.name), { name: item.name });
 
   const reports: RenewReport[] = [];
   const work: { item: Desired; reason: string; fresh: boolean }[] = [];
   for (const item of desired) {
     let entry = index.entries[item.name];
+    if (item.undeclared && entry?.state === 'revoked') {
+      // Revoked and then undeclared is someone stopping it: not issued again behind their back.
+      reports.push({ name: item.name, action: 'skipped', reason: `revoked and not declared: \`delete ${item.name}\` to forget it`, serial: entry.serial, notAfter: entry.notAfter });
+      continue;
+    }
     if (entry !== undefined && !options.force && entry.ariCheckAt !== undefined && new Date(entry.ariCheckAt) <= now()) {
       entry = await refreshAri(ctx, item.name, entry);
     }
@@ -120,17 +132,25 @@ function desiredSet(
     directoryUrl: spec.directoryUrl ?? config.directoryUrl,
     profile: spec.profile ?? config.profile,
   });
-  // Without CERTIFICATES, renew what exists (certbot's `renew`); with it, the set is the truth.
+  const fromEntry = ([name, entry]: [string, IndexEntry]): Desired => ({
+    name,
+    domains: entry.domainsKey.split(','),
+    keyType: entry.keyType as KeyType,
+    directoryUrl: entry.directoryUrl,
+    profile: config.profile,
+  });
+  // Without CERTIFICATES, renew what exists (certbot's `renew`). With it, the declared set is what
+  // is wanted, and what was issued before and is no longer declared is still renewed (with a
+  // warning) rather than abandoned: ACM and every consumer still use it until someone deletes it.
   const all: Desired[] =
     specs.length > 0
-      ? specs.map(fromSpec)
-      : Object.entries(entries).map(([name, entry]) => ({
-          name,
-          domains: entry.domainsKey.split(','),
-          keyType: entry.keyType as KeyType,
-          directoryUrl: entry.directoryUrl,
-          profile: config.profile,
-        }));
+      ? [
+          ...specs.map(fromSpec),
+          ...Object.entries(entries)
+            .filter(([name]) => isUndeclared(config, name))
+            .map((pair) => ({ ...fromEntry(pair), profile: undefined, undeclared: true as const })),
+        ]
+      : Object.entries(entries).map(fromEntry);
   if (all.length === 0 && names.length === 0) {
     throw new IssuerError(ErrorCodes.BAD_INPUT, 'there are no certificates to renew', {
       hint: 'declare them in CERTIFICATES (name=domain1,domain2 …) or issue one with `issue --name NAME --domain D`',
@@ -159,15 +179,17 @@ async function refreshAri(ctx: CommandContext, name: string, entry: IndexEntry):
   return updated;
 }
 
-async function renewOne(ctx: CommandContext, item: Desired, reason: string, fresh: boolean, options: RenewOptions): Promise<RenewReport> {
+async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: string, fresh: boolean, options: RenewOptions): Promise<RenewReport> {
   const force = options.force;
   const { store, now, config } = ctx;
+  let item = desiredItem;
   const progress = ctx.progress.forCertificate(item.name);
   try {
     return await withLease(store, item.name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
       await syncLiveCopies(store, item.name);
       // Check again under the lease: another run may have done this while we were deciding.
       const loaded = await loadRecord(store, item.name);
+      if (item.undeclared) item = { ...item, profile: loaded?.record.profile };
       const finished = loaded === undefined ? undefined : await finishInterrupted(ctx, progress, loaded, item);
       if (finished !== undefined) return finished;
       if (loaded !== undefined) {

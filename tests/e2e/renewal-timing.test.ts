@@ -3,6 +3,7 @@
 // ARI window with `replaces` on a current pebble built from the Go module proxy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../support/aws.js';
+import { metricLines } from '../support/loopback.js';
 import { eventOf, repoRoot, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
 
 const rows = (result: CliResult) => result.events.filter((e) => e.event === 'certificate');
@@ -47,6 +48,62 @@ describe('without ARI (pebble 2.4): half the lifetime of a short certificate', (
     const second = JSON.parse((await aws.read('renewal/short.json'))!) as Record;
     expect(second.serial).not.toBe(first.serial);
     expect(second.acm[0]!.certificateArn).toBe(first.acm[0]!.certificateArn);
+  });
+});
+
+describe('a certificate no longer declared: still renewed and monitored, with a warning every run', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack({ name: 'undeclared', extraEnv: { PEBBLE_CERT_VALIDITY_SECONDS: '16', CERTIFICATES: 'kept=kept.example.com' } });
+  });
+  afterAll(async () => stack?.stop());
+
+  const warned = (result: CliResult) => result.events.filter((e) => e.event === 'warning').map((e) => e.message);
+  const warning = 'gone is not declared: `delete gone` to stop renewing it';
+
+  it('keeps renewing what CERTIFICATES dropped, emits its DaysToExpiry, and says so in every run, list and show', async () => {
+    const aws = clientsFor(stack);
+    // Issued while declared, then dropped from the set (as editing DEPLOY_CERTIFICATES and redeploying does).
+    const declared = 'kept=kept.example.com\ngone=gone.example.com';
+    expect((await runCli(stack, ['renew'], { CERTIFICATES: declared })).code).toBe(0);
+    const first = JSON.parse((await aws.read('renewal/gone.json'))!) as Record;
+
+    const early = await runCli(stack, ['renew']);
+    expect(early.code, early.stderr).toBe(0);
+    expect(warned(early)).toEqual([warning]);
+    expect(rows(early).find((r) => r.name === 'gone')).toMatchObject({ action: 'skipped' });
+    expect(metricLines(early.stdout, 'DaysToExpiry').map((m) => m.CertificateName).sort()).toEqual(['gone', 'kept']);
+
+    const listed = await runCli(stack, ['list']);
+    expect(rows(listed).map((r) => [r.name, r.declared])).toEqual([['gone', false], ['kept', true]]);
+    expect(warned(listed)).toEqual([warning]);
+    const shown = await runCli(stack, ['show', 'gone']);
+    expect(eventOf(shown, 'certificate')).toMatchObject({ name: 'gone', declared: false });
+    expect(warned(shown)).toEqual([warning]);
+
+    await sleepUntil(first.renewAt);
+    const due = await runCli(stack, ['renew']);
+    expect(due.code, due.stderr).toBe(0);
+    expect(warned(due)).toEqual([warning]);
+    expect(rows(due).find((r) => r.name === 'gone')).toMatchObject({ action: 'renewed' });
+    const second = JSON.parse((await aws.read('renewal/gone.json'))!) as Record;
+    expect(second.serial).not.toBe(first.serial);
+    expect(second.acm[0]!.certificateArn).toBe(first.acm[0]!.certificateArn);
+    expect(new Set(metricLines(due.stdout, 'DaysToExpiry').map((m) => m.CertificateName))).toEqual(new Set(['gone', 'kept']));
+
+    // Without CERTIFICATES the store is the set (certbot's `renew`): nothing is "undeclared".
+    const whole = await runCli(stack, ['list'], { CERTIFICATES: '' });
+    expect(warned(whole)).toEqual([]);
+  }, 120_000);
+
+  it('does not issue again what was revoked and then undeclared', async () => {
+    const aws = clientsFor(stack);
+    expect((await runCli(stack, ['revoke', 'gone'])).code).toBe(0);
+    const before = await aws.list('archive/gone/');
+    const result = await runCli(stack, ['renew']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(rows(result).find((r) => r.name === 'gone')).toMatchObject({ action: 'skipped', reason: expect.stringMatching(/revoked and not declared/) });
+    expect(await aws.list('archive/gone/')).toEqual(before);
   });
 });
 
