@@ -74,6 +74,7 @@ function parseLease(text: string): Lease | undefined {
   }
 }
 
-function leaseHint(key: string): string {
+/** What to do about a lease of the wrong shape (shared with `health`). */
+export function leaseHint(key: string): string {
   return `a lease only says who works on the certificate: once no issuer is running for it (check the task's runs), delete ${key} (aws s3api delete-object --bucket "$CERT_BUCKET" --key ${key}) and run again`;
 }

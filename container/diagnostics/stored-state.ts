@@ -3,6 +3,7 @@
 // lease has its shape. They change nothing: the fix each failure names is what `renew` or a
 // restore from the bucket's version history does.
 import {
+  corruptObject,
   ErrorCodes,
   IssuerError,
   INDEX_REBUILD_HINT,
@@ -16,7 +17,9 @@ import {
   restoreHint,
   type ObjectStore,
   type RenewalRecord,
+  type Shape,
 } from '../../lib/core/index.js';
+import { leaseHint } from '../certificates/lease.js';
 
 /** The records' keys under renewal/ (the index itself and anything not a record left out). */
 export function recordKeys(keys: readonly string[]): string[] {
@@ -43,9 +46,9 @@ export async function checkRenewalIndex(store: ObjectStore, records: readonly st
  */
 export async function checkStoredRecords(store: ObjectStore, records: ReadonlyMap<string, string>): Promise<{ value: true; detail: string }> {
   const problems: IssuerError[] = [];
-  const parse = <T>(key: string, body: string, shape: Parameters<typeof parseStored>[2]): T | undefined => {
+  const parse = <T>(key: string, body: string, shape: Shape, hint?: string): T | undefined => {
     try {
-      return parseStored<T>(key, body, shape);
+      return parseStored<T>(key, body, shape, hint);
     } catch (error) {
       if (!(error instanceof IssuerError)) throw error;
       problems.push(error);
@@ -57,7 +60,7 @@ export async function checkStoredRecords(store: ObjectStore, records: ReadonlyMa
     const record = parse<RenewalRecord>(key, body, renewalRecordShape);
     const name = key.slice(layout.renewalPrefix.length, -'.json'.length);
     if (record !== undefined && record.name !== name) {
-      problems.push(new IssuerError(ErrorCodes.STORAGE_CORRUPT, `s3 object ${key} is corrupt: field name: expected "${name}", got "${record.name}"`));
+      problems.push(corruptObject(key, `field name: expected "${name}", got "${record.name}"`));
     } else if (record !== undefined) valid.push(record);
   }
   const pointers = await Promise.all([...records.keys()].map(async (key) => {
@@ -68,7 +71,7 @@ export async function checkStoredRecords(store: ObjectStore, records: ReadonlyMa
   const leases = (await store.list(layout.locksPrefix)).filter((key) => key.endsWith('.json'));
   for (const key of leases) {
     const object = await store.get(key);
-    if (object !== undefined) parse(key, object.body, leaseShape);
+    if (object !== undefined) parse(key, object.body, leaseShape, leaseHint(key));
   }
   if (problems.length > 0) {
     throw new IssuerError(ErrorCodes.STORAGE_CORRUPT, problems.map((p) => p.message).join('; '), {
