@@ -75,7 +75,7 @@ export async function checkStoredRecords(store: ObjectStore, records: ReadonlyMa
   }
   if (problems.length > 0) {
     throw new IssuerError(ErrorCodes.STORAGE_CORRUPT, problems.map((p) => p.message).join('; '), {
-      hint: problems.length === 1 ? problems[0]!.hint : `for each object named, ${restoreHint('KEY')}`,
+      hint: problems.length === 1 ? problems[0]!.hint : severalHint(problems.map((p) => p.message)),
     });
   }
   const count = valid.length;
@@ -91,4 +91,10 @@ export function readableRecords(records: ReadonlyMap<string, string>): RenewalRe
       return [];
     }
   });
+}
+
+/** One hint for several damaged objects: restore each, except leases, which are deleted instead. */
+function severalHint(messages: readonly string[]): string {
+  const leases = messages.some((m) => m.startsWith(`s3 object ${layout.locksPrefix}`));
+  return `for each object named, ${restoreHint('KEY')}${leases ? `; a lease in ${layout.locksPrefix} is not restored but deleted once no issuer runs for its certificate` : ''}`;
 }
