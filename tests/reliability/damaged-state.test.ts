@@ -85,7 +85,7 @@ describe('renewal/_index.json is derived data', () => {
   it.each([
     ['bad JSON', '{"version":1,"entr', /it is not valid JSON/],
     ['the right JSON of the wrong shape', '{"version":1,"entries":{"alpha":{"state":"fine"}}}', /field entries\.alpha\.state: expected one of pending, issuing, active/],
-  ])('corrupt (%s): health names it; renew rebuilds it over that version, which stays in the history', async (_label, garbage, why) => {
+  ])('corrupt (%s): health names it; renew rebuilds it over that version, which stays in the history', async (label, garbage, why) => {
     const before = await entries();
     await aws.write(INDEX, garbage);
     const damagedVersion = await currentVersion(INDEX);
@@ -101,7 +101,25 @@ describe('renewal/_index.json is derived data', () => {
     const kept = await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: INDEX, VersionId: damagedVersion }));
     expect(await kept.Body!.transformToString()).toBe(garbage);
     await healthPasses('renewal-index');
-    recordReliability({ suite: SUITE, kind: 'fault', class: `renewal/_index.json corrupt: ${_label} (rebuilt)`, tried: 1, survived: 1, objectsLost: 0 });
+    recordReliability({ suite: SUITE, kind: 'fault', class: `renewal/_index.json corrupt: ${label} (rebuilt)`, tried: 1, survived: 1, objectsLost: 0 });
+  });
+
+  it('deleted beside a corrupt record: not rebuilt without it (exit 5 naming both), rebuilt once the record is restored', async () => {
+    const record = (await aws.read('renewal/beta.json'))!;
+    await remove(INDEX);
+    await aws.write('renewal/beta.json', '{"name":"beta"');
+    try {
+      const refused = await runCli(stack, ['renew']);
+      expect(refused.code, output(refused)).toBe(ExitCodes.STORAGE_FAILED);
+      expect(String(eventOf(refused, 'error').message)).toBe('renewal/_index.json is missing and cannot be rebuilt: s3 object renewal/beta.json is corrupt: it is not valid JSON');
+      expect(String(eventOf(refused, 'error').hint)).toMatch(/list-object-versions --bucket "\$CERT_BUCKET" --prefix renewal\/beta\.json/);
+      expect(await aws.read(INDEX)).toBeUndefined();
+    } finally {
+      await aws.write('renewal/beta.json', record);
+    }
+    const renewed = await runCli(stack, ['renew']);
+    expect(renewed.code, output(renewed)).toBe(0);
+    expect(Object.keys(await entries()).sort()).toEqual(['alpha', 'beta']);
   });
 });
 
