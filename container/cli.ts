@@ -20,7 +20,8 @@ import { S3ObjectStore } from './storage/s3-object-store.js';
 const USAGE = `usage: cli <command> [options]
 
 commands:
-  register                         create or reuse the account key, register it at the CA, publish the public JWK
+  register [--new-account]         create or reuse the account key, register it at the CA, publish the public JWK
+                                   (--new-account: make a new key although account/key.pem is lost and its JWK published)
   issue --name NAME --domain D...  order one certificate now for all names, store it in S3, import it into ACM
         [--key-type rsa-2048|ec-p256] [--new-arn] [--skip-preflight]
   renew [NAME...] [--force] [--dry-run] [--skip-preflight]
@@ -52,6 +53,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       domain: { type: 'string', multiple: true },
       'key-type': { type: 'string' },
       'new-arn': { type: 'boolean', default: false },
+      'new-account': { type: 'boolean', default: false },
       'skip-preflight': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
@@ -68,7 +70,8 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
   const config = parseIssuerConfig(process.env);
   configureCaConnections(config.acmeTlsCaFile);
   const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
-  const ctx = createContext(config, store, progress, now);
+  if (values['new-account'] && command !== 'register') throw usage('--new-account is an option of `register` only');
+  const ctx = createContext(config, store, progress, now, { allowNewAccount: values['new-account'] });
   const one = (what: string) => {
     if (rest.length !== 1) throw usage(`${command} needs exactly one certificate NAME (${what})`);
     return rest[0]!;

@@ -4,9 +4,11 @@ import {
   ErrorCodes,
   IssuerError,
   jwkThumbprint,
+  accountRegistrationShape,
   layout,
-  parseRecord,
+  parseStored,
   pollSchedule,
+  restoreHint,
   type AccountRegistration,
   type IssuerConfig,
   type KeyType,
@@ -54,7 +56,16 @@ export interface Account {
  * the existing account for a known key. The key is created with If-None-Match so two issuers
  * starting at once end up with the same key.
  */
-export async function ensureAccount(store: ObjectStore, config: IssuerConfig, now: () => Date): Promise<Account> {
+export interface AccountOptions {
+  /**
+   * Create a new account key even though a public JWK or registration is published (`register
+   * --new-account`): the responders' thumbprint and any CAA accounturi pin then change.
+   * @default false
+   */
+  readonly allowNewAccount?: boolean;
+}
+
+export async function ensureAccount(store: ObjectStore, config: IssuerConfig, now: () => Date, options: AccountOptions = {}): Promise<Account> {
   let changed = false;
   // The directory is read while S3 answers (the TLS handshake with the CA overlaps them too). A
   // failure here is left to acme-client's own read below, which reports it as before.
@@ -66,6 +77,10 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
     store.get(layout.accountRegistration),
   ]);
   let keyPem = storedKey?.body;
+  if (keyPem === undefined && options.allowNewAccount !== true) {
+    const published = [storedJwk === undefined ? undefined : layout.accountJwk, previousObject === undefined ? undefined : layout.accountRegistration].filter((k) => k !== undefined);
+    if (published.length > 0) throw missingAccountKey(published);
+  }
   if (keyPem === undefined) {
     const created = await createPrivateKeyPem(config.accountKeyType);
     try {
@@ -114,9 +129,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   // One key, one account per CA: registration.json keeps them all, so the responder's single
   // thumbprint answers for every CA.
   const previous =
-    previousObject === undefined
-      ? undefined
-      : parseRecord<AccountRegistrations>(layout.accountRegistration, previousObject.body, ['accounts', 'thumbprint']);
+    previousObject === undefined ? undefined : parseStored<AccountRegistrations>(layout.accountRegistration, previousObject.body, accountRegistrationShape);
   const thumbprint = await jwkThumbprint(jwk);
   const keyType = keyTypeOf(keyPem)!;
   const known = previous?.thumbprint === thumbprint ? previous.accounts[config.directoryUrl] : undefined;
@@ -134,6 +147,21 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   }
   const registration: AccountRegistration = { directoryUrl: config.directoryUrl, keyType, thumbprint, ...entry };
   return { client, poll: pollSchedule(config.pollMinMs), registration, changed, requests };
+}
+
+/**
+ * account/key.pem is gone but the account it made is published: a new key would be a new
+ * account, with a new thumbprint every responder has cached and any CAA accounturi pin refuses.
+ * The key is still in the versioned bucket's history, so this is refused, not "healed".
+ */
+export function missingAccountKey(published: readonly string[]): IssuerError {
+  return new IssuerError(
+    ErrorCodes.STORAGE_CORRUPT,
+    `s3 object ${layout.accountKey} is missing though ${published.join(' and ')} ${published.length === 1 ? 'is' : 'are'} published: a new account key would change the account thumbprint every responder has cached and break any CAA accounturi pin, so none was made`,
+    {
+      hint: `${restoreHint(layout.accountKey)} (a deleted key shows as a delete marker: restore the version before it); only if the key is lost for good, run \`register --new-account\` and update CAA accounturi records`,
+    },
+  );
 }
 
 /**

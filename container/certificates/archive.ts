@@ -4,7 +4,8 @@ import {
   keyMatchesCertificate,
   layout,
   parseCertificate,
-  parseRecord,
+  liveMetadataShape,
+  parseStored,
   splitPemChain,
   type CertificateInfo,
   type LiveMetadata,
@@ -106,7 +107,7 @@ async function writeLiveCopies(store: ObjectStore, name: string, files: Certific
 export async function readLiveMetadata(store: ObjectStore, name: string): Promise<LiveMetadata | undefined> {
   const key = layout.liveMetadata(name);
   const object = await store.get(key);
-  return object === undefined ? undefined : parseRecord<LiveMetadata>(key, object.body, ['serial', 'archivePrefix', 'notAfter']);
+  return object === undefined ? undefined : parseStored<LiveMetadata>(key, object.body, liveMetadataShape);
 }
 
 /** The live version's files, read from the archive the pointer names (always a matching pair). */

@@ -3,6 +3,7 @@ import {
   domainsKey,
   ErrorCodes,
   IssuerError,
+  isValidCertName,
   layout,
   parseRenewalIndex,
   withEntry,
@@ -10,12 +11,82 @@ import {
   type ObjectStore,
   type RenewalIndex,
   type RenewalRecord,
+  type StoredObject,
 } from '../../lib/core/index.js';
+import { loadRecord } from './records.js';
 
-export async function loadIndex(store: ObjectStore): Promise<{ index: RenewalIndex; etag: string | undefined }> {
-  const object = await store.get(layout.renewalIndex);
-  if (object === undefined) return { index: EMPTY_INDEX, etag: undefined };
-  return { index: parseRenewalIndex(layout.renewalIndex, object.body), etag: object.etag };
+/** Told when the index had to be rebuilt (the command says so in its output). */
+export type IndexNotice = (message: string, fields: Record<string, unknown>) => void;
+
+/**
+ * The index, intact in one read (what a sweep with nothing due costs). The index is derived
+ * data: when it is missing or corrupt it is rebuilt from renewal/*.json and written back with a
+ * conditional write, so a lost index never makes `renew` forget or re-order a certificate.
+ */
+export async function loadIndex(store: ObjectStore, notice?: IndexNotice): Promise<{ index: RenewalIndex; etag: string | undefined }> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const object = await store.get(layout.renewalIndex);
+    let problem: string | undefined;
+    if (object !== undefined) {
+      try {
+        return { index: parseRenewalIndex(layout.renewalIndex, object.body), etag: object.etag };
+      } catch (error) {
+        if (!(error instanceof IssuerError && error.code === ErrorCodes.STORAGE_CORRUPT)) throw error;
+        problem = error.message;
+      }
+    }
+    const rebuilt = await rebuildIndex(store, object, problem, notice);
+    if (rebuilt !== undefined) return rebuilt;
+    // Another writer put an index between our read and our write: read theirs.
+  }
+  throw new IssuerError(ErrorCodes.CONFLICT, `could not rebuild ${layout.renewalIndex} (too many concurrent writers)`);
+}
+
+/** Returns undefined when another writer won the conditional write. */
+async function rebuildIndex(
+  store: ObjectStore,
+  damaged: StoredObject | undefined,
+  problem: string | undefined,
+  notice: IndexNotice | undefined,
+): Promise<{ index: RenewalIndex; etag: string | undefined } | undefined> {
+  const records = await recordsInStore(store).catch((error: unknown) => {
+    if (!(error instanceof IssuerError && error.code === ErrorCodes.STORAGE_CORRUPT)) throw error;
+    throw new IssuerError(ErrorCodes.STORAGE_CORRUPT, `${layout.renewalIndex} is ${damaged === undefined ? 'missing' : 'corrupt'} and cannot be rebuilt: ${error.message}`, { hint: error.hint, cause: error });
+  });
+  // A fresh deployment: no records, nothing to rebuild, nothing written.
+  if (records.length === 0 && damaged === undefined) return { index: EMPTY_INDEX, etag: undefined };
+  let index = EMPTY_INDEX;
+  for (const record of records) index = withEntry(index, record.name, indexEntryOf(record));
+  let etag: string;
+  try {
+    etag = await store.put(layout.renewalIndex, `${JSON.stringify(index)}\n`, {
+      condition: damaged === undefined ? { ifNoneMatch: '*' } : { ifMatch: damaged.etag },
+    });
+  } catch (error) {
+    if (error instanceof IssuerError && error.code === ErrorCodes.CONFLICT) return undefined;
+    throw error;
+  }
+  const from = `from ${records.length} record${records.length === 1 ? '' : 's'} in ${layout.renewalPrefix}`;
+  notice?.(
+    damaged === undefined
+      ? `${layout.renewalIndex} was missing; rebuilt it ${from}`
+      : `${layout.renewalIndex} was corrupt (${problem}); rebuilt it ${from}; its previous content stays in the bucket's version history`,
+    { object: layout.renewalIndex, rebuilt: true, cause: damaged === undefined ? 'missing' : 'corrupt', records: records.length },
+  );
+  return { index, etag };
+}
+
+/**
+ * Every record under renewal/ (each shape-checked: a corrupt one stops the rebuild, naming it,
+ * rather than an index that silently forgets a certificate).
+ */
+export async function recordsInStore(store: ObjectStore): Promise<RenewalRecord[]> {
+  const names = (await store.list(layout.renewalPrefix))
+    .filter((key) => key !== layout.renewalIndex && key.endsWith('.json'))
+    .map((key) => key.slice(layout.renewalPrefix.length, -'.json'.length))
+    .filter(isValidCertName);
+  const loaded = await Promise.all(names.map((name) => loadRecord(store, name)));
+  return loaded.filter((l) => l !== undefined).map((l) => l.record);
 }
 
 export function indexEntryOf(record: RenewalRecord): IndexEntry {
@@ -37,9 +108,9 @@ export function indexEntryOf(record: RenewalRecord): IndexEntry {
  * Replaces one entry with a conditional write; on a lost race it re-reads and applies the same
  * entry again, so concurrent issuers working on different certificates never lose each other's.
  */
-export async function putIndexEntry(store: ObjectStore, name: string, entry: IndexEntry | undefined): Promise<void> {
+export async function putIndexEntry(store: ObjectStore, name: string, entry: IndexEntry | undefined, notice?: IndexNotice): Promise<void> {
   for (let attempt = 0; attempt < 8; attempt++) {
-    const { index, etag } = await loadIndex(store);
+    const { index, etag } = await loadIndex(store, notice);
     try {
       await store.put(layout.renewalIndex, `${JSON.stringify(withEntry(index, name, entry))}\n`, {
         condition: etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag },

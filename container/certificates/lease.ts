@@ -1,4 +1,4 @@
-import { ErrorCodes, IssuerError, layout, type ObjectStore } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, layout, leaseShape, parseStored, type ObjectStore } from '../../lib/core/index.js';
 
 interface Lease {
   readonly holder: string;
@@ -28,13 +28,14 @@ export async function withLease<T>(
   } catch (error) {
     if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
     const current = await store.get(key);
-    const lease = current === undefined ? undefined : parseLease(current.body);
+    // A lease of the wrong shape may still be someone's: refused by name, never taken over blindly.
+    const lease = current === undefined ? undefined : parseStored<Lease>(key, current.body, leaseShape, leaseHint(key));
     if (current !== undefined && lease !== undefined && new Date(lease.expiresAt) > now()) {
       throw new IssuerError(ErrorCodes.LOCK_HELD, `certificate "${name}" is being worked on by run ${lease.holder} until ${lease.expiresAt}`, {
         hint: 'another issuer is on it; this run leaves it alone (the lease expires by itself if that issuer died)',
       });
     }
-    // Expired or unreadable: take it over, but only over the exact version we saw.
+    // Expired (or gone meanwhile): take it over, but only over the exact version we saw.
     try {
       etag = await store.put(key, body(), { condition: current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag } });
     } catch (takeover) {
@@ -64,11 +65,16 @@ export async function withLease<T>(
   }
 }
 
+/** Our own lease, to release it; anything else (another holder's, a damaged one) is left alone. */
 function parseLease(text: string): Lease | undefined {
   try {
-    const value = JSON.parse(text) as Partial<Lease>;
-    return typeof value.holder === 'string' && typeof value.expiresAt === 'string' ? (value as Lease) : undefined;
+    return parseStored<Lease>('lease', text, leaseShape);
   } catch {
     return undefined;
   }
+}
+
+/** What to do about a lease of the wrong shape (shared with `health`). */
+export function leaseHint(key: string): string {
+  return `a lease only says who works on the certificate: once no issuer is running for it (check the task's runs), delete ${key} (aws s3api delete-object --bucket "$CERT_BUCKET" --key ${key}) and run again`;
 }

@@ -1,6 +1,8 @@
 import {
+  corruptObject,
   layout,
-  parseRecord,
+  parseStored,
+  renewalRecordShape,
   withState,
   type CertificateState,
   type ObjectStore,
@@ -17,7 +19,10 @@ export async function loadRecord(store: ObjectStore, name: string): Promise<Load
   const key = layout.renewal(name);
   const object = await store.get(key);
   if (object === undefined) return undefined;
-  return { record: parseRecord<RenewalRecord>(key, object.body, ['name', 'domains', 'state', 'history']), etag: object.etag };
+  const record = parseStored<RenewalRecord>(key, object.body, renewalRecordShape);
+  // A record copied under another name would renew the wrong certificate's state.
+  if (record.name !== name) throw corruptObject(key, `field name: expected "${name}" (the object's own name), got "${record.name}"`);
+  return { record, etag: object.etag };
 }
 
 /**

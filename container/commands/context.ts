@@ -1,5 +1,5 @@
 import type { IssuerConfig, ObjectStore } from '../../lib/core/index.js';
-import { ensureAccount, type Account } from '../acme/account.js';
+import { ensureAccount, type Account, type AccountOptions } from '../acme/account.js';
 import { AcmImporter } from '../aws/acm-importer.js';
 import { CertificateExporter } from '../exports/export.js';
 import type { Progress } from '../progress.js';
@@ -21,7 +21,7 @@ export interface CommandContext {
   exporter(): CertificateExporter | undefined;
 }
 
-export function createContext(config: IssuerConfig, store: ObjectStore, progress: Progress, now: () => Date): CommandContext {
+export function createContext(config: IssuerConfig, store: ObjectStore, progress: Progress, now: () => Date, accountOptions: AccountOptions = {}): CommandContext {
   const accounts = new Map<string, Promise<Account>>();
   let importers: AcmImporter[] | undefined;
   let exporter: CertificateExporter | undefined;
@@ -36,7 +36,7 @@ export function createContext(config: IssuerConfig, store: ObjectStore, progress
         const forCa = { ...config, directoryUrl };
         account = progress.step(
           directoryUrl === config.directoryUrl ? 'account' : `account at ${directoryUrl}`,
-          () => ensureAccount(store, forCa, now),
+          () => ensureAccount(store, forCa, now, accountOptions),
           (a) => (a.changed ? 'registered' : 'ready'),
         );
         accounts.set(directoryUrl, account);

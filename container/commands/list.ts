@@ -17,7 +17,7 @@ export function effectiveState(entry: { state: CertificateState; renewAt?: strin
 /** `list`: every certificate from the index alone (one S3 read, whatever the count). */
 export async function listCommand(ctx: CommandContext): Promise<void> {
   const now = ctx.now();
-  const { index } = await loadIndex(ctx.store);
+  const { index } = await loadIndex(ctx.store, (message, fields) => ctx.progress.info(message, fields));
   const rows = Object.entries(index.entries)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, entry]) => {

@@ -68,7 +68,7 @@ const CONCURRENCY = 4;
  */
 export async function renewCommand(ctx: CommandContext, options: RenewOptions): Promise<RenewReport[]> {
   const { config, store, progress, now } = ctx;
-  const { index } = await loadIndex(store);
+  const { index } = await loadIndex(store, (message, fields) => progress.info(message, fields));
   const desired = desiredSet(config.certificates, index.entries, options.names, config);
   for (const item of desired) if (item.undeclared) progress.warn(undeclaredWarning(item.name), { name: item.name });
 

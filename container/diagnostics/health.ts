@@ -8,14 +8,16 @@ import {
   IssuerError,
   jwkThumbprint,
   layout,
+  accountRegistrationShape,
   normalizeDomains,
   parsePublicJwk,
-  parseRecord,
+  parseStored,
   type Env,
   type IssuerConfig,
   type ObjectStore,
-  type RenewalRecord,
 } from '../../lib/core/index.js';
+import { missingAccountKey } from '../acme/account.js';
+import { checkRenewalIndex, checkStoredRecords, readableRecords, recordKeys } from './stored-state.js';
 import { causeTitle } from '../../lib/core/diagnosis.js';
 import { caAgent } from '../acme/tls.js';
 import { sendDirect } from '../acme/transport.js';
@@ -23,7 +25,7 @@ import { metricsFor, type MetricsSink } from '../observability/metrics.js';
 import { RunLog } from '../observability/run-log.js';
 import { checkNames, preflightOptionsFromEnv } from '../preflight.js';
 
-export const HEALTH_CHECKS = ['storage', 'ca-directory', 'account', 'responder'] as const;
+export const HEALTH_CHECKS = ['storage', 'renewal-index', 'records', 'ca-directory', 'account', 'responder'] as const;
 export type HealthCheck = (typeof HEALTH_CHECKS)[number];
 
 export interface HealthResult {
@@ -58,23 +60,23 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
     if (result.status === 'fail') deps.metrics.healthCheckFailed(result.check);
   };
 
-  const records = await timed('storage', report, async () => {
-    const keys = await deps.store.list(layout.renewalPrefix);
-    const loaded = await Promise.all(
-      keys.map(async (key) => {
-        const object = await deps.store.get(key);
-        try {
-          return object === undefined ? undefined : parseRecord<RenewalRecord>(key, object.body, ['name', 'domains']);
-        } catch {
-          return undefined;
-        }
-      }),
-    );
-    const found = loaded.filter((r): r is RenewalRecord => r !== undefined);
-    return { value: found, detail: `s3://${deps.config.bucket} reachable (${found.length} certificate${found.length === 1 ? '' : 's'})` };
+  const stored = await timed('storage', report, async () => {
+    const keys = recordKeys(await deps.store.list(layout.renewalPrefix));
+    const bodies = await Promise.all(keys.map(async (key) => [key, (await deps.store.get(key))?.body] as const));
+    const found = new Map(bodies.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
+    return { value: found, detail: `s3://${deps.config.bucket} reachable (${found.size} certificate${found.size === 1 ? '' : 's'})` };
   }, 'check CERT_BUCKET, AWS_REGION and the task role (s3:ListBucket, s3:GetObject); with AWS_ENDPOINT_URL set, that the endpoint is up');
 
-  for (const record of records ?? []) {
+  if (stored === undefined) {
+    report({ check: 'renewal-index', status: 'skip', detail: 'not checked: S3 cannot be read', durationMs: 0 });
+    report({ check: 'records', status: 'skip', detail: 'not checked: S3 cannot be read', durationMs: 0 });
+  } else {
+    await timed('renewal-index', report, () => checkRenewalIndex(deps.store, [...stored.keys()]), 'run `renew` or `list`: the index is rebuilt from renewal/*.json');
+    await timed('records', report, () => checkStoredRecords(deps.store, stored), 'restore each named object from the bucket\'s version history');
+  }
+  const records = stored === undefined ? [] : readableRecords(stored);
+
+  for (const record of records) {
     if (record.notAfter !== undefined) deps.metrics.daysToExpiry(record.name, new Date(record.notAfter), deps.now());
   }
 
@@ -98,15 +100,19 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
       deps.store.get(layout.accountJwk),
       deps.store.get(layout.accountRegistration),
     ]);
+    // A lost key beside a published account is refused by `register`, not re-made: say the same here.
+    if (keyObject === undefined && (jwkObject !== undefined || registrationObject !== undefined)) {
+      throw missingAccountKey([jwkObject && layout.accountJwk, registrationObject && layout.accountRegistration].filter((k) => k !== undefined));
+    }
     if (keyObject === undefined || jwkObject === undefined || registrationObject === undefined) {
       throw new HealthFailure('no account in S3 (account/key.pem, jwk.json or registration.json missing)', 'run `register`');
     }
-    const registration = parseRecord<RegistrationFile>(layout.accountRegistration, registrationObject.body, ['thumbprint']);
+    const registration = parseStored<RegistrationFile>(layout.accountRegistration, registrationObject.body, accountRegistrationShape);
     const thumbprint = await jwkThumbprint(parsePublicJwk(jwkObject.body));
     if (registration.thumbprint !== thumbprint) {
       throw new HealthFailure('account/jwk.json does not match account/registration.json (the key changed since registration)', 'run `register` to publish the current key');
     }
-    const registeredAt = registration.accounts !== undefined ? Object.keys(registration.accounts) : registration.directoryUrl !== undefined ? [registration.directoryUrl] : [];
+    const registeredAt = Object.keys(registration.accounts);
     if (!registeredAt.includes(deps.config.directoryUrl)) {
       throw new HealthFailure(
         `the account is registered at ${registeredAt.join(', ') || 'no CA'}, not at ACME_DIRECTORY=${deps.config.directoryUrl}`,
@@ -130,7 +136,7 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
     return { value: thumbprint, detail: `registered at the CA as ${client.getAccountUrl()} (thumbprint ${thumbprint})` };
   }, 'run `register`');
 
-  const domains = options.domains.length > 0 ? options.domains : [...new Set((records ?? []).flatMap((r) => r.domains))];
+  const domains = options.domains.length > 0 ? options.domains : [...new Set(records.flatMap((r) => r.domains))];
   // The responder answers with the thumbprint of the published JWK, whatever the CA thinks of the account.
   const published = thumbprint ?? (await publishedThumbprint(deps.store));
   const preflightOptions = preflightOptionsFromEnv(deps.env, published ?? '');
@@ -171,11 +177,10 @@ async function publishedThumbprint(store: ObjectStore): Promise<string | undefin
   }
 }
 
-/** account/registration.json as far as health needs it: one account per CA by directory URL (older files: one CA). */
+/** account/registration.json as far as health needs it: one account per CA by directory URL. */
 interface RegistrationFile {
   readonly thumbprint: string;
-  readonly accounts?: Readonly<Record<string, { readonly accountUrl: string }>>;
-  readonly directoryUrl?: string;
+  readonly accounts: Readonly<Record<string, { readonly accountUrl: string }>>;
 }
 
 /**
@@ -217,7 +222,9 @@ async function timed<T>(
     return value;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    report({ check, status: 'fail', detail: message, fix: error instanceof HealthFailure ? error.fix : fix, durationMs: Math.round(performance.now() - begun) });
+    // Damaged storage says itself how to repair it (restore a version, or what rebuilds it).
+    const ownFix = error instanceof HealthFailure ? error.fix : error instanceof IssuerError && error.code === ErrorCodes.STORAGE_CORRUPT ? error.hint : undefined;
+    report({ check, status: 'fail', detail: message, fix: ownFix ?? fix, durationMs: Math.round(performance.now() - begun) });
     return undefined;
   }
 }

@@ -12,7 +12,19 @@ export type { CertificateInfo } from './certificate.js';
 export { ConfigReader, awsClientSettings, parseIssuerConfig, parseResponderConfig, readAwsConfig, readBucket, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
 export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAccountBinding } from './config.js';
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
-export { withState, parseRecord, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
+export { withState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
+export {
+  accountRegistrationShape,
+  corruptObject,
+  leaseShape,
+  liveMetadataShape,
+  parseRecord,
+  parseStored,
+  renewalIndexShape,
+  renewalRecordShape,
+  restoreHint,
+} from './stored-shapes.js';
+export type { Shape } from './stored-shapes.js';
 export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord } from './records.js';
 export { parseCertificateSet, domainsKey } from './certificate-set.js';
 export type { CertificateSpec } from './certificate-set.js';
@@ -20,7 +32,7 @@ export { pollSchedule, nextPollDelay, retryAfterMs, MAX_POLL_INTERVAL_MS, POLL_T
 export type { PollSchedule } from './poll-schedule.js';
 export { fallbackRule, renewalTime, nextRetryAt, rateLimitRetryAfter, ariCertId } from './renewal-policy.js';
 export type { RenewalRule, RenewalWindow } from './renewal-policy.js';
-export { EMPTY_INDEX, parseRenewalIndex, withEntry, sweepVerdict } from './renewal-index.js';
+export { EMPTY_INDEX, INDEX_REBUILD_HINT, parseRenewalIndex, withEntry, sweepVerdict } from './renewal-index.js';
 export type { IndexEntry, RenewalIndex, SweepVerdict } from './renewal-index.js';
 export { authorityKeyIdentifier } from './certificate.js';
 export { parseDeployConfig, LOG_RETENTION_DAYS, TASK_SUBNET_KINDS, type DeployConfig, type DeployNetworkConfig, type ExistingListenerConfig, type TaskSubnetKind } from './deploy-config.js';

@@ -1,5 +1,4 @@
 import type { KeyType } from './config.js';
-import { ErrorCodes, IssuerError } from './errors.js';
 import type { ExportRecord } from './exports.js';
 
 /** account/registration.json */
@@ -87,25 +86,4 @@ export function withState(record: RenewalRecord, state: CertificateState, cause:
     updatedAt: at,
     history: [...record.history, { at, state, cause }].slice(-MAX_HISTORY),
   };
-}
-
-/** Parses a JSON record, naming the S3 key when it is corrupt (we then refuse to overwrite it). */
-export function parseRecord<T>(key: string, text: string, required: readonly (keyof T & string)[]): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw corrupt(key, 'it is not valid JSON', cause);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt(key, 'it is not a JSON object');
-  const missing = required.filter((field) => !(field in value));
-  if (missing.length > 0) throw corrupt(key, `it lacks ${missing.join(', ')}`);
-  return value as T;
-}
-
-function corrupt(key: string, why: string, cause?: unknown): IssuerError {
-  return new IssuerError(ErrorCodes.STORAGE_CORRUPT, `s3 object ${key} is corrupt: ${why}`, {
-    hint: `restore an earlier version of ${key} (the bucket is versioned) or delete it to start that record afresh; it was left untouched`,
-    cause,
-  });
 }

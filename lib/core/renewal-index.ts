@@ -1,5 +1,6 @@
 import type { CertificateState } from './records.js';
-import { parseRecord } from './records.js';
+import { layout } from './layout.js';
+import { parseStored, renewalIndexShape } from './stored-shapes.js';
 
 /**
  * renewal/_index.json: what the sweep needs to decide, for every certificate, in one object.
@@ -32,8 +33,11 @@ export interface RenewalIndex {
 
 export const EMPTY_INDEX: RenewalIndex = { version: 1, entries: {} };
 
+/** What to do about a damaged index: nothing by hand, it is derived from the records. */
+export const INDEX_REBUILD_HINT = `${layout.renewalIndex} is derived from renewal/*.json: the next \`renew\` or \`list\` rebuilds it (its current content stays in the bucket's version history)`;
+
 export function parseRenewalIndex(key: string, text: string): RenewalIndex {
-  return parseRecord<RenewalIndex>(key, text, ['version', 'entries']);
+  return parseStored<RenewalIndex>(key, text, renewalIndexShape, INDEX_REBUILD_HINT);
 }
 
 export function withEntry(index: RenewalIndex, name: string, entry: IndexEntry | undefined): RenewalIndex {
