@@ -9,7 +9,7 @@ import { deleteCommand } from './commands/delete.js';
 import { issueCommand } from './commands/issue.js';
 import { listCommand, showCommand } from './commands/list.js';
 import { registerCommand } from './commands/register.js';
-import { renewCommand } from './commands/renew.js';
+import { renewCommand, type RenewReport } from './commands/renew.js';
 import { parseReason, revokeCommand } from './commands/revoke.js';
 import { healthCommand } from './diagnostics/health.js';
 import { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
@@ -86,8 +86,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       return ExitCodes.OK;
     case 'renew': {
       const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'] });
-      const failed = reports.find((r) => r.action === 'failed');
-      return failed === undefined ? ExitCodes.OK : (exitCodeOf[failed.code as keyof typeof exitCodeOf] ?? ExitCodes.INTERNAL);
+      return renewExitCode(reports);
     }
     case 'revoke':
       await revokeCommand(ctx, one('the certificate to revoke'), parseReason(values.reason));
@@ -107,6 +106,16 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
     default:
       throw usage(`unknown command "${command}"`);
   }
+}
+
+/**
+ * A failure's own code first (it needs fixing; a held lease only needs a later run), then 7 when
+ * another issuer held some certificate's lease, else 0 (docs/cli.md, "Exit codes").
+ */
+function renewExitCode(reports: readonly RenewReport[]): ExitCode {
+  const failed = reports.find((r) => r.action === 'failed');
+  if (failed !== undefined) return exitCodeOf[failed.code as keyof typeof exitCodeOf] ?? ExitCodes.INTERNAL;
+  return reports.some((r) => r.action === 'locked') ? ExitCodes.LOCK_HELD : ExitCodes.OK;
 }
 
 function keyTypeOption(value: string | undefined): KeyType | undefined {
