@@ -88,6 +88,9 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType, newArn: values['new-arn'] }));
       return ExitCodes.OK;
     case 'renew': {
+      if (values['new-arn']) {
+        throw usage('renew takes no --new-arn: a key type changed in CERTIFICATES or CERT_KEY_TYPE moves the certificate to a new ACM ARN by itself (ACM cannot change it in place); --new-arn is for issue');
+      }
       const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'] });
       return renewExitCode(reports);
     }

@@ -1,6 +1,7 @@
 // What the issuer made, taken away again: `delete` of a certificate exported to Secrets Manager
 // and SSM, attached to the stack's HTTPS listener and imported into two ACM regions (interrupted
-// half-way and run again); `renew` exiting 7 on a lease another issuer holds. Real
+// half-way and run again); a key-type change through `renew` into a new ACM ARN, the listener
+// moved to it and the old ARN deleted; `renew` exiting 7 on a lease another issuer holds. Real
 // CLI processes as the task role (moto enforces the synthesized template's IAM), real pebble.
 import { ACMClient, DescribeCertificateCommand, ResourceNotFoundException } from '@aws-sdk/client-acm';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -164,6 +165,100 @@ describe('delete takes away what the issuer made', () => {
     expect(result.code).toBe(2);
     expect(String(eventOf(result, 'error').message)).toMatch(/--recovery-days "3" is not valid; expected a whole number of days from 7 to 30/);
     expect(await record('placeholder')).toBeDefined();
+  });
+});
+
+describe('a key-type change through renew', () => {
+  it('issues into a new ACM ARN, moves the listener to it, records it, and deletes the old ARN', async () => {
+    const first = await runCli(stack, ['renew', 'kt'], { ...base, CERTIFICATES: 'kt=kt.example.com;key=rsa-2048' });
+    expect(first.code, output(first)).toBe(0);
+    const before = (await record('kt'))!;
+    const oldArn = before.acm[0]!.certificateArn;
+    expect((await inAcm('us-east-1', oldArn))!.KeyAlgorithm).toBe('RSA_2048');
+    expect(await listenerCertificates()).toContain(oldArn);
+
+    const changed = await runCli(stack, ['renew'], { ...base, CERTIFICATES: 'kt=kt.example.com;key=ec-p256' });
+    expect(changed.code, output(changed)).toBe(0);
+    const after = (await record('kt'))!;
+    const newArn = after.acm[0]!.certificateArn;
+    expect(newArn).not.toBe(oldArn);
+    expect(after.keyType).toBe('ec-p256');
+    expect((await inAcm('us-east-1', newArn))!.KeyAlgorithm).toBe('EC_prime256v1');
+    expect(steps(changed)).toEqual(expect.arrayContaining([`import into ACM us-east-1 under a new ARN (replaces ${oldArn})`, `delete the old ${oldArn}`]));
+    expect(steps(changed)).not.toContain('re-import into ACM us-east-1 (same ARN)');
+
+    // The listener serves the new ARN and no longer the old; the record and the index say so.
+    const attached = await listenerCertificates();
+    expect(attached).toContain(newArn);
+    expect(attached).not.toContain(oldArn);
+    expect(after.exports!.find((e) => e.kind === 'listener')!.version).toBe(newArn);
+    expect(after.retiredAcm).toBeUndefined();
+    const entry = JSON.parse((await aws.read('renewal/_index.json'))!).entries.kt;
+    expect(entry.acmArns).toEqual([newArn]);
+    expect(entry.retiredAcmArns).toBeUndefined();
+    expect(await inAcm('us-east-1', oldArn)).toBeUndefined();
+
+    // The output names both.
+    const report = changed.events.find((e) => e.event === 'certificate' && e.name === 'kt')!;
+    expect(report).toMatchObject({ action: 'renewed', reason: 'the key type changed to ec-p256', replacedAcmArns: [oldArn] });
+    const replaced = changed.events.find((e) => e.event === 'info' && e.acmReplaced !== undefined);
+    expect(replaced!.acmReplaced).toEqual({ region: 'us-east-1', oldArn, newArn, status: 'deleted' });
+  });
+
+  it('keeps an old ARN something else still uses, recorded as pending deletion, and tries it again on later runs', async () => {
+    const first = await runCli(stack, ['renew', 'ktu'], { ...base, CERTIFICATES: 'ktu=ktu.example.com;key=rsa-2048' });
+    expect(first.code, output(first)).toBe(0);
+    const oldArn = (await record('ktu'))!.acm[0]!.certificateArn;
+    const user = await classicLoadBalancerUsing(stack, 'old-user', oldArn, subnetId);
+
+    const changed = await runCli(stack, ['renew', 'ktu'], { ...base, CERTIFICATES: 'ktu=ktu.example.com;key=ec-p256' });
+    expect(changed.code, output(changed)).toBe(0);
+    const after = (await record('ktu'))!;
+    const newArn = after.acm[0]!.certificateArn;
+    expect(newArn).not.toBe(oldArn);
+    expect(after.retiredAcm).toEqual([expect.objectContaining({ region: 'us-east-1', certificateArn: oldArn, replacedBy: newArn, inUseBy: [user] })]);
+    expect(JSON.parse((await aws.read('renewal/_index.json'))!).entries.ktu.retiredAcmArns).toEqual([oldArn]);
+    expect(await inAcm('us-east-1', oldArn)).toBeDefined();
+    // ours is moved all the same: the listener holds the new ARN only
+    expect(await listenerCertificates()).toContain(newArn);
+    expect(await listenerCertificates()).not.toContain(oldArn);
+    const kept = { region: 'us-east-1', oldArn, newArn, status: 'kept', keptBecause: `in use by ${user}` };
+    expect(changed.events.find((e) => e.event === 'info' && e.acmReplaced !== undefined)!.acmReplaced).toEqual(kept);
+
+    // A later run with nothing due tries again (and keeps it: it is still in use).
+    const later = await runCli(stack, ['renew', 'ktu'], { ...base, CERTIFICATES: 'ktu=ktu.example.com;key=ec-p256' });
+    expect(later.code, output(later)).toBe(0);
+    expect(later.events.find((e) => e.event === 'certificate' && e.name === 'ktu')).toMatchObject({ action: 'skipped' });
+    expect(later.events.find((e) => e.event === 'info' && e.acmReplaced !== undefined)!.acmReplaced).toEqual(kept);
+
+    // delete knows of the old ARN too, and refuses while it is in use.
+    const refused = await runCli(stack, ['delete', 'ktu']);
+    expect(refused.code, output(refused)).toBe(2);
+    expect(String(eventOf(refused, 'error').message)).toContain(`is in use in ACM (${oldArn}) by:\n  - ${user}`);
+  });
+
+  it('issue --new-arn says the ARN changed (never "same ARN"); without it a key-type change is refused before ordering', async () => {
+    const before = (await record('kt'))!;
+    const refused = await runCli(stack, ['issue', '--name', 'kt', '--domain', 'kt.example.com', '--key-type', 'rsa-2048', '--skip-preflight'], base);
+    expect(refused.code, output(refused)).toBe(2);
+    expect(String(eventOf(refused, 'error').message)).toMatch(/"kt" is ec-p256 in ACM .*ACM cannot re-import a rsa-2048 certificate into the same ARN/);
+    expect((await record('kt'))!.serial).toBe(before.serial);
+
+    const moved = await runCli(stack, ['issue', '--name', 'kt', '--domain', 'kt.example.com', '--key-type', 'rsa-2048', '--new-arn', '--skip-preflight'], base);
+    expect(moved.code, output(moved)).toBe(0);
+    const oldArn = before.acm[0]!.certificateArn;
+    const newArn = (await record('kt'))!.acm[0]!.certificateArn;
+    expect(newArn).not.toBe(oldArn);
+    expect(eventOf(moved, 'issued')).toMatchObject({ acmArn: newArn, replacedAcmArns: [`${oldArn} → ${newArn}: deleted`] });
+    expect(steps(moved).some((s) => s.includes('same ARN'))).toBe(false);
+    expect(await listenerCertificates()).toContain(newArn);
+    expect(await listenerCertificates()).not.toContain(oldArn);
+  });
+
+  it('renew refuses --new-arn instead of ignoring it', async () => {
+    const result = await runCli(stack, ['renew', 'kt', '--new-arn'], { CERTIFICATES: 'kt=kt.example.com;key=rsa-2048' });
+    expect(result.code).toBe(2);
+    expect(String(eventOf(result, 'error').message)).toMatch(/renew takes no --new-arn/);
   });
 });
 
