@@ -1,4 +1,4 @@
-import { regionOfArn, type AwsConfig, type RenewalRecord, type RetiredAcmRecord } from '../../lib/core/index.js';
+import { loadBalancerOfListener, regionOfArn, type AwsConfig, type RenewalRecord, type RetiredAcmRecord } from '../../lib/core/index.js';
 import { AcmCertificates } from '../aws/acm-certificates.js';
 import { ListenerAttachment } from '../exports/listener.js';
 import type { Progress } from '../progress.js';
@@ -45,8 +45,15 @@ export async function retireAcm(
       if (!usage.exists) {
         outcomes.push({ ...base, status: 'already gone' });
       } else if (usage.inUseBy.length > 0) {
+        // On AWS our own load balancer lingers in InUseBy for a while after the detachment.
+        const ours = new Set(listeners.filter((arn) => regionOfArn(arn) === old.region).map(loadBalancerOfListener));
+        const onlyOurs = usage.inUseBy.every((user) => ours.has(user));
         kept.push({ ...old, inUseBy: usage.inUseBy });
-        outcomes.push({ ...base, status: 'kept', keptBecause: `in use by ${usage.inUseBy.join(', ')}` });
+        outcomes.push({
+          ...base,
+          status: 'kept',
+          keptBecause: `in use by ${usage.inUseBy.join(', ')}${onlyOurs ? ': our own load balancer, which ACM has not yet seen let go of it' : ''}`,
+        });
       } else {
         await progress.step(`delete the old ${old.certificateArn}`, () => acm.delete(old.certificateArn, ['it stays recorded as pending deletion and is tried again on the next run']));
         outcomes.push({ ...base, status: 'deleted' });
@@ -61,7 +68,7 @@ export async function retireAcm(
       outcome.status === 'kept'
         ? `kept, pending deletion (${outcome.keptBecause}); it is tried again on every run, and deleted once nothing uses it`
         : outcome.status;
-    progress.info(`ACM ${outcome.region}: ${outcome.newArn} replaces ${outcome.oldArn} (the key algorithm changed); the old one: ${what}`, {
+    progress.info(`ACM ${outcome.region}: ${outcome.newArn} replaces ${outcome.oldArn}; the old one: ${what}`, {
       acmReplaced: { ...outcome },
     });
   }

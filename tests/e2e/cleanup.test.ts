@@ -231,6 +231,9 @@ describe('a key-type change through renew', () => {
     expect(later.events.find((e) => e.event === 'certificate' && e.name === 'ktu')).toMatchObject({ action: 'skipped' });
     expect(later.events.find((e) => e.event === 'info' && e.acmReplaced !== undefined)!.acmReplaced).toEqual(kept);
 
+    const shown = await runCli(stack, ['show', 'ktu']);
+    expect(eventOf(shown, 'certificate').acmPendingDeletion).toEqual([`us-east-1 ${oldArn} (replaced by ${newArn}; in use by ${user})`]);
+
     // delete knows of the old ARN too, and refuses while it is in use.
     const refused = await runCli(stack, ['delete', 'ktu']);
     expect(refused.code, output(refused)).toBe(2);
