@@ -279,5 +279,15 @@ describe('a lease another issuer holds', () => {
     expect(eventOf(result, 'renew-summary')).toMatchObject({ locked: 1, failed: 0 });
     expect((await record('held'))!.serial).toBe(before.serial);
     expect(JSON.parse((await aws.read('locks/held.json'))!).holder).toBe('another-issuer');
+
+    // A failure in the same run wins: its code needs a fix, the held lease only a later run.
+    // (The SSM export under a path the task role may not write is refused: exit 11.)
+    const both = await runCli(stack, ['renew', '--force'], {
+      ...base,
+      CERTIFICATES: 'held=held.example.com denied=denied.example.com;export=ssm',
+      EXPORT_SSM_PREFIX: '/elsewhere/',
+    });
+    expect(both.code, output(both)).toBe(11);
+    expect(eventOf(both, 'renew-summary')).toMatchObject({ locked: 1, failed: 1 });
   });
 });
