@@ -2,14 +2,14 @@
 // The issuer CLI: what the container image runs (ENTRYPOINT) and what `just issuer …` runs locally.
 import { parseArgs } from 'node:util';
 import acme from 'acme-client';
-import { ErrorCodes, IssuerError, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
+import { ErrorCodes, IssuerError, SECRET_RECOVERY_DAYS, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
 import { configureCaConnections } from './acme/tls.js';
 import { createContext } from './commands/context.js';
 import { deleteCommand } from './commands/delete.js';
 import { issueCommand } from './commands/issue.js';
 import { listCommand, showCommand } from './commands/list.js';
 import { registerCommand } from './commands/register.js';
-import { renewCommand } from './commands/renew.js';
+import { renewCommand, type RenewReport } from './commands/renew.js';
 import { parseReason, revokeCommand } from './commands/revoke.js';
 import { healthCommand } from './diagnostics/health.js';
 import { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
@@ -27,7 +27,9 @@ commands:
   renew [NAME...] [--force] [--dry-run] [--skip-preflight]
                                    reconcile CERTIFICATES: issue what is missing or changed, renew what is due
   revoke NAME [--reason unspecified|keyCompromise|affiliationChanged|superseded|cessationOfOperation]
-  delete NAME                      forget a certificate (refused while ACM says it is in use; archive kept)
+  delete NAME [--recovery-days N]  take away what was made for it: listener attachment, ACM copies, secret
+                                   (restorable for N days, 7-30, default 7), parameter, live copies, record
+                                   (refused while ACM says something else uses it; archive kept)
   list                             every certificate: state, expiry, next renewal, ACM ARN
   show NAME                        everything known about one certificate, with its history
   health [--domain D...]           check S3, the CA directory, the account and the responder's public path (pass/fail per check)
@@ -58,6 +60,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       force: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       reason: { type: 'string' },
+      'recovery-days': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -88,15 +91,17 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType, newArn: values['new-arn'] }));
       return ExitCodes.OK;
     case 'renew': {
+      if (values['new-arn']) {
+        throw usage('renew takes no --new-arn: a key type changed in CERTIFICATES or CERT_KEY_TYPE moves the certificate to a new ACM ARN by itself (ACM cannot change it in place); --new-arn is for issue');
+      }
       const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'] });
-      const failed = reports.find((r) => r.action === 'failed');
-      return failed === undefined ? ExitCodes.OK : (exitCodeOf[failed.code as keyof typeof exitCodeOf] ?? ExitCodes.INTERNAL);
+      return renewExitCode(reports);
     }
     case 'revoke':
       await revokeCommand(ctx, one('the certificate to revoke'), parseReason(values.reason));
       return ExitCodes.OK;
     case 'delete':
-      await deleteCommand(ctx, one('the certificate to delete'));
+      await deleteCommand(ctx, one('the certificate to delete'), { recoveryDays: recoveryDaysOption(values['recovery-days']) });
       return ExitCodes.OK;
     case 'list':
       await listCommand(ctx);
@@ -110,6 +115,23 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
     default:
       throw usage(`unknown command "${command}"`);
   }
+}
+
+/**
+ * A failure's own code first (it needs fixing; a held lease only needs a later run), then 7 when
+ * another issuer held some certificate's lease, else 0 (docs/cli.md, "Exit codes").
+ */
+function renewExitCode(reports: readonly RenewReport[]): ExitCode {
+  const failed = reports.find((r) => r.action === 'failed');
+  if (failed !== undefined) return exitCodeOf[failed.code as keyof typeof exitCodeOf] ?? ExitCodes.INTERNAL;
+  return reports.some((r) => r.action === 'locked') ? ExitCodes.LOCK_HELD : ExitCodes.OK;
+}
+
+function recoveryDaysOption(value: string | undefined): number {
+  if (value === undefined) return SECRET_RECOVERY_DAYS.default;
+  const days = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (days >= SECRET_RECOVERY_DAYS.min && days <= SECRET_RECOVERY_DAYS.max) return days;
+  throw usage(`--recovery-days "${value}" is not valid; expected a whole number of days from ${SECRET_RECOVERY_DAYS.min} to ${SECRET_RECOVERY_DAYS.max} (Secrets Manager's recovery window)`);
 }
 
 function keyTypeOption(value: string | undefined): KeyType | undefined {

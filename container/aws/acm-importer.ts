@@ -29,7 +29,7 @@ export interface ImportRequest {
 export class AcmImporter {
   private readonly acm: ACMClient;
 
-  constructor(private readonly aws: AwsConfig) {
+  constructor(readonly aws: AwsConfig) {
     this.acm = new ACMClient({ ...awsClientSettings(aws), maxAttempts: 3 });
   }
 
@@ -37,8 +37,17 @@ export class AcmImporter {
     return this.aws.region;
   }
 
-  async import(request: ImportRequest, now: Date): Promise<AcmRecord> {
-    const target = await this.reusableArn(request);
+  /**
+   * Where an import goes: the existing ARN (a re-import), or undefined for a new ARN (a first
+   * import, one deleted by hand, or a key algorithm ACM cannot change in place and allowNewArn).
+   * Asked before the import so what the run reports is what happens.
+   */
+  async target(request: ImportRequest): Promise<string | undefined> {
+    return this.reusableArn(request);
+  }
+
+  async import(request: ImportRequest, now: Date, planned?: { readonly target: string | undefined }): Promise<AcmRecord> {
+    const target = planned === undefined ? await this.reusableArn(request) : planned.target;
     const input = {
       Certificate: Buffer.from(request.files.cert),
       PrivateKey: Buffer.from(request.files.privkey),

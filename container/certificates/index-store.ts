@@ -101,6 +101,7 @@ export function indexEntryOf(record: RenewalRecord): IndexEntry {
     retryAt: record.retryAt,
     ariCheckAt: record.ariCheckAt,
     acmArns: record.acm.map((r) => r.certificateArn),
+    ...(record.retiredAcm === undefined || record.retiredAcm.length === 0 ? {} : { retiredAcmArns: record.retiredAcm.map((r) => r.certificateArn) }),
   };
 }
 

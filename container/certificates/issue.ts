@@ -11,6 +11,7 @@ import {
   type ObjectStore,
   type PollSchedule,
   type RenewalRecord,
+  type RetiredAcmRecord,
 } from '../../lib/core/index.js';
 import { orderCertificate } from '../acme/order.js';
 import type { AcmImporter } from '../aws/acm-importer.js';
@@ -19,6 +20,7 @@ import type { Progress } from '../progress.js';
 import { certificateFiles, publishCertificate, type CertificateFiles, type Published } from './archive.js';
 import { indexEntryOf, putIndexEntry } from './index-store.js';
 import { planRenewal } from './plan.js';
+import { listenersOf, retireAcm, type RetiredOutcome } from './retire.js';
 import { loadRecord, saveRecord, transition, type LoadedRecord } from './records.js';
 
 export interface IssueRequest {
@@ -56,6 +58,8 @@ export interface IssueOutcome {
   readonly published: Published;
   readonly acm: readonly AcmRecord[];
   readonly record: RenewalRecord;
+  /** Old ACM ARNs a key-type change replaced this run, and what became of each. */
+  readonly replacedAcm: readonly RetiredOutcome[];
 }
 
 /**
@@ -91,8 +95,9 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
       () => publishCertificate(store, request.name, files, request.directoryUrl, now()),
       (p) => `serial ${p.info.serial}`,
     );
-    loaded = await deployPublished(deps, loaded, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
-    return { published, acm: loaded.record.acm, record: loaded.record };
+    const deployed = await deployPublished(deps, loaded, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
+    loaded = deployed;
+    return { published, acm: loaded.record.acm, record: loaded.record, replacedAcm: deployed.replacedAcm };
   } catch (error) {
     await recordFailure(store, loaded, error, now());
     throw error;
@@ -111,30 +116,40 @@ export async function deployPublished(
   metadata: Pick<LiveMetadata, 'notBefore' | 'notAfter'>,
   request: Pick<IssueRequest, 'name' | 'directoryUrl' | 'allowNewArn' | 'renewBeforeDays'>,
   cause: string,
-): Promise<LoadedRecord> {
+): Promise<LoadedRecord & { replacedAcm: readonly RetiredOutcome[] }> {
   const { store, progress, now } = deps;
   // The renewal plan (an ARI request where the CA has ARI) needs only the certificate: asked while ACM imports.
   const planned = planRenewal(files.cert, info, request.directoryUrl, request.renewBeforeDays, undefined, now());
   planned.catch(() => undefined); // awaited below; an ACM failure first must not leave it unhandled
   let acm = loaded.record.acm;
+  const retired: RetiredAcmRecord[] = [...(loaded.record.retiredAcm ?? [])];
   for (const importer of deps.acm) {
     const previous = acm.find((r) => r.region === importer.region);
     if (previous?.serial === info.serial) continue; // imported before the crash
+    const importRequest = { name: request.name, serial: info.serial, keyAlgorithm: info.keyAlgorithm, files, existing: previous, allowNewArn: request.allowNewArn };
+    // Decided before the step, so its title says what happens: same ARN, or a new one beside the old.
+    const target = previous === undefined ? undefined : await importer.target(importRequest);
     const imported = await progress.step(
-      previous === undefined ? `import into ACM ${importer.region}` : `re-import into ACM ${importer.region} (same ARN)`,
-      () =>
-        importer.import(
-          { name: request.name, serial: info.serial, keyAlgorithm: info.keyAlgorithm, files, existing: previous, allowNewArn: request.allowNewArn },
-          now(),
-        ),
+      previous === undefined
+        ? `import into ACM ${importer.region}`
+        : target === previous.certificateArn
+          ? `re-import into ACM ${importer.region} (same ARN)`
+          : `import into ACM ${importer.region} under a new ARN (replaces ${previous.certificateArn})`,
+      () => importer.import(importRequest, now(), { target }),
       (r) => r.certificateArn,
     );
+    if (previous !== undefined && imported.certificateArn !== previous.certificateArn) {
+      retired.push({ region: importer.region, certificateArn: previous.certificateArn, replacedBy: imported.certificateArn, retiredAt: now().toISOString(), inUseBy: [] });
+    }
     acm = [...acm.filter((r) => r.region !== imported.region), imported];
   }
   const exports =
     deps.exports === undefined
       ? loaded.record.exports
       : await deps.exports.export({ name: request.name, domains: loaded.record.domains, serial: info.serial, notAfter: info.notAfter, files, acm }, progress, now());
+  // After the exports: the listener holds the new ARN before the old one is taken off it.
+  const { kept, outcomes } =
+    retired.length === 0 ? { kept: [], outcomes: [] } : await retireAcm(retired, listenersOf(loaded.record, deps.exports?.listenerArn), deps.acm[0]?.aws, progress);
   const plan = await planned;
   const active = await transition(store, loaded, 'active', cause, now(), {
     serial: info.serial,
@@ -146,10 +161,11 @@ export async function deployPublished(
     failedAttempts: 0,
     retryAt: undefined,
     revokedAt: undefined,
+    retiredAcm: kept.length === 0 ? undefined : kept,
     ...plan,
   });
   await putIndexEntry(store, request.name, indexEntryOf(active.record));
-  return active;
+  return { ...active, replacedAcm: outcomes };
 }
 
 function newRecord(request: IssueRequest, at: Date): RenewalRecord {

@@ -1,17 +1,27 @@
-import { ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, ResourceNotFoundException } from '@aws-sdk/client-acm';
-import { ErrorCodes, IssuerError, PEM_FILES, assertCertName, awsClientSettings, layout } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, PEM_FILES, assertCertName, layout, loadBalancerOfListener, regionOfArn, type RenewalRecord } from '../../lib/core/index.js';
+import { AcmCertificates } from '../aws/acm-certificates.js';
 import { putIndexEntry } from '../certificates/index-store.js';
 import { withLease } from '../certificates/lease.js';
 import { loadRecord } from '../certificates/records.js';
-import { acmDenied } from '../aws/acm-importer.js';
+import { ListenerAttachment } from '../exports/listener.js';
+import { SecretsManagerExport } from '../exports/secrets-manager.js';
+import { SsmExport } from '../exports/ssm.js';
 import type { CommandContext } from './context.js';
 
+export interface DeleteOptions {
+  /** Days Secrets Manager keeps the deleted secret restorable (7-30, lib/core SECRET_RECOVERY_DAYS). */
+  readonly recoveryDays: number;
+}
+
 /**
- * `delete NAME`: forgets a certificate. Refuses while ACM says something uses it (InUseBy) or
- * while CERTIFICATES still declares it (the next renew would issue it again). The archive is
- * kept: nothing ever deletes an archived version.
+ * `delete NAME`: takes away everything the issuer made for a certificate, as its record lists it:
+ * the HTTPS listener attachments, every ACM copy in every region (also old ARNs left by a key-type
+ * change), the Secrets Manager secret (with a recovery window), the SSM parameter, then the live
+ * copies, the index entry and last the record, so an interrupted delete run again finds what is
+ * left and finishes. Refused while CERTIFICATES still declares it (the next renew would issue it
+ * again) and while ACM says anything but our own listener uses it (InUseBy). The archive is kept.
  */
-export async function deleteCommand(ctx: CommandContext, nameArg: string): Promise<void> {
+export async function deleteCommand(ctx: CommandContext, nameArg: string, options: DeleteOptions): Promise<void> {
   const { store, progress, now, config } = ctx;
   const name = assertCertName(nameArg);
   if (config.certificates.some((spec) => spec.name === name)) {
@@ -21,40 +31,86 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string): Promi
   }
   const loaded = await loadRecord(store, name);
   if (loaded === undefined) throw new IssuerError(ErrorCodes.NOT_FOUND, `no certificate named "${name}"`, { hint: 'run `list` to see the names' });
+  const record = loaded.record;
+  const certificates = acmCertificatesOf(record);
+  const listeners = [...new Set((record.exports ?? []).filter((e) => e.kind === 'listener').map((e) => e.id))];
 
-  await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
-    for (const record of loaded.record.acm) {
-      const acm = new ACMClient(awsClientSettings({ ...config.aws, region: record.region }));
-      let inUseBy: string[] = [];
-      try {
-        inUseBy = (await acm.send(new DescribeCertificateCommand({ CertificateArn: record.certificateArn }))).Certificate?.InUseBy ?? [];
-      } catch (error) {
-        if (error instanceof ResourceNotFoundException) continue;
-        throw acmDenied(error, { action: 'acm:DescribeCertificate', resource: record.certificateArn, during: `could not describe ${record.certificateArn}`, notes: ['nothing was deleted'] }) ??
-          new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${record.certificateArn}: ${String(error)}`, { cause: error });
-      }
-      if (inUseBy.length > 0) {
-        throw new IssuerError(ErrorCodes.BAD_INPUT, `"${name}" is in use in ACM (${record.certificateArn}) by:\n  - ${inUseBy.join('\n  - ')}`, {
+  const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: config.leaseSeconds * 1000 }, async () => {
+    const acm = new Map<string, AcmCertificates>();
+    const acmIn = (region: string) => acm.get(region) ?? acm.set(region, new AcmCertificates({ ...config.aws, region })).get(region)!;
+
+    // Our own listener shows up in InUseBy as its load balancer: that one we detach ourselves.
+    // Anything else is someone's: refuse before anything is changed.
+    const ours = new Set(listeners.map(loadBalancerOfListener));
+    const existing: { region: string; certificateArn: string }[] = [];
+    for (const certificate of certificates) {
+      const usage = await acmIn(certificate.region).usage(certificate.certificateArn);
+      if (!usage.exists) continue;
+      const others = usage.inUseBy.filter((user) => !ours.has(user));
+      if (others.length > 0) {
+        throw new IssuerError(ErrorCodes.BAD_INPUT, `"${name}" is in use in ACM (${certificate.certificateArn}) by:\n  - ${others.join('\n  - ')}`, {
           hint: 'move those listeners or distributions to another certificate first; nothing was deleted',
         });
       }
+      existing.push(certificate);
     }
-    for (const record of loaded.record.acm) {
-      const acm = new ACMClient(awsClientSettings({ ...config.aws, region: record.region }));
-      await progress.step(`delete ${record.certificateArn}`, () =>
-        acm.send(new DeleteCertificateCommand({ CertificateArn: record.certificateArn })).catch((error: unknown) => {
-          if (error instanceof ResourceNotFoundException) return;
-          throw acmDenied(error, { action: 'acm:DeleteCertificate', resource: record.certificateArn, during: `could not delete ${record.certificateArn}`, notes: ['the live copies and the record are still there: run delete again once it can'] }) ??
-            new IssuerError(ErrorCodes.ACM_FAILED, `could not delete ${record.certificateArn}: ${String(error)}`, { cause: error });
-        }),
+
+    for (const listenerArn of listeners) {
+      const listener = new ListenerAttachment({ ...config.aws, region: regionOfArn(listenerArn) }, listenerArn);
+      for (const certificate of certificates.filter((c) => c.region === regionOfArn(listenerArn))) {
+        await progress.step(`detach ${certificate.certificateArn} from the HTTPS listener`, () => listener.detach(certificate.certificateArn), (result) =>
+          result === 'default' ? 'it is the listener\'s default certificate: left for you to change' : result,
+        );
+      }
+    }
+    const notes = ['the record, the exports and the live copies are still there: run delete again once it can'];
+    for (const certificate of existing) {
+      await progress.step(`delete ${certificate.certificateArn}`, () => acmIn(certificate.region).delete(certificate.certificateArn, notes), (deleted) => (deleted ? 'deleted' : 'already gone'));
+    }
+
+    let secret: { arn: string; deletionDate: Date } | undefined;
+    for (const exported of (record.exports ?? []).filter((e) => e.kind === 'secretsmanager')) {
+      const secrets = new SecretsManagerExport({ ...config.aws, region: regionOfArn(exported.id) || config.aws.region }, undefined);
+      const scheduled = await progress.step(`delete secret ${exported.id} (recoverable for ${options.recoveryDays} days)`, () => secrets.scheduleDeletion(exported.id, options.recoveryDays), (s) =>
+        s === undefined ? 'already gone' : `${s.scheduledNow ? 'scheduled' : 'already scheduled'}: deleted for good on ${s.deletionDate.toISOString()}`,
       );
+      secret ??= scheduled;
     }
-    await progress.step('delete live copies, record and index entry (archive kept)', async () => {
+    const parameters: string[] = [];
+    for (const exported of (record.exports ?? []).filter((e) => e.kind === 'ssm')) {
+      const ssm = new SsmExport(config.aws, undefined);
+      await progress.step(`delete parameter ${exported.id}`, () => ssm.delete(exported.id), (deleted) => (deleted ? 'deleted' : 'already gone'));
+      parameters.push(exported.id);
+    }
+
+    await progress.step('delete live copies, index entry and record (archive kept)', async () => {
       for (const file of PEM_FILES) await store.delete(layout.livePem(name, file));
       await store.delete(layout.liveMetadata(name));
       await putIndexEntry(store, name, undefined);
       await store.delete(layout.renewal(name));
     });
+    return { secret, parameters };
   });
-  progress.result('deleted', { name, archiveKept: `s3://${config.bucket}/${layout.archivePrefix}${name}/` });
+
+  const { secret, parameters } = outcome;
+  progress.result('deleted', {
+    name,
+    acmDeleted: certificates.map((c) => c.certificateArn),
+    listenersDetached: listeners,
+    ...(secret === undefined
+      ? {}
+      : {
+          secretArn: secret.arn,
+          secretDeletedOn: secret.deletionDate.toISOString(),
+          secretRestore: `aws secretsmanager restore-secret --region ${regionOfArn(secret.arn)} --secret-id ${secret.arn} (until ${secret.deletionDate.toISOString()})`,
+        }),
+    parametersDeleted: parameters,
+    archiveKept: `s3://${config.bucket}/${layout.archivePrefix}${name}/`,
+  });
+}
+
+/** Every ACM certificate the record knows of: the live ARNs per region and old ones a key-type change left. */
+function acmCertificatesOf(record: RenewalRecord): { region: string; certificateArn: string }[] {
+  const all = [...record.acm, ...(record.retiredAcm ?? [])].map((c) => ({ region: c.region, certificateArn: c.certificateArn }));
+  return all.filter((c, i) => all.findIndex((o) => o.certificateArn === c.certificateArn) === i);
 }

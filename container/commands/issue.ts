@@ -1,7 +1,8 @@
-import { assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
 import { syncLiveCopies } from '../certificates/archive.js';
 import { issueCertificate, type IssueOutcome } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
+import { loadRecord } from '../certificates/records.js';
 import type { CommandContext } from './context.js';
 
 export interface IssueOptions {
@@ -17,6 +18,14 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const name = assertCertName(options.name);
   const domains = normalizeDomains(options.domains);
   progress.info(`issuing "${name}" for ${domains.join(', ')} from ${config.directoryUrl}`, { name, domains });
+  const keyType = options.keyType ?? config.certKeyType;
+  const existing = await loadRecord(store, name);
+  if (!options.newArn && existing !== undefined && existing.record.acm.length > 0 && existing.record.keyType !== keyType) {
+    // Refused before ordering: ACM would refuse the re-import only after a certificate was spent.
+    throw new IssuerError(ErrorCodes.BAD_INPUT, `"${name}" is ${existing.record.keyType} in ACM (${existing.record.acm.map((r) => r.certificateArn).join(', ')}); ACM cannot re-import a ${keyType} certificate into the same ARN`, {
+      hint: 'pass --new-arn to import it under a new ARN (the listener is moved to it and the old ARN deleted once nothing uses it), or keep --key-type as it was; nothing was ordered',
+    });
+  }
   const account = await ctx.account();
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await syncLiveCopies(store, name);
@@ -25,7 +34,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
       {
         name,
         domains,
-        keyType: options.keyType ?? config.certKeyType,
+        keyType,
         directoryUrl: config.directoryUrl,
         profile: config.profile,
         replaces: undefined,
@@ -48,6 +57,10 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
     renewAt: `${outcome.record.renewAt ?? '-'} (${outcome.record.renewalRule ?? '-'})`,
     s3Keys: outcome.published.keysWritten.map((key) => `s3://${config.bucket}/${key}`),
     acmArn: outcome.acm.map((r) => r.certificateArn).join(', ') || '(ACM import off)',
+    // Said whatever the path: a key-type change moves the certificate to a new ARN, never "the same".
+    ...(outcome.replacedAcm.length === 0
+      ? {}
+      : { replacedAcmArns: outcome.replacedAcm.map((r) => `${r.oldArn} → ${r.newArn}: ${r.status === 'kept' ? `kept, pending deletion (${r.keptBecause})` : r.status}`) }),
   });
   return outcome;
 }

@@ -77,6 +77,7 @@ export async function showCommand(ctx: CommandContext, nameArg: string): Promise
     lastError: record?.lastError === undefined ? undefined : `${record.lastError.at} ${record.lastError.code}: ${record.lastError.message}`,
     acm: record?.acm.map((r) => `${r.region} ${r.certificateArn} (serial ${r.serial})`),
     exports: record?.exports?.map((e) => `${e.kind} ${e.id} (version ${e.version}, serial ${e.serial})`),
+    acmPendingDeletion: record?.retiredAcm?.map((r) => `${r.region} ${r.certificateArn} (replaced by ${r.replacedBy}; in use by ${r.inUseBy.join(', ') || 'nothing known'})`),
     lease: lease?.body.trim(),
     history: record?.history.map((h) => `${h.at} ${h.state.padEnd(11)} ${h.cause}`),
   });

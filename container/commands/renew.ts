@@ -15,6 +15,7 @@ import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
 import { deployPublished, issueCertificate } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { planRenewal } from '../certificates/plan.js';
+import { listenersOf, retireAcm } from '../certificates/retire.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { IssuerLog } from '../../lib/core/telemetry.js';
 import { metricsFor } from '../observability/metrics.js';
@@ -42,6 +43,8 @@ export interface RenewReport {
   /** Expiry of the certificate live after this run's work on it, where the run knows it. */
   readonly notAfter?: string | undefined;
   readonly code?: string;
+  /** Old ACM ARNs a key-type change replaced in this run (each also reported in an info line). */
+  readonly replacedAcmArns?: readonly string[] | undefined;
 }
 
 interface Desired {
@@ -92,6 +95,10 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   if (options.dryRun) {
     reports.push(...work.map(({ item, reason }) => ({ name: item.name, action: 'would-issue' as const, reason })));
   } else {
+    // Old ARNs a key-type change left in use: tried again on every run, due or not.
+    for (const report of reports.filter((r) => r.action === 'skipped' && (index.entries[r.name]?.retiredAcmArns?.length ?? 0) > 0)) {
+      await retirePending(ctx, report.name);
+    }
     let next = 0;
     const worker = async () => {
       while (next < work.length) {
@@ -166,6 +173,23 @@ function desiredSet(
   return all.filter((d) => names.includes(d.name));
 }
 
+/** Deletes what it can of a certificate's pending old ACM ARNs, under its lease (held elsewhere: next run). */
+async function retirePending(ctx: CommandContext, name: string): Promise<void> {
+  const progress = ctx.progress.forCertificate(name);
+  await withLease(ctx.store, name, { holder: progress.runId, now: ctx.now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
+    const loaded = await loadRecord(ctx.store, name);
+    if (loaded === undefined || (loaded.record.retiredAcm ?? []).length === 0) return;
+    const aws = ctx.acmImporters(name)[0]?.aws;
+    const { kept } = await retireAcm(loaded.record.retiredAcm ?? [], listenersOf(loaded.record, ctx.config.exports.httpsListenerArn), aws, progress);
+    const saved = await saveRecord(ctx.store, { record: { ...loaded.record, retiredAcm: kept.length === 0 ? undefined : kept }, etag: loaded.etag });
+    await putIndexEntry(ctx.store, name, indexEntryOf(saved.record));
+  }).catch((error: unknown) => {
+    // Cleanup only: the certificate itself is fine, and the next run tries again.
+    if (error instanceof IssuerError && error.code === ErrorCodes.LOCK_HELD) return;
+    progress.error(error instanceof IssuerError ? error.code : 'ERR_INTERNAL', `${name}: could not retry deleting its old ACM ARNs: ${error instanceof Error ? error.message : String(error)}`, 'the next run tries again');
+  });
+}
+
 /** Asks the CA's ARI endpoint again (its Retry-After passed) and keeps the new plan. */
 async function refreshAri(ctx: CommandContext, name: string, entry: IndexEntry): Promise<IndexEntry> {
   const loaded = await loadRecord(ctx.store, name);
@@ -221,7 +245,8 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
           replaces,
           precedingState,
           cause: reason,
-          allowNewArn: false,
+          // A declared key-type change is the consent to a new ARN: ACM cannot change the algorithm in place.
+          allowNewArn: true,
           renewBeforeDays: config.renewBeforeDays,
         },
       ), now);
@@ -232,6 +257,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
         serial: outcome.record.serial,
         renewAt: outcome.record.renewAt,
         notAfter: outcome.record.notAfter,
+        ...(outcome.replacedAcm.length === 0 ? {} : { replacedAcmArns: outcome.replacedAcm.map((r) => r.oldArn) }),
       };
     });
   } catch (error) {
@@ -262,11 +288,19 @@ async function finishInterrupted(ctx: CommandContext, progress: Progress, loaded
       files,
       info,
       metadata,
-      { name: item.name, directoryUrl: metadata.directoryUrl, allowNewArn: false, renewBeforeDays: ctx.config.renewBeforeDays },
+      { name: item.name, directoryUrl: metadata.directoryUrl, allowNewArn: true, renewBeforeDays: ctx.config.renewBeforeDays },
       `finished an interrupted run: serial ${metadata.serial}`,
     ),
   );
-  return { name: item.name, action: 'renewed', reason: 'an earlier run did not finish; completed it', serial: record.record.serial, renewAt: record.record.renewAt, notAfter: record.record.notAfter };
+  return {
+    name: item.name,
+    action: 'renewed',
+    reason: 'an earlier run did not finish; completed it',
+    serial: record.record.serial,
+    renewAt: record.record.renewAt,
+    notAfter: record.record.notAfter,
+    ...(record.replacedAcm.length === 0 ? {} : { replacedAcmArns: record.replacedAcm.map((r) => r.oldArn) }),
+  };
 }
 
 /** The ARI CertID of the live certificate, when the CA offers ARI (sent as `replaces`). */

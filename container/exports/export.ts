@@ -43,6 +43,11 @@ export class CertificateExporter {
     private readonly certificates: readonly CertificateSpec[],
   ) {}
 
+  /** The HTTPS listener certificates are attached to (HTTPS_LISTENER_ARN), if any. */
+  get listenerArn(): string | undefined {
+    return this.config.httpsListenerArn;
+  }
+
   /** The kinds that apply to one certificate: its own `export=` option, else EXPORTS. */
   kindsFor(name: string): readonly ExportKind[] {
     return this.certificates.find((spec) => spec.name === name)?.exports ?? this.config.defaults;

@@ -1,5 +1,6 @@
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
@@ -13,6 +14,14 @@ export interface SecretWrite {
   /** The version this write created (AWSCURRENT now points at it). */
   readonly versionId: string;
   readonly created: boolean;
+}
+
+export interface SecretDeletion {
+  readonly arn: string;
+  /** When Secrets Manager deletes it for good; until then it can be restored. */
+  readonly deletionDate: Date;
+  /** false when an earlier (interrupted) run had scheduled it already. */
+  readonly scheduledNow: boolean;
 }
 
 /**
@@ -47,6 +56,33 @@ export class SecretsManagerExport {
       const hint = 'the certificate is stored in S3 and imported into ACM; fix the cause (IAM, KMS key policy) and run renew --force NAME to export again';
       throw exportDenied(cause, { ...request, during: `could not write secret ${secretName}`, notes: [...(this.kmsKeyId ? ['encrypting with EXPORT_KMS_KEY_ID also needs kms:GenerateDataKey and kms:Decrypt on it, through Secrets Manager'] : []), hint] }) ??
         new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write secret ${secretName}: ${errorText(cause)}`, { hint, cause });
+    }
+  }
+
+  /**
+   * Schedules the secret's deletion after `recoveryDays` (restorable until then with
+   * `aws secretsmanager restore-secret`). A secret already scheduled keeps its date; undefined
+   * when it is gone for good already.
+   */
+  async scheduleDeletion(secretId: string, recoveryDays: number): Promise<SecretDeletion | undefined> {
+    let request = { action: 'secretsmanager:DescribeSecret', resource: secretId };
+    try {
+      let described;
+      try {
+        described = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+      } catch (cause) {
+        if (cause instanceof ResourceNotFoundException) return undefined;
+        throw cause;
+      }
+      const arn = described.ARN ?? secretId;
+      if (described.DeletedDate !== undefined) return { arn, deletionDate: described.DeletedDate, scheduledNow: false };
+      request = { action: 'secretsmanager:DeleteSecret', resource: arn };
+      const deleted = await this.client.send(new DeleteSecretCommand({ SecretId: arn, RecoveryWindowInDays: recoveryDays }));
+      return { arn, deletionDate: deleted.DeletionDate ?? new Date(Date.now() + recoveryDays * 86_400_000), scheduledNow: true };
+    } catch (cause) {
+      const hint = 'the ACM certificates are deleted already; fix the cause and run delete again';
+      throw exportDenied(cause, { ...request, during: `could not delete secret ${secretId}`, notes: [hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not delete secret ${secretId}: ${errorText(cause)}`, { hint, cause });
     }
   }
 

@@ -1,4 +1,4 @@
-import { ParameterTier, ParameterType, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, ParameterNotFound, ParameterTier, ParameterType, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ErrorCodes, IssuerError, awsClientSettings, partitionOf, type AwsConfig } from '../../lib/core/index.js';
 import { errorText, exportDenied } from './secrets-manager.js';
 
@@ -38,6 +38,20 @@ export class SsmExport {
       const resource = `arn:${partitionOf(this.aws.region)}:ssm:${this.aws.region}:<account>:parameter${name.startsWith('/') ? '' : '/'}${name}`;
       throw exportDenied(cause, { action: 'ssm:PutParameter', resource, during: `could not write parameter ${name}`, notes: [...(this.kmsKeyId ? ['a SecureString with EXPORT_KMS_KEY_ID also needs kms:Encrypt (kms:GenerateDataKey when advanced) on it, through SSM'] : []), hint] }) ??
         new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write parameter ${name}: ${errorText(cause)}`, { hint, cause });
+    }
+  }
+
+  /** true when this call deleted it, false when it was gone already (an interrupted `delete` run again). */
+  async delete(name: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteParameterCommand({ Name: name }));
+      return true;
+    } catch (cause) {
+      if (cause instanceof ParameterNotFound) return false;
+      const hint = 'nothing else of the certificate was deleted after this; fix the cause and run delete again';
+      const resource = `arn:${partitionOf(this.aws.region)}:ssm:${this.aws.region}:<account>:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+      throw exportDenied(cause, { action: 'ssm:DeleteParameter', resource, during: `could not delete parameter ${name}`, notes: [hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not delete parameter ${name}: ${errorText(cause)}`, { hint, cause });
     }
   }
 }

@@ -263,7 +263,7 @@ export class IssuerTask extends Construct {
     return grant;
   }
 
-  /** Secrets named PREFIX* in this region: create once, new versions in place, encrypted with `key` through Secrets Manager only. */
+  /** Secrets named PREFIX* in this region: create once, new versions in place, scheduled deletion, encrypted with `key` through Secrets Manager only. */
   grantSecretsExport(grantee: iam.IGrantable, prefix: string, key: kms.IKey): iam.Grant {
     const stack = Stack.of(this);
     const grant = iam.Grant.addToPrincipal({
@@ -285,7 +285,7 @@ export class IssuerTask extends Construct {
     return grant;
   }
 
-  /** SecureString parameters under PREFIX in this region, encrypted with `key` through SSM only. */
+  /** SecureString parameters under PREFIX in this region (written and deleted), encrypted with `key` through SSM only. */
   grantSsmExport(grantee: iam.IGrantable, prefix: string, key: kms.IKey): iam.Grant {
     const stack = Stack.of(this);
     const grant = iam.Grant.addToPrincipal({
@@ -307,7 +307,7 @@ export class IssuerTask extends Construct {
     return grant;
   }
 
-  /** Attach certificates to this one listener; Describe (to attach each once) has no resource type. */
+  /** Attach certificates to and detach them from this one listener; Describe (to attach each once) has no resource type. */
   grantListenerAttach(grantee: iam.IGrantable, listenerArn: string): iam.Grant {
     const grant = iam.Grant.addToPrincipal({ grantee, actions: [...LISTENER_ATTACH_ACTIONS], resourceArns: [listenerArn] });
     iam.Grant.addToPrincipal({ grantee, actions: [...LISTENER_DESCRIBE_ACTIONS], resourceArns: ['*'] });

@@ -33,15 +33,26 @@ export const ACM_LIST_ACTIONS = ['acm:ListCertificates'] as const;
 /** Lambda logging to its own log group (instead of the managed AWSLambdaBasicExecutionRole). */
 export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
-/** Secrets Manager export: create the secret once, then new versions in place; find it by name. */
-export const SECRETS_EXPORT_ACTIONS = ['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'] as const;
+/**
+ * Secrets Manager export: create the secret once, then new versions in place; find it by name;
+ * `delete NAME` schedules its deletion (with a recovery window, never forced).
+ */
+export const SECRETS_EXPORT_ACTIONS = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:DeleteSecret',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:PutSecretValue',
+] as const;
 /** Secrets Manager encrypting with a customer-managed key on the caller's behalf. */
 export const SECRETS_EXPORT_KMS_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
-/** SSM SecureString export (Overwrite keeps the name and bumps the version). */
-export const SSM_EXPORT_ACTIONS = ['ssm:PutParameter'] as const;
+/** SSM SecureString export (Overwrite keeps the name and bumps the version); `delete NAME` removes it. */
+export const SSM_EXPORT_ACTIONS = ['ssm:DeleteParameter', 'ssm:PutParameter'] as const;
 /** SSM encrypts standard parameters with Encrypt and advanced ones (over 4 KB) with a data key. */
 export const SSM_EXPORT_KMS_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'] as const;
-/** Attaching certificates to the HTTPS listener (SNI); removing is left to people. */
-export const LISTENER_ATTACH_ACTIONS = ['elasticloadbalancing:AddListenerCertificates'] as const;
+/**
+ * Attaching certificates to the HTTPS listener (SNI), and detaching them: the old ARN after a
+ * key-type change, every ARN of a certificate `delete NAME` takes away.
+ */
+export const LISTENER_ATTACH_ACTIONS = ['elasticloadbalancing:AddListenerCertificates', 'elasticloadbalancing:RemoveListenerCertificates'] as const;
 /** Describe* in ELBv2 has no resource type: IAM only accepts "*". */
 export const LISTENER_DESCRIBE_ACTIONS = ['elasticloadbalancing:DescribeListenerCertificates'] as const;

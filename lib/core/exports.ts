@@ -62,6 +62,17 @@ export function regionOfArn(arn: string): string {
 }
 
 /**
+ * The load balancer a listener belongs to: what ACM's InUseBy names for a certificate attached to
+ * any of its listeners (arn:…:listener/app/NAME/LB_ID/LISTENER_ID → arn:…:loadbalancer/app/NAME/LB_ID).
+ */
+export function loadBalancerOfListener(listenerArn: string): string {
+  return listenerArn.replace(':listener/', ':loadbalancer/').replace(/\/[^/]+$/, '');
+}
+
+/** `delete --recovery-days`: Secrets Manager's own bounds for DeleteSecret's recovery window. */
+export const SECRET_RECOVERY_DAYS = { min: 7, max: 30, default: 7 } as const;
+
+/**
  * What a secret or parameter holds: one JSON document with the PEM bundle and the facts a
  * consumer needs to notice a new version (serial, notAfter).
  */

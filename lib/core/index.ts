@@ -25,7 +25,7 @@ export {
   restoreHint,
 } from './stored-shapes.js';
 export type { Shape } from './stored-shapes.js';
-export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord } from './records.js';
+export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord, RetiredAcmRecord } from './records.js';
 export { parseCertificateSet, domainsKey } from './certificate-set.js';
 export type { CertificateSpec } from './certificate-set.js';
 export { pollSchedule, nextPollDelay, retryAfterMs, MAX_POLL_INTERVAL_MS, POLL_TIMEOUT_MS } from './poll-schedule.js';
@@ -36,5 +36,5 @@ export { EMPTY_INDEX, INDEX_REBUILD_HINT, parseRenewalIndex, withEntry, sweepVer
 export type { IndexEntry, RenewalIndex, SweepVerdict } from './renewal-index.js';
 export { authorityKeyIdentifier } from './certificate.js';
 export { parseDeployConfig, LOG_RETENTION_DAYS, TASK_SUBNET_KINDS, type DeployConfig, type DeployNetworkConfig, type ExistingListenerConfig, type TaskSubnetKind } from './deploy-config.js';
-export { EXPORT_KINDS, DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, exportDocument, parameterNameOf, parseExportKinds, readExportConfig, regionOfArn, secretNameOf } from './exports.js';
+export { EXPORT_KINDS, DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, exportDocument, loadBalancerOfListener, parameterNameOf, parseExportKinds, readExportConfig, regionOfArn, secretNameOf, SECRET_RECOVERY_DAYS } from './exports.js';
 export type { ExportConfig, ExportKind, ExportRecord } from './exports.js';

@@ -45,6 +45,21 @@ export interface AcmRecord {
   readonly importedAt: string;
 }
 
+/**
+ * An ACM certificate this one used to live at, replaced by a new ARN because ACM cannot change a
+ * certificate's key algorithm in place. Deleted once nothing uses it; kept (and retried on later
+ * runs) while ACM still lists something in its InUseBy.
+ */
+export interface RetiredAcmRecord {
+  readonly region: string;
+  readonly certificateArn: string;
+  /** The ARN that took its place in this region. */
+  readonly replacedBy: string;
+  readonly retiredAt: string;
+  /** What ACM last said still uses it (empty until the first check). */
+  readonly inUseBy: readonly string[];
+}
+
 /** renewal/NAME.json: desired state plus what we know of the certificate's life. */
 export interface RenewalRecord {
   readonly name: string;
@@ -73,6 +88,8 @@ export interface RenewalRecord {
   readonly revokedAt?: string | undefined;
   /** Secrets Manager / SSM / listener hand-overs of the live certificate (same ids across renewals). */
   readonly exports?: readonly ExportRecord[] | undefined;
+  /** Old ACM ARNs left by a key-type change, pending deletion until nothing uses them. */
+  readonly retiredAcm?: readonly RetiredAcmRecord[] | undefined;
 }
 
 /** Keeps a record's history bounded; the archive keeps every certificate, this keeps the story. */

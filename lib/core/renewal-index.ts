@@ -24,6 +24,8 @@ export interface IndexEntry {
   readonly ariCheckAt: string | undefined;
   /** Every ACM ARN the certificate lives at (for `list` without reading each record). */
   readonly acmArns?: readonly string[];
+  /** Old ACM ARNs still pending deletion after a key-type change: a sweep retries them even when nothing is due. */
+  readonly retiredAcmArns?: readonly string[];
 }
 
 export interface RenewalIndex {

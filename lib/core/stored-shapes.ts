@@ -127,6 +127,7 @@ export function parseRecord<T>(key: string, body: string, required: readonly (ke
 // ---- the stored objects (docs/architecture.md, "S3 layout") ----
 
 const acmRecord = object({ region: nonEmpty, certificateArn: nonEmpty, serial: nonEmpty, importedAt: date });
+const retiredAcmRecord = object({ region: nonEmpty, certificateArn: nonEmpty, replacedBy: nonEmpty, retiredAt: date, inUseBy: arrayOf(text) });
 
 const exportRecord = object({ kind: oneOf(['secretsmanager', 'ssm', 'listener']), id: nonEmpty, version: text, serial: nonEmpty, exportedAt: date });
 
@@ -154,6 +155,7 @@ export const renewalRecordShape = object({
   retryAt: optional(date),
   revokedAt: optional(date),
   exports: optional(arrayOf(exportRecord)),
+  retiredAcm: optional(arrayOf(retiredAcmRecord)),
 });
 
 /** renewal/_index.json (RenewalIndex). */
@@ -171,6 +173,7 @@ export const renewalIndexShape = object({
       retryAt: optional(date),
       ariCheckAt: optional(date),
       acmArns: optional(arrayOf(nonEmpty)),
+      retiredAcmArns: optional(arrayOf(nonEmpty)),
     }),
   ),
 });

@@ -67,7 +67,7 @@ def _acm(self) -> str:
 
 def _secret(self) -> str:
     action = self._get_action()
-    if action not in ("CreateSecret", "DescribeSecret", "PutSecretValue", "GetSecretValue"):
+    if action not in ("CreateSecret", "DescribeSecret", "PutSecretValue", "GetSecretValue", "DeleteSecret"):
         return "*"
     secret_id = self._get_param("Name") if action == "CreateSecret" else self._get_param("SecretId")
     if not secret_id:
@@ -82,7 +82,7 @@ def _secret(self) -> str:
 
 
 def _parameter(self) -> str:
-    if self._get_action() not in ("PutParameter", "GetParameter"):
+    if self._get_action() not in ("PutParameter", "GetParameter", "DeleteParameter"):
         return "*"
     name = self._get_param("Name")
     if not name:

@@ -40,13 +40,13 @@ describe('HTTPS listener', () => {
     });
   });
 
-  it('lets the issuer attach certificates to that one listener, and tells it which', () => {
+  it('lets the issuer attach certificates to and detach them from that one listener (key-type change, delete), and tells it which', () => {
     const [httpsId] = only(listeners().filter(([, p]) => p.Port === 443));
     expect(taskEnv(synth)['HTTPS_LISTENER_ARN']).toEqual({ Ref: httpsId });
     // Describe has no resource type, so it shares the one "*" statement with acm:ListCertificates.
     expect(byService(taskStatements(synth), 'elasticloadbalancing')).toEqual([
       { Action: ['acm:ListCertificates', 'elasticloadbalancing:DescribeListenerCertificates'], Effect: 'Allow', Resource: '*' },
-      { Action: 'elasticloadbalancing:AddListenerCertificates', Effect: 'Allow', Resource: { Ref: httpsId } },
+      { Action: ['elasticloadbalancing:AddListenerCertificates', 'elasticloadbalancing:RemoveListenerCertificates'], Effect: 'Allow', Resource: { Ref: httpsId } },
     ]);
     expect(synth.json.Outputs!['HttpsListenerArn']!.Value).toEqual({ Ref: httpsId });
   });
@@ -59,13 +59,13 @@ describe('HTTPS listener', () => {
 });
 
 describe('Secrets Manager and SSM exports', () => {
-  it('secrets only (one entry asks for it): create/describe/put on acme/* and the export key through Secrets Manager, nothing for SSM', () => {
+  it('secrets only (one entry asks for it): create/describe/put/delete on acme/* and the export key through Secrets Manager, nothing for SSM', () => {
     const synth = synthesize({ DEPLOY_CERTIFICATES: 'shop=shop.example.com;export=secrets api=api.example.com' });
     const keyArn = { 'Fn::GetAtt': [logicalId(synth, synth.stack.issuer.exportKey!), 'Arn'] };
     const statements = taskStatements(synth);
     expect(byService(statements, 'secretsmanager')).toEqual([
       {
-        Action: ['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
+        Action: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
         Effect: 'Allow',
         Resource: arn('secretsmanager', ':secret:acme/*'),
       },
@@ -78,11 +78,11 @@ describe('Secrets Manager and SSM exports', () => {
     expect(taskEnv(synth)['EXPORT_SSM_PREFIX']).toBeUndefined();
   });
 
-  it('ssm for every certificate (DEPLOY_EXPORTS): PutParameter under the prefix and the export key through SSM only', () => {
+  it('ssm for every certificate (DEPLOY_EXPORTS): PutParameter and DeleteParameter under the prefix and the export key through SSM only', () => {
     const synth = synthesize({ DEPLOY_EXPORTS: 'ssm', DEPLOY_EXPORT_SSM_PREFIX: '/certs/prod/' });
     const keyArn = { 'Fn::GetAtt': [logicalId(synth, synth.stack.issuer.exportKey!), 'Arn'] };
     const statements = taskStatements(synth);
-    expect(byService(statements, 'ssm')).toEqual([{ Action: 'ssm:PutParameter', Effect: 'Allow', Resource: arn('ssm', ':parameter/certs/prod/*') }]);
+    expect(byService(statements, 'ssm')).toEqual([{ Action: ['ssm:DeleteParameter', 'ssm:PutParameter'], Effect: 'Allow', Resource: arn('ssm', ':parameter/certs/prod/*') }]);
     expect(statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(keyArn))).toEqual([
       { Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: keyArn, Condition: via('ssm') },
     ]);
