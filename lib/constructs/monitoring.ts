@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { ChallengeResponder } from './challenge-responder.js';
 import type { IssuerTask } from './issuer-task.js';
+import { DEFAULT_EXPIRY_ALARM_DAYS } from '../core/events.js';
 import { Dimensions, IssuerLog, METRIC_NAMESPACE, Metrics, ResponderLog } from '../core/telemetry.js';
 
 /**
@@ -75,7 +76,7 @@ export class IssuerMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: IssuerMonitoringProps) {
     super(scope, id);
-    const expiryDays = props.expiryDays ?? 14;
+    const expiryDays = props.expiryDays ?? DEFAULT_EXPIRY_ALARM_DAYS;
     const interval = props.scheduleInterval ?? Duration.hours(12);
     const window = props.scheduleWindow ?? Duration.minutes(60);
     const problems: string[] = [];
