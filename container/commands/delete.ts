@@ -1,9 +1,11 @@
 import { ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, ResourceNotFoundException } from '@aws-sdk/client-acm';
-import { ErrorCodes, IssuerError, PEM_FILES, assertCertName, awsClientSettings, layout } from '../../lib/core/index.js';
+import { ErrorCodes, EventDetailTypes, IssuerError, PEM_FILES, assertCertName, awsClientSettings, layout } from '../../lib/core/index.js';
+import { readLiveMetadata } from '../certificates/archive.js';
 import { putIndexEntry } from '../certificates/index-store.js';
 import { withLease } from '../certificates/lease.js';
 import { loadRecord } from '../certificates/records.js';
 import { acmDenied } from '../aws/acm-importer.js';
+import { factsOf } from '../observability/events.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -21,6 +23,8 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string): Promi
   }
   const loaded = await loadRecord(store, name);
   if (loaded === undefined) throw new IssuerError(ErrorCodes.NOT_FOUND, `no certificate named "${name}"`, { hint: 'run `list` to see the names' });
+  // Read before the pointer goes: the Deleted event names the version that was live (its archive stays).
+  const metadata = await readLiveMetadata(store, name);
 
   await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     for (const record of loaded.record.acm) {
@@ -56,5 +60,6 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string): Promi
       await store.delete(layout.renewal(name));
     });
   });
+  await ctx.events.publish(EventDetailTypes.deleted, factsOf(loaded.record, metadata, name));
   progress.result('deleted', { name, archiveKept: `s3://${config.bucket}/${layout.archivePrefix}${name}/` });
 }

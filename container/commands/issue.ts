@@ -1,7 +1,9 @@
-import { assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
+import { EventDetailTypes, assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
 import { syncLiveCopies } from '../certificates/archive.js';
 import { issueCertificate, type IssueOutcome } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
+import { factsOf } from '../observability/events.js';
+import { publishFailure } from '../observability/failure-event.js';
 import type { CommandContext } from './context.js';
 
 export interface IssueOptions {
@@ -18,6 +20,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const domains = normalizeDomains(options.domains);
   progress.info(`issuing "${name}" for ${domains.join(', ')} from ${config.directoryUrl}`, { name, domains });
   const account = await ctx.account();
+  const started = now();
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await syncLiveCopies(store, name);
     return issueCertificate(
@@ -34,7 +37,11 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
         renewBeforeDays: config.renewBeforeDays,
       },
     );
+  }).catch(async (error: unknown) => {
+    await publishFailure(ctx, name, started, 'issue');
+    throw error;
   });
+  await ctx.events.publish(EventDetailTypes.issued, factsOf(outcome.record, outcome.published.metadata, name));
   const info = outcome.published.info;
   progress.result('issued', {
     name,

@@ -1,5 +1,6 @@
 import {
   ErrorCodes,
+  EventDetailTypes,
   IssuerError,
   domainsKey,
   parseCertificate,
@@ -16,6 +17,9 @@ import { withLease } from '../certificates/lease.js';
 import { planRenewal } from '../certificates/plan.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { IssuerLog } from '../../lib/core/telemetry.js';
+import { factsOf } from '../observability/events.js';
+import { publishExpiring } from '../observability/expiring-event.js';
+import { publishFailure } from '../observability/failure-event.js';
 import { metricsFor } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import { observeIssuance } from '../observability/issuance.js';
@@ -100,6 +104,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       const notAfter = report.notAfter ?? index.entries[report.name]?.notAfter;
       if (notAfter !== undefined) metrics.daysToExpiry(report.name, new Date(notAfter), now());
     }
+    await publishExpiring(ctx, reports.map((report) => ({ name: report.name, notAfter: report.notAfter ?? index.entries[report.name]?.notAfter })));
   }
   const counts = Object.fromEntries(['issued', 'renewed', 'skipped', 'failed', 'locked', 'would-issue'].map((a) => [a, reports.filter((r) => r.action === a).length]));
   // The stack's RenewalRun* metric filters read this line (lib/core/telemetry.ts): its `failed` count is a number.
@@ -163,6 +168,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
   const force = options.force;
   const { store, now, config } = ctx;
   const progress = ctx.progress.forCertificate(item.name);
+  const started = now();
   try {
     return await withLease(store, item.name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
       await syncLiveCopies(store, item.name);
@@ -203,6 +209,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
           renewBeforeDays: config.renewBeforeDays,
         },
       ), now);
+      await ctx.events.publish(fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, factsOf(outcome.record, outcome.published.metadata, item.name), { reason });
       return {
         name: item.name,
         action: fresh ? ('issued' as const) : ('renewed' as const),
@@ -217,6 +224,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
       return { name: item.name, action: 'locked', reason: error.message, code: error.code };
     }
     const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
+    await publishFailure(ctx, item.name, started, 'renew');
     progress.error(code, `${item.name}: ${error instanceof Error ? error.message : String(error)}`, error instanceof IssuerError ? error.hint : undefined);
     return { name: item.name, action: 'failed', reason: error instanceof Error ? error.message : String(error), code };
   }
@@ -244,6 +252,7 @@ async function finishInterrupted(ctx: CommandContext, progress: Progress, loaded
       `finished an interrupted run: serial ${metadata.serial}`,
     ),
   );
+  await ctx.events.publish(EventDetailTypes.renewed, factsOf(record.record, metadata, item.name), { reason: 'an earlier run did not finish; completed it' });
   return { name: item.name, action: 'renewed', reason: 'an earlier run did not finish; completed it', serial: record.record.serial, renewAt: record.record.renewAt, notAfter: record.record.notAfter };
 }
 
