@@ -66,6 +66,7 @@ export class AcmeIssuerStack extends Stack {
           ? { kinds: config.exports.used, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix }
           : undefined,
       httpsListenerArn: config.acmImport ? this.responder.httpsListener?.listenerArn : undefined,
+      eventBus: config.events.bus,
     });
 
     this.renewal = new RenewalSchedule(this, 'Renewal', {

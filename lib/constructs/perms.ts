@@ -45,3 +45,5 @@ export const SSM_EXPORT_KMS_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'] as 
 export const LISTENER_ATTACH_ACTIONS = ['elasticloadbalancing:AddListenerCertificates'] as const;
 /** Describe* in ELBv2 has no resource type: IAM only accepts "*". */
 export const LISTENER_DESCRIBE_ACTIONS = ['elasticloadbalancing:DescribeListenerCertificates'] as const;
+/** EventBridge: the issuer's events (lib/core/events.ts), on one bus. */
+export const EVENTS_PUT_ACTIONS = ['events:PutEvents'] as const;
