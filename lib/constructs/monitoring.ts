@@ -71,6 +71,7 @@ export class IssuerMonitoring extends Construct {
   readonly renewalMissingAlarm: cloudwatch.Alarm | undefined;
   readonly responderErrorsAlarm: cloudwatch.Alarm;
   readonly responder5xxAlarm: cloudwatch.Alarm | undefined;
+  readonly eventPublishFailedAlarm: cloudwatch.Alarm;
   readonly taskFailedRule: events.Rule;
   readonly metricFilters: logs.MetricFilter[];
 
@@ -140,6 +141,18 @@ export class IssuerMonitoring extends Construct {
       );
     }
 
+    // The certificate was handed over, but a consumer waiting for the event (a reload) was not told.
+    this.eventPublishFailedAlarm = alarm(
+      issuerMetric(METRICS.eventPublishFailed, cloudwatch.Stats.SUM, Duration.hours(1)).createAlarm(this, 'EventPublishFailedAlarm', {
+        alarmName: this.alarmName('event-not-sent'),
+        alarmDescription: 'The issuer could not put a certificate event on EventBridge after retrying (the certificate itself is live): consumers that reload on events have not. The issuer log group\'s event-not-sent line names the event and the reason.',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
     const fn = props.responder.function;
     this.responderErrorsAlarm = alarm(
       fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }).createAlarm(this, 'ResponderErrorsAlarm', {
@@ -205,6 +218,7 @@ export class IssuerMonitoring extends Construct {
       filter('IssuanceSucceededFilter', METRICS.issuanceSucceeded, emf(METRICS.issuanceSucceeded, operation), `$.${METRICS.issuanceSucceeded}`, cloudwatch.Unit.COUNT, dims(operation)),
       filter('IssuanceFailedFilter', METRICS.issuanceFailed, emf(METRICS.issuanceFailed, operation), `$.${METRICS.issuanceFailed}`, cloudwatch.Unit.COUNT, dims(operation)),
       filter('ValidationFailuresFilter', METRICS.validationFailures, emf(METRICS.validationFailures, stage, cause), `$.${METRICS.validationFailures}`, cloudwatch.Unit.COUNT, dims(stage, cause)),
+      filter('EventPublishFailedFilter', METRICS.eventPublishFailed, emf(METRICS.eventPublishFailed), `$.${METRICS.eventPublishFailed}`, cloudwatch.Unit.COUNT),
       filter('RenewalRunSucceededFilter', METRICS.renewalRunSucceeded, all(renewSummary, numberValue(`$.${IssuerLog.failedField}`, '=', 0)), '1', cloudwatch.Unit.COUNT),
       filter('RenewalRunFailedFilter', METRICS.renewalRunFailed, all(renewSummary, numberValue(`$.${IssuerLog.failedField}`, '>', 0)), '1', cloudwatch.Unit.COUNT),
     ];

@@ -47,3 +47,5 @@ export const LISTENER_ATTACH_ACTIONS = ['elasticloadbalancing:AddListenerCertifi
 export const LISTENER_DESCRIBE_ACTIONS = ['elasticloadbalancing:DescribeListenerCertificates'] as const;
 /** EventBridge: the issuer's events (lib/core/events.ts), on one bus. */
 export const EVENTS_PUT_ACTIONS = ['events:PutEvents'] as const;
+/** The reload route: EventBridge's role runs AWS-RunShellScript on tagged instances (lib/constructs/certificate-events.ts). */
+export const RELOAD_ACTIONS = ['ssm:SendCommand'] as const;

@@ -208,6 +208,9 @@ export function parseDeployConfig(env: Env): DeployConfig {
   const reloadTag = reader.optionalString('DEPLOY_EVENTS_RELOAD_TAG', { pattern: INSTANCE_TAG, expected: 'an EC2 tag KEY=VALUE (such as Role=web) selecting the instances to reload' });
   const reloadCommand = reader.string('DEPLOY_EVENTS_RELOAD_COMMAND', { default: DEFAULT_RELOAD_COMMAND, pattern: /^[^\n\r]{1,1024}$/, expected: 'one shell command line (such as systemctl reload nginx)' });
   const snsTopic = reader.boolean('DEPLOY_EVENTS_SNS', false);
+  if (reloadTag !== undefined && !usedExports.includes('secrets')) {
+    reader.report('DEPLOY_EVENTS_RELOAD_TAG fetches the new certificate from Secrets Manager on each instance (docs/consuming.md §4): turn the secrets export on (DEPLOY_EXPORTS=secrets, or ;export=secrets on the certificates to reload)');
+  }
   if (eventBus === undefined && (snsTopic || reloadTag !== undefined)) {
     reader.report('DEPLOY_EVENT_BUS=none sends no events, so DEPLOY_EVENTS_SNS and DEPLOY_EVENTS_RELOAD_TAG would route nothing; set a bus or clear them');
   }
