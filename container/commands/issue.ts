@@ -41,7 +41,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
     await publishFailure(ctx, name, started, 'issue');
     throw error;
   });
-  await ctx.events.publish(EventDetailTypes.issued, factsOf(outcome.record, outcome.published.metadata, name));
+  await ctx.events.publish(EventDetailTypes.issued, factsOf(outcome.record, outcome.published.metadata, name), { reason: 'issue command' });
   const info = outcome.published.info;
   progress.result('issued', {
     name,

@@ -97,6 +97,14 @@ describe('a consumer subscribed through an EventBridge rule', () => {
     expect(result.events.filter((e) => e.event === 'event-sent')).toHaveLength(4);
   });
 
+  it('receives Certificate Issued after `issue` too', async () => {
+    const result = await runCli(stack, ['issue', '--name', 'solo', '--domain', 'solo.example.com']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const [issued] = await messages(about(EventDetailTypes.issued, 'solo'));
+    await expectDescribesLive(issued!, 'solo', result);
+    expect(detailOf(issued!).reason).toBe('issue command');
+  });
+
   it('receives Certificate Renewed after a forced renewal, naming the new version; Expiring is not sent twice in a day', async () => {
     const before = JSON.parse((await aws.read(layout.liveMetadata('shop')))!) as { serial: string };
     const result = await runCli(stack, ['renew', '--force', 'shop']);
