@@ -41,7 +41,7 @@ export async function revokeCommand(ctx: CommandContext, nameArg: string, reason
     return;
   }
   const account = await ctx.account(metadata.directoryUrl);
-  const revoked = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
+  const stored = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     const files = await readLiveFiles(store, metadata);
     await progress.step(`revoke serial ${metadata.serial} (${reason})`, () =>
       account.client.revokeCertificate(files.cert, { reason: REVOCATION_REASONS[reason] }).catch((error: unknown) => {
@@ -53,6 +53,6 @@ export async function revokeCommand(ctx: CommandContext, nameArg: string, reason
     await putIndexEntry(store, name, indexEntryOf(revoked.record));
     return revoked;
   });
-  await ctx.events.publish(EventDetailTypes.revoked, factsOf(revoked.record, metadata, name), { reason });
+  await ctx.events.publish(EventDetailTypes.revoked, factsOf(stored.record, metadata, name), { reason });
   progress.result('revoked', { name, serial: metadata.serial, reason });
 }
