@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from './core/deploy-config.js';
+import { CertificateEvents } from './constructs/certificate-events.js';
 import { CertificateStore } from './constructs/certificate-store.js';
 import { ChallengeResponder } from './constructs/challenge-responder.js';
 import { ISSUER_CONTAINER_NAME, IssuerTask } from './constructs/issuer-task.js';
@@ -28,6 +29,8 @@ export class AcmeIssuerStack extends Stack {
   readonly issuer: IssuerTask;
   readonly renewal: RenewalSchedule;
   readonly monitoring: IssuerMonitoring;
+  /** The routes of the issuer's events (DEPLOY_EVENTS_*), when one is on. */
+  readonly events: CertificateEvents | undefined;
 
   constructor(scope: Construct, id: string, props: AcmeIssuerStackProps) {
     super(scope, id, {
@@ -66,6 +69,7 @@ export class AcmeIssuerStack extends Stack {
           ? { kinds: config.exports.used, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix }
           : undefined,
       httpsListenerArn: config.acmImport ? this.responder.httpsListener?.listenerArn : undefined,
+      eventBus: config.events.bus,
     });
 
     this.renewal = new RenewalSchedule(this, 'Renewal', {
@@ -86,7 +90,17 @@ export class AcmeIssuerStack extends Stack {
       email: config.alarms.email,
     });
 
-    this.outputs();
+    const { events } = config;
+    this.events =
+      events.bus !== undefined && (events.snsTopic || events.reload !== undefined)
+        ? new CertificateEvents(this, 'Events', {
+            bus: events.bus,
+            snsTopic: events.snsTopic,
+            reload: events.reload === undefined ? undefined : { ...events.reload, secretPrefix: config.exports.secretPrefix },
+          })
+        : undefined;
+
+    this.outputs(config);
   }
 
   private network(config: DeployConfig): { vpc: ec2.IVpc; albSubnets?: ec2.SubnetSelection; taskSubnets: ec2.SubnetSelection } {
@@ -133,7 +147,7 @@ export class AcmeIssuerStack extends Stack {
       : secretsmanager.Secret.fromSecretPartialArn(this, 'EabHmacSecret', arn);
   }
 
-  private outputs(): void {
+  private outputs(config: DeployConfig): void {
     const { responder, issuer, store } = this;
     if (responder.loadBalancer !== undefined) {
       new CfnOutput(this, 'ChallengeDnsName', {
@@ -167,6 +181,10 @@ export class AcmeIssuerStack extends Stack {
     }
     new CfnOutput(this, 'AlarmTopicArn', { description: 'Alarms go here: subscribe email, chat or paging to it', value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard: days left per certificate, last runs, errors', value: this.monitoring.dashboard.dashboardName });
+    if (this.events?.topic !== undefined) {
+      new CfnOutput(this, 'EventsTopicArn', { description: 'Every certificate event (docs/consuming.md "Events"): subscribe a queue, a Lambda or an endpoint', value: this.events.topic.topicArn });
+    }
+    new CfnOutput(this, 'EventBus', { description: 'The EventBridge bus the issuer puts its certificate events on (none: off)', value: config.events.bus ?? 'none' });
     new CfnOutput(this, 'Region', { value: Aws.REGION });
   }
 }

@@ -2,6 +2,7 @@ import type { IssuerConfig, ObjectStore } from '../../lib/core/index.js';
 import { ensureAccount, type Account, type AccountOptions } from '../acme/account.js';
 import { AcmImporter } from '../aws/acm-importer.js';
 import { CertificateExporter } from '../exports/export.js';
+import { EventPublisher } from '../observability/events.js';
 import type { Progress } from '../progress.js';
 
 /** What every command gets: configuration, the store, the output, the clock, and lazy clients. */
@@ -19,6 +20,8 @@ export interface CommandContext {
   acmImporters(name?: string): readonly AcmImporter[];
   /** The hand-over (Secrets Manager, SSM, HTTPS listener); undefined when nothing is configured. */
   exporter(): CertificateExporter | undefined;
+  /** EventBridge events on every state change (EVENT_BUS); never throws, warns when one is not sent. */
+  readonly events: EventPublisher;
 }
 
 export function createContext(config: IssuerConfig, store: ObjectStore, progress: Progress, now: () => Date, accountOptions: AccountOptions = {}): CommandContext {
@@ -30,6 +33,7 @@ export function createContext(config: IssuerConfig, store: ObjectStore, progress
     store,
     progress,
     now,
+    events: new EventPublisher({ aws: config.aws, bus: config.events.bus, bucket: config.bucket, runId: progress.runId, json: progress.json, now }),
     account(directoryUrl = config.directoryUrl) {
       let account = accounts.get(directoryUrl);
       if (account === undefined) {

@@ -1,11 +1,13 @@
-import { ErrorCodes, IssuerError, PEM_FILES, assertCertName, layout, loadBalancerOfListener, regionOfArn, type RenewalRecord } from '../../lib/core/index.js';
+import { ErrorCodes, EventDetailTypes, IssuerError, PEM_FILES, assertCertName, layout, loadBalancerOfListener, regionOfArn, type RenewalRecord } from '../../lib/core/index.js';
 import { AcmCertificates } from '../aws/acm-certificates.js';
+import { readLiveMetadata } from '../certificates/archive.js';
 import { putIndexEntry } from '../certificates/index-store.js';
 import { withLease } from '../certificates/lease.js';
 import { loadRecord } from '../certificates/records.js';
 import { ListenerAttachment } from '../exports/listener.js';
 import { SecretsManagerExport } from '../exports/secrets-manager.js';
 import { SsmExport } from '../exports/ssm.js';
+import { factsOf } from '../observability/events.js';
 import type { CommandContext } from './context.js';
 
 export interface DeleteOptions {
@@ -34,6 +36,8 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string, option
   const record = loaded.record;
   const certificates = acmCertificatesOf(record);
   const listeners = [...new Set((record.exports ?? []).filter((e) => e.kind === 'listener').map((e) => e.id))];
+  // Read before the pointer goes: the Deleted event names the version that was live (its archive stays).
+  const metadata = await readLiveMetadata(store, name);
 
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: config.leaseSeconds * 1000 }, async () => {
     const acm = new Map<string, AcmCertificates>();
@@ -93,6 +97,7 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string, option
   });
 
   const { secret, parameters } = outcome;
+  await ctx.events.publish(EventDetailTypes.deleted, factsOf(loaded.record, metadata, name));
   progress.result('deleted', {
     name,
     acmDeleted: certificates.map((c) => c.certificateArn),

@@ -1,8 +1,10 @@
-import { ErrorCodes, IssuerError, assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
+import { ErrorCodes, EventDetailTypes, IssuerError, assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
 import { syncLiveCopies } from '../certificates/archive.js';
 import { issueCertificate, type IssueOutcome } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { loadRecord } from '../certificates/records.js';
+import { factsOf } from '../observability/events.js';
+import { publishFailure } from '../observability/failure-event.js';
 import type { CommandContext } from './context.js';
 
 export interface IssueOptions {
@@ -27,6 +29,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
     });
   }
   const account = await ctx.account();
+  const started = now();
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await syncLiveCopies(store, name);
     return issueCertificate(
@@ -43,7 +46,11 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
         renewBeforeDays: config.renewBeforeDays,
       },
     );
+  }).catch(async (error: unknown) => {
+    await publishFailure(ctx, name, started, 'issue');
+    throw error;
   });
+  await ctx.events.publish(EventDetailTypes.issued, factsOf(outcome.record, outcome.published.metadata, name), { reason: 'issue command' });
   const info = outcome.published.info;
   progress.result('issued', {
     name,

@@ -1,5 +1,6 @@
 import {
   ErrorCodes,
+  EventDetailTypes,
   IssuerError,
   domainsKey,
   parseCertificate,
@@ -18,6 +19,9 @@ import { planRenewal } from '../certificates/plan.js';
 import { listenersOf, retireAcm } from '../certificates/retire.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { IssuerLog } from '../../lib/core/telemetry.js';
+import { factsOf } from '../observability/events.js';
+import { publishExpiring } from '../observability/expiring-event.js';
+import { publishFailure } from '../observability/failure-event.js';
 import { metricsFor } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import { observeIssuance } from '../observability/issuance.js';
@@ -119,6 +123,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       const notAfter = report.notAfter ?? index.entries[report.name]?.notAfter;
       if (notAfter !== undefined) metrics.daysToExpiry(report.name, new Date(notAfter), now());
     }
+    await publishExpiring(ctx, reports.map((report) => ({ name: report.name, notAfter: report.notAfter ?? index.entries[report.name]?.notAfter })));
   }
   const counts = Object.fromEntries(['issued', 'renewed', 'skipped', 'failed', 'locked', 'would-issue'].map((a) => [a, reports.filter((r) => r.action === a).length]));
   // The stack's RenewalRun* metric filters read this line (lib/core/telemetry.ts): its `failed` count is a number.
@@ -208,6 +213,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
   const { store, now, config } = ctx;
   let item = desiredItem;
   const progress = ctx.progress.forCertificate(item.name);
+  const started = now();
   try {
     return await withLease(store, item.name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
       await syncLiveCopies(store, item.name);
@@ -250,6 +256,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
           renewBeforeDays: config.renewBeforeDays,
         },
       ), now);
+      await ctx.events.publish(fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, factsOf(outcome.record, outcome.published.metadata, item.name), { reason });
       return {
         name: item.name,
         action: fresh ? ('issued' as const) : ('renewed' as const),
@@ -265,6 +272,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
       return { name: item.name, action: 'locked', reason: error.message, code: error.code };
     }
     const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
+    await publishFailure(ctx, item.name, started, 'renew');
     progress.error(code, `${item.name}: ${error instanceof Error ? error.message : String(error)}`, error instanceof IssuerError ? error.hint : undefined);
     return { name: item.name, action: 'failed', reason: error instanceof Error ? error.message : String(error), code };
   }
@@ -292,6 +300,7 @@ async function finishInterrupted(ctx: CommandContext, progress: Progress, loaded
       `finished an interrupted run: serial ${metadata.serial}`,
     ),
   );
+  await ctx.events.publish(EventDetailTypes.renewed, factsOf(record.record, metadata, item.name), { reason: 'an earlier run did not finish; completed it' });
   return {
     name: item.name,
     action: 'renewed',

@@ -1,9 +1,10 @@
-import { ErrorCodes, IssuerError, assertCertName } from '../../lib/core/index.js';
+import { ErrorCodes, EventDetailTypes, IssuerError, assertCertName } from '../../lib/core/index.js';
 import { caError } from '../acme/errors.js';
 import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
 import { indexEntryOf, putIndexEntry } from '../certificates/index-store.js';
 import { withLease } from '../certificates/lease.js';
 import { loadRecord, transition } from '../certificates/records.js';
+import { factsOf } from '../observability/events.js';
 import type { CommandContext } from './context.js';
 
 /** RFC 5280 §5.3.1 reason codes that a subscriber may give (RFC 8555 §7.6). */
@@ -40,7 +41,7 @@ export async function revokeCommand(ctx: CommandContext, nameArg: string, reason
     return;
   }
   const account = await ctx.account(metadata.directoryUrl);
-  await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
+  const stored = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     const files = await readLiveFiles(store, metadata);
     await progress.step(`revoke serial ${metadata.serial} (${reason})`, () =>
       account.client.revokeCertificate(files.cert, { reason: REVOCATION_REASONS[reason] }).catch((error: unknown) => {
@@ -50,6 +51,8 @@ export async function revokeCommand(ctx: CommandContext, nameArg: string, reason
     const current = (await loadRecord(store, name)) ?? loaded;
     const revoked = await transition(store, current, 'revoked', `revoked (${reason})`, now(), { revokedAt: now().toISOString() });
     await putIndexEntry(store, name, indexEntryOf(revoked.record));
+    return revoked;
   });
+  await ctx.events.publish(EventDetailTypes.revoked, factsOf(stored.record, metadata, name), { reason });
   progress.result('revoked', { name, serial: metadata.serial, reason });
 }

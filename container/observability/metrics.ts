@@ -16,6 +16,7 @@ export const IssuerMetrics = {
   DAYS_TO_EXPIRY: Metrics.daysToExpiry,
   VALIDATION_FAILURES: Metrics.validationFailures,
   HEALTH_CHECK_FAILED: Metrics.healthCheckFailed,
+  EVENT_PUBLISH_FAILED: Metrics.eventPublishFailed,
 } as const;
 
 export type Operation = 'issue' | 'renew';
@@ -87,6 +88,10 @@ export class MetricsSink {
 
   validationFailure(stage: ValidationStage, cause: Cause, domain: string): void {
     this.put(IssuerMetrics.VALIDATION_FAILURES, 1, 'Count', { [Dimensions.stage]: stage, [Dimensions.cause]: cause }, [[Dimensions.stage], [Dimensions.stage, Dimensions.cause]], { domain });
+  }
+
+  eventPublishFailed(detailType: string, certificateName: string): void {
+    this.put(IssuerMetrics.EVENT_PUBLISH_FAILED, 1, 'Count', { [Dimensions.detailType]: detailType }, [[Dimensions.detailType]], { certificateName });
   }
 
   healthCheckFailed(check: string): void {

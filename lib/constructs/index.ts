@@ -6,3 +6,5 @@ export { IssuerTask, ISSUER_CONTAINER_NAME, IMAGE_EXCLUDE } from './issuer-task.
 export type { IssuerTaskProps } from './issuer-task.js';
 export { RenewalSchedule, DEFAULT_RENEWAL_SCHEDULE } from './renewal-schedule.js';
 export type { RenewalScheduleProps } from './renewal-schedule.js';
+export { CertificateEvents } from './certificate-events.js';
+export type { CertificateEventsProps, ReloadOnInstances } from './certificate-events.js';

@@ -9,11 +9,13 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CertificateStore } from './certificate-store.js';
 import { DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, type ExportKind } from '../core/exports.js';
+import { eventBusArn } from '../core/events.js';
 import type { IssuerTaskResources } from '../core/issuer-environment.js';
 import { issuerEgress, type EgressPurpose } from '../core/network.js';
 import {
   ACM_CERTIFICATE_ACTIONS,
   ACM_LIST_ACTIONS,
+  EVENTS_PUT_ACTIONS,
   LISTENER_ATTACH_ACTIONS,
   LISTENER_DESCRIBE_ACTIONS,
   SECRETS_EXPORT_ACTIONS,
@@ -113,6 +115,12 @@ export interface IssuerTaskProps {
    * @default - none: no Elastic Load Balancing permission
    */
   readonly httpsListenerArn?: string;
+  /**
+   * The EventBridge bus (name or ARN) the issuer puts its events on (EVENT_BUS): PutEvents is
+   * granted on that bus only.
+   * @default - no events permission (EVENT_BUS=none)
+   */
+  readonly eventBus?: string;
 }
 
 export interface IssuerExports {
@@ -190,6 +198,7 @@ export class IssuerTask extends Construct {
       if (exportKinds.has('ssm')) this.grantSsmExport(taskRole, props.exports?.ssmPrefix ?? DEFAULT_SSM_PREFIX, this.exportKey);
     }
     if (props.httpsListenerArn !== undefined) this.grantListenerAttach(taskRole, props.httpsListenerArn);
+    if (props.eventBus !== undefined) this.grantPutEvents(taskRole, props.eventBus);
 
     const resources: IssuerTaskResources = {
       region: Stack.of(this).region,
@@ -312,6 +321,16 @@ export class IssuerTask extends Construct {
     const grant = iam.Grant.addToPrincipal({ grantee, actions: [...LISTENER_ATTACH_ACTIONS], resourceArns: [listenerArn] });
     iam.Grant.addToPrincipal({ grantee, actions: [...LISTENER_DESCRIBE_ACTIONS], resourceArns: ['*'] });
     return grant;
+  }
+
+  /** PutEvents on one bus (a name is in this stack's region and account); nothing else of EventBridge. */
+  grantPutEvents(grantee: iam.IGrantable, bus: string): iam.Grant {
+    const stack = Stack.of(this);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...EVENTS_PUT_ACTIONS],
+      resourceArns: [eventBusArn(bus, { partition: stack.partition, region: stack.region, account: stack.account })],
+    });
   }
 
   /** Let a principal (a schedule's role) start this task: RunTask on this cluster and PassRole for its two roles. */

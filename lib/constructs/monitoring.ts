@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { ChallengeResponder } from './challenge-responder.js';
 import type { IssuerTask } from './issuer-task.js';
+import { DEFAULT_EXPIRY_ALARM_DAYS } from '../core/events.js';
 import { Dimensions, IssuerLog, METRIC_NAMESPACE, Metrics, ResponderLog } from '../core/telemetry.js';
 
 /**
@@ -70,12 +71,13 @@ export class IssuerMonitoring extends Construct {
   readonly renewalMissingAlarm: cloudwatch.Alarm | undefined;
   readonly responderErrorsAlarm: cloudwatch.Alarm;
   readonly responder5xxAlarm: cloudwatch.Alarm | undefined;
+  readonly eventPublishFailedAlarm: cloudwatch.Alarm;
   readonly taskFailedRule: events.Rule;
   readonly metricFilters: logs.MetricFilter[];
 
   constructor(scope: Construct, id: string, props: IssuerMonitoringProps) {
     super(scope, id);
-    const expiryDays = props.expiryDays ?? 14;
+    const expiryDays = props.expiryDays ?? DEFAULT_EXPIRY_ALARM_DAYS;
     const interval = props.scheduleInterval ?? Duration.hours(12);
     const window = props.scheduleWindow ?? Duration.minutes(60);
     const problems: string[] = [];
@@ -138,6 +140,18 @@ export class IssuerMonitoring extends Construct {
         }),
       );
     }
+
+    // The certificate was handed over, but a consumer waiting for the event (a reload) was not told.
+    this.eventPublishFailedAlarm = alarm(
+      issuerMetric(METRICS.eventPublishFailed, cloudwatch.Stats.SUM, Duration.hours(1)).createAlarm(this, 'EventPublishFailedAlarm', {
+        alarmName: this.alarmName('event-not-sent'),
+        alarmDescription: 'The issuer could not put a certificate event on EventBridge after retrying (the certificate itself is live): consumers that reload on events have not. The issuer log group\'s event-not-sent line names the event and the reason.',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
 
     const fn = props.responder.function;
     this.responderErrorsAlarm = alarm(
@@ -204,6 +218,7 @@ export class IssuerMonitoring extends Construct {
       filter('IssuanceSucceededFilter', METRICS.issuanceSucceeded, emf(METRICS.issuanceSucceeded, operation), `$.${METRICS.issuanceSucceeded}`, cloudwatch.Unit.COUNT, dims(operation)),
       filter('IssuanceFailedFilter', METRICS.issuanceFailed, emf(METRICS.issuanceFailed, operation), `$.${METRICS.issuanceFailed}`, cloudwatch.Unit.COUNT, dims(operation)),
       filter('ValidationFailuresFilter', METRICS.validationFailures, emf(METRICS.validationFailures, stage, cause), `$.${METRICS.validationFailures}`, cloudwatch.Unit.COUNT, dims(stage, cause)),
+      filter('EventPublishFailedFilter', METRICS.eventPublishFailed, emf(METRICS.eventPublishFailed), `$.${METRICS.eventPublishFailed}`, cloudwatch.Unit.COUNT),
       filter('RenewalRunSucceededFilter', METRICS.renewalRunSucceeded, all(renewSummary, numberValue(`$.${IssuerLog.failedField}`, '=', 0)), '1', cloudwatch.Unit.COUNT),
       filter('RenewalRunFailedFilter', METRICS.renewalRunFailed, all(renewSummary, numberValue(`$.${IssuerLog.failedField}`, '>', 0)), '1', cloudwatch.Unit.COUNT),
     ];

@@ -56,3 +56,7 @@ export const SSM_EXPORT_KMS_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'] as 
 export const LISTENER_ATTACH_ACTIONS = ['elasticloadbalancing:AddListenerCertificates', 'elasticloadbalancing:RemoveListenerCertificates'] as const;
 /** Describe* in ELBv2 has no resource type: IAM only accepts "*". */
 export const LISTENER_DESCRIBE_ACTIONS = ['elasticloadbalancing:DescribeListenerCertificates'] as const;
+/** EventBridge: the issuer's events (lib/core/events.ts), on one bus. */
+export const EVENTS_PUT_ACTIONS = ['events:PutEvents'] as const;
+/** The reload route: EventBridge's role runs AWS-RunShellScript on tagged instances (lib/constructs/certificate-events.ts). */
+export const RELOAD_ACTIONS = ['ssm:SendCommand'] as const;

@@ -1,6 +1,7 @@
 import { readCertificates, type CertificateSpec } from './certificate-set.js';
 import { ConfigReader, type Env } from './config-reader.js';
 import { readExportConfig, type ExportConfig } from './exports.js';
+import { DEFAULT_EXPIRY_ALARM_DAYS, readEventBus } from './events.js';
 import {
   readBucketName,
   readContactEmail,
@@ -61,6 +62,13 @@ export interface IssuerConfig {
   readonly exports: ExportConfig;
   /** How long a certificate's lease lasts, so a crashed issuer blocks others only this long. */
   readonly leaseSeconds: number;
+  /** EventBridge events on every state change (lib/core/events.ts). */
+  readonly events: {
+    /** Bus name or ARN (`default`: the account's default bus); undefined: EVENT_BUS=none, no events. */
+    readonly bus: string | undefined;
+    /** `Certificate Expiring` below this many days left (the stack sets the expiry alarm's threshold). */
+    readonly expiringDays: number;
+  };
 }
 
 export function readAwsConfig(reader: ConfigReader): AwsConfig {
@@ -96,6 +104,10 @@ export function parseIssuerConfig(env: Env): IssuerConfig {
     certificates: readCertificates(reader, env, 'CERTIFICATES'),
     exports: readExportConfig(reader),
     leaseSeconds: reader.integer('LEASE_SECONDS', { default: 600, min: 1, max: 86400 }),
+    events: {
+      bus: readEventBus(reader, 'EVENT_BUS'),
+      expiringDays: reader.integer('EXPIRING_EVENT_DAYS', { default: DEFAULT_EXPIRY_ALARM_DAYS, min: 1, max: 90 }),
+    },
   };
   return reader.done(config);
 }

@@ -1,5 +1,6 @@
 import { readCertificates, type CertificateSpec } from './certificate-set.js';
 import { ConfigReader, type Env } from './config-reader.js';
+import { DEFAULT_EXPIRY_ALARM_DAYS, readEventBus } from './events.js';
 import { readExportKinds, readSecretPrefix, readSsmPrefix, type ExportKind } from './exports.js';
 import {
   readContactEmail,
@@ -104,6 +105,15 @@ export interface DeployConfig {
   readonly existingListener: ExistingListenerConfig | undefined;
   /** ACM certificate for an HTTPS listener on the created ALB (turns :80's default into a redirect). */
   readonly httpsCertificateArn: string | undefined;
+  /** The issuer's EventBridge events (lib/core/events.ts) and where the stack routes them. */
+  readonly events: {
+    /** Bus name or ARN the issuer puts events on; undefined: DEPLOY_EVENT_BUS=none, no events and no grant. */
+    readonly bus: string | undefined;
+    /** An SNS topic (KMS-encrypted) receiving every event. */
+    readonly snsTopic: boolean;
+    /** SSM Run Command on instances with this tag after Issued/Renewed (certbot's --deploy-hook). */
+    readonly reload: { readonly tagKey: string; readonly tagValue: string; readonly command: string } | undefined;
+  };
 }
 
 // Deploy-only values (the issuer never reads them) are checked here; every value the issuer
@@ -116,6 +126,9 @@ const SUBNET_LIST = /^subnet-[0-9a-f]{8,17}(,subnet-[0-9a-f]{8,17})*$/;
 const AZ_LIST = /^[a-z]{2}(-[a-z]+)+-\d[a-z](,[a-z]{2}(-[a-z]+)+-\d[a-z])*$/;
 const SCHEDULE = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
 const TIMEZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
+/** KEY=VALUE of an EC2 tag (no "=" in the key; values as EC2 allows them). */
+const INSTANCE_TAG = /^[A-Za-z0-9 _.:/+@-]{1,128}=[A-Za-z0-9 _.:/+=@-]{0,256}$/;
+export const DEFAULT_RELOAD_COMMAND = 'systemctl reload nginx';
 
 function isSet(env: Env, name: string): boolean {
   return (env[name]?.trim() ?? '') !== '';
@@ -191,6 +204,20 @@ export function parseDeployConfig(env: Env): DeployConfig {
   const usedExports = [...new Set([...exportDefaults, ...certificateSpecs.flatMap((spec) => spec.exports ?? exportDefaults)])].sort();
   const globalExtraRegions = readRegionList(reader, 'DEPLOY_ACM_EXTRA_REGIONS');
 
+  const eventBus = readEventBus(reader, 'DEPLOY_EVENT_BUS');
+  const reloadTag = reader.optionalString('DEPLOY_EVENTS_RELOAD_TAG', { pattern: INSTANCE_TAG, expected: 'an EC2 tag KEY=VALUE (such as Role=web) selecting the instances to reload' });
+  const reloadCommand = reader.string('DEPLOY_EVENTS_RELOAD_COMMAND', { default: DEFAULT_RELOAD_COMMAND, pattern: /^[^\n\r]{1,1024}$/, expected: 'one shell command line (such as systemctl reload nginx)' });
+  const snsTopic = reader.boolean('DEPLOY_EVENTS_SNS', false);
+  if (reloadTag !== undefined && !usedExports.includes('secrets')) {
+    reader.report('DEPLOY_EVENTS_RELOAD_TAG fetches the new certificate from Secrets Manager on each instance (docs/consuming.md §4): turn the secrets export on (DEPLOY_EXPORTS=secrets, or ;export=secrets on the certificates to reload)');
+  }
+  if (eventBus === undefined && (snsTopic || reloadTag !== undefined)) {
+    reader.report('DEPLOY_EVENT_BUS=none sends no events, so DEPLOY_EVENTS_SNS and DEPLOY_EVENTS_RELOAD_TAG would route nothing; set a bus or clear them');
+  }
+  if (eventBus?.startsWith('arn:') === true && (snsTopic || reloadTag !== undefined)) {
+    reader.report('DEPLOY_EVENTS_SNS and DEPLOY_EVENTS_RELOAD_TAG make rules on a bus the stack names; with DEPLOY_EVENT_BUS as an ARN (possibly another account\'s), route there instead, or give the bus by name');
+  }
+
   const retention = reader.oneOf('DEPLOY_LOG_RETENTION_DAYS', LOG_RETENTION_DAYS.map(String) as readonly string[], '90');
 
   const config: DeployConfig = {
@@ -219,7 +246,7 @@ export function parseDeployConfig(env: Env): DeployConfig {
     },
     alarms: {
       email: reader.optionalString('DEPLOY_ALARM_EMAIL', { pattern: EMAIL_ADDRESS, expected: 'one email address for alarm notifications' }),
-      expiryDays: reader.integer('DEPLOY_ALARM_EXPIRY_DAYS', { default: 14, min: 1, max: 90 }),
+      expiryDays: reader.integer('DEPLOY_ALARM_EXPIRY_DAYS', { default: DEFAULT_EXPIRY_ALARM_DAYS, min: 1, max: 90 }),
     },
     jwkRefreshSeconds: readJwkRefreshSeconds(reader, 'DEPLOY_JWK_REFRESH_SECONDS'),
     logRetentionDays: Number(retention) as DeployConfig['logRetentionDays'],
@@ -236,6 +263,11 @@ export function parseDeployConfig(env: Env): DeployConfig {
     network: { vpcId, availabilityZones: azs, albSubnetIds, taskSubnetIds, taskSubnets },
     existingListener: listenerArn !== undefined ? { listenerArn, rulePriority } : undefined,
     httpsCertificateArn,
+    events: {
+      bus: eventBus,
+      snsTopic,
+      reload: reloadTag === undefined ? undefined : { tagKey: reloadTag.slice(0, reloadTag.indexOf('=')), tagValue: reloadTag.slice(reloadTag.indexOf('=') + 1), command: reloadCommand },
+    },
   };
   return reader.done(config);
 }

@@ -38,3 +38,19 @@ export { authorityKeyIdentifier } from './certificate.js';
 export { parseDeployConfig, LOG_RETENTION_DAYS, TASK_SUBNET_KINDS, type DeployConfig, type DeployNetworkConfig, type ExistingListenerConfig, type TaskSubnetKind } from './deploy-config.js';
 export { EXPORT_KINDS, DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, exportDocument, loadBalancerOfListener, parameterNameOf, parseExportKinds, readExportConfig, regionOfArn, secretNameOf, SECRET_RECOVERY_DAYS } from './exports.js';
 export type { ExportConfig, ExportKind, ExportRecord } from './exports.js';
+export {
+  EVENT_SOURCE,
+  EVENT_SCHEMA_VERSION,
+  EVENT_DETAIL_TYPES,
+  EventDetailTypes,
+  CERTIFICATE_CHANGED_TYPES,
+  DEFAULT_EVENT_BUS,
+  DEFAULT_EXPIRY_ALARM_DAYS,
+  EVENT_BUS_OFF,
+  certificateEvent,
+  certificateEventPattern,
+  eventBusArn,
+  expiringEventDue,
+  readEventBus,
+} from './events.js';
+export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventDetailType, EventS3Keys } from './events.js';

@@ -1,4 +1,5 @@
 import type { DeployConfig } from './deploy-config.js';
+import { EVENT_BUS_OFF } from './events.js';
 
 /**
  * The environment the deployed stack gives the issuer task: every variable, in one function next
@@ -37,6 +38,9 @@ export function issuerTaskEnvironment(config: DeployConfig, resources: IssuerTas
     CERT_KEY_TYPE: config.certKeyType,
     ACME_POLL_MIN_MS: DEPLOYED_POLL_MIN_MS,
     ACM_IMPORT: String(config.acmImport),
+    EVENT_BUS: config.events.bus ?? EVENT_BUS_OFF,
+    // The expiry alarm's threshold, so the Expiring event and the alarm agree on "expiring".
+    EXPIRING_EVENT_DAYS: String(config.alarms.expiryDays),
   };
   if (config.contactEmail !== undefined) env['ACME_CONTACT_EMAIL'] = config.contactEmail;
   if (config.eabKid !== undefined) env['ACME_EAB_KID'] = config.eabKid;

@@ -86,6 +86,8 @@ export interface RenewalRecord {
   readonly failedAttempts?: number | undefined;
   readonly retryAt?: string | undefined;
   readonly revokedAt?: string | undefined;
+  /** When `Certificate Expiring` was last sent for this certificate (it goes out at most once a day). */
+  readonly expiringEventAt?: string | undefined;
   /** Secrets Manager / SSM / listener hand-overs of the live certificate (same ids across renewals). */
   readonly exports?: readonly ExportRecord[] | undefined;
   /** Old ACM ARNs left by a key-type change, pending deletion until nothing uses them. */

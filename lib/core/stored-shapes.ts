@@ -156,6 +156,7 @@ export const renewalRecordShape = object({
   revokedAt: optional(date),
   exports: optional(arrayOf(exportRecord)),
   retiredAcm: optional(arrayOf(retiredAcmRecord)),
+  expiringEventAt: optional(date),
 });
 
 /** renewal/_index.json (RenewalIndex). */

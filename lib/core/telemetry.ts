@@ -25,6 +25,8 @@ export const Metrics = {
   renewalRunSucceeded: 'RenewalRunSucceeded',
   /** Count, no dimension: a renew run with at least one failed certificate. */
   renewalRunFailed: 'RenewalRunFailed',
+  /** Count, dimension DetailType: an EventBridge event the issuer could not put after its retries (lib/core/events.ts). */
+  eventPublishFailed: 'EventPublishFailed',
   /** Count, dimension Outcome: one per responder request line. */
   responderRequests: 'ResponderRequests',
 } as const;
@@ -37,6 +39,7 @@ export const Dimensions = {
   cause: 'Cause',
   check: 'Check',
   outcome: 'Outcome',
+  detailType: 'DetailType',
 } as const;
 
 /** Fields and values of the issuer's JSON lines that filters match on. */

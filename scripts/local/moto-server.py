@@ -6,7 +6,7 @@ object ARN, for sts:AssumeRole the role ARN; for every other service it checks t
 the resource "*" (moto/core/responses.py call_action: `_determine_resource` exists only for IAM,
 STS and SQS). A statement naming a real ARN never matches "*", so the stack's resource-scoped
 statements (ACM certificates of this account and region, secrets and parameters under a prefix,
-one listener) would be refused while a statement with Resource "*" would allow anything.
+one listener, one event bus) would be refused while a statement with Resource "*" would allow anything.
 
 This wrapper gives moto the ARN AWS authorizes each of the issuer's calls against, for exactly
 the actions the stack grants (lib/constructs/perms.ts); every other action keeps moto's "*".
@@ -43,6 +43,7 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError
 from moto.iam.access_control import IAMRequest
 from moto.elbv2.responses import ELBV2Response
+from moto.events.responses import EventsHandler
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.server import main
@@ -95,6 +96,19 @@ def _listener(self) -> str:
     if self._get_action() in ("AddListenerCertificates", "RemoveListenerCertificates"):
         return self._get_param("ListenerArn") or "*"
     return "*"  # Describe* has no resource type in IAM
+
+
+def _event_bus(self) -> str:
+    if self._get_action() != "PutEvents":
+        return "*"
+    entries = self._get_param("Entries") or []
+    buses = {entry.get("EventBusName") or "default" for entry in entries}
+    if len(buses) != 1:
+        return "*"  # the issuer puts one event per call; several buses would need several checks
+    bus = buses.pop()
+    if bus.startswith("arn:"):
+        return bus
+    return f"{_prefix(self)}:events:{self.region}:{self.current_account}:event-bus/{bus}"
 
 
 _authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
@@ -165,6 +179,7 @@ AWSCertificateManagerResponse._determine_resource = _acm
 SecretsManagerResponse._determine_resource = _secret
 SimpleSystemManagerResponse._determine_resource = _parameter
 ELBV2Response._determine_resource = _listener
+EventsHandler._determine_resource = _event_bus
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -59,6 +59,8 @@ const CANDIDATES: Record<string, readonly string[]> = {
   DEPLOY_EXPORT_SSM_PREFIX: ['', '/acme/', '/certs/prod/', 'acme/', '/acme', '/a b/'],
   DEPLOY_HTTPS_CERTIFICATE_ARN: ['', 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0'],
   DEPLOY_BUCKET_NAME: ['', 'my-certificates', 'My_Certificates', 'ab'],
+  DEPLOY_EVENT_BUS: ['', 'default', 'none', 'certificates', 'arn:aws:events:eu-west-1:210987654321:event-bus/central', 'my bus', 'arn:aws:sns:eu-west-1:1:x'],
+  DEPLOY_ALARM_EXPIRY_DAYS: ['', '1', '14', '90', '91', '0', 'x'],
 };
 
 // Mostly unset, so that a good share of the combinations passes synth and reaches the task's parser.
@@ -134,6 +136,7 @@ describe('issuerTaskEnvironment and parseIssuerConfig', () => {
         kmsKeyId: resources(config).exportKeyArn,
         httpsListenerArn: resources(config).httpsListenerArn,
       },
+      events: { bus: 'default', expiringDays: 14 },
     });
   });
 

@@ -60,7 +60,7 @@ describe('alarms (defaults)', () => {
     const target5xx = only(alarmsBy(synth, 'HTTPCode_Target_5XX_Count'));
     expect(target5xx).toMatchObject({ Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Threshold: 1, AlarmActions: actions() });
     expect(target5xx.Dimensions.map((d: { Name: string }) => d.Name).sort()).toEqual(['LoadBalancer', 'TargetGroup']);
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 6); // with EventPublishFailed (tests/infra/events.test.ts)
   });
 
   it('sends a stopped issuer task with a non-zero exit code to the topic', () => {
@@ -150,6 +150,7 @@ describe('metrics from the log groups', () => {
         value: '$.ValidationFailures',
         dimensions: [{ Key: 'Stage', Value: '$.Stage' }, { Key: 'Cause', Value: '$.Cause' }],
       },
+      EventPublishFailed: { pattern: '{ ($.event = "metric") && ($.EventPublishFailed = "*") }', value: '$.EventPublishFailed', dimensions: undefined },
       RenewalRunSucceeded: { pattern: '{ ($.event = "renew-summary") && ($.failed = 0) }', value: '1', dimensions: undefined },
       RenewalRunFailed: { pattern: '{ ($.event = "renew-summary") && ($.failed > 0) }', value: '1', dimensions: undefined },
     });
@@ -198,6 +199,7 @@ describe('the metric filters match the lines the runtime writes', () => {
     sink.issuanceSucceeded('renew', 'shop');
     sink.issuanceFailed('issue', 'shop', 'ERR_CA_UNAVAILABLE');
     sink.validationFailure('ca', CAUSES[0]!, 'shop.example.com');
+    sink.eventPublishFailed('Certificate Renewed', 'shop');
     const documents = lines.map((text) => JSON.parse(text) as Record<string, any>);
     const filters = resourcesOfType(synthesize({}).json, 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
     for (const document of documents) {
@@ -216,6 +218,7 @@ describe('the metric filters match the lines the runtime writes', () => {
       IssuerMetrics.ISSUANCE_SUCCEEDED,
       IssuerMetrics.ISSUANCE_FAILED,
       IssuerMetrics.VALIDATION_FAILURES,
+      IssuerMetrics.EVENT_PUBLISH_FAILED,
     ]);
   });
 });

@@ -168,6 +168,8 @@ describe('issuer task', () => {
       CERT_KEY_TYPE: 'rsa-2048',
       ACME_POLL_MIN_MS: '2000',
       ACM_IMPORT: 'true',
+      EVENT_BUS: 'default',
+      EXPIRING_EVENT_DAYS: '14',
       CERT_BUCKET: { Ref: bucketId },
       CERT_KMS_KEY_ID: { 'Fn::GetAtt': [keyId, 'Arn'] },
       // The pre-flight compares each name's addresses with the ALB's.
@@ -208,7 +210,7 @@ describe('issuer task', () => {
     expect(allActions).toEqual(
       [
         'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate', 'acm:ListCertificates',
-        'kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
+        'events:PutEvents', 'kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
       ].sort(),
     );
   });
