@@ -22,9 +22,10 @@ const USAGE = `usage: cli <command> [options]
 commands:
   register                         create or reuse the account key, register it at the CA, publish the public JWK
   issue --name NAME --domain D...  order one certificate now for all names, store it in S3, import it into ACM
-        [--key-type rsa-2048|ec-p256] [--new-arn] [--skip-preflight]
-  renew [NAME...] [--force] [--dry-run] [--skip-preflight]
-                                   reconcile CERTIFICATES: issue what is missing or changed, renew what is due
+        [--key-type rsa-2048|ec-p256] [--new-arn] [--rotate-key] [--skip-preflight]
+  renew [NAME...] [--force] [--dry-run] [--rotate-key] [--skip-preflight]
+                                   reconcile CERTIFICATES: issue what is missing or changed, renew what is due;
+                                   a named certificate's damaged live/ copies are rewritten from the archive
   revoke NAME [--reason unspecified|keyCompromise|affiliationChanged|superseded|cessationOfOperation]
   delete NAME                      forget a certificate (refused while ACM says it is in use; archive kept)
   list                             every certificate: state, expiry, next renewal, ACM ARN
@@ -32,6 +33,7 @@ commands:
   health [--domain D...]           check S3, the CA directory, the account and the responder's public path (pass/fail per check)
 
 options:
+  --rotate-key                     order with a new private key (by default a renewal keeps the live key of the same type)
   --json                           JSON lines on stdout (the default when stdout is not a terminal)
   -h, --help                       this text
 
@@ -52,6 +54,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       domain: { type: 'string', multiple: true },
       'key-type': { type: 'string' },
       'new-arn': { type: 'boolean', default: false },
+      'rotate-key': { type: 'boolean', default: false },
       'skip-preflight': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
@@ -82,10 +85,10 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       if (values.name === undefined) throw usage('issue needs --name NAME');
       const keyType = keyTypeOption(values['key-type']); // bad flags fail before the account or any probe
       if (!values['skip-preflight']) await preflightForIssue(ctx, values.name, values.domain ?? []);
-      await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType, newArn: values['new-arn'] }));
+      await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType, newArn: values['new-arn'], rotateKey: values['rotate-key'] }));
       return ExitCodes.OK;
     case 'renew': {
-      const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'] });
+      const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'], rotateKey: values['rotate-key'] });
       const failed = reports.find((r) => r.action === 'failed');
       return failed === undefined ? ExitCodes.OK : (exitCodeOf[failed.code as keyof typeof exitCodeOf] ?? ExitCodes.INTERNAL);
     }

@@ -9,10 +9,11 @@ import {
   type KeyType,
 } from '../../lib/core/index.js';
 import { certIdOf, fetchDirectory } from '../acme/directory.js';
-import { readLiveFiles, readLiveMetadata, syncLiveCopies } from '../certificates/archive.js';
+import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
 import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
 import { deployPublished, issueCertificate } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
+import { healLiveCopies } from '../certificates/live-copies.js';
 import { planRenewal } from '../certificates/plan.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { IssuerLog } from '../../lib/core/telemetry.js';
@@ -29,6 +30,8 @@ export interface RenewOptions {
   readonly dryRun: boolean;
   /** Order without first probing each name through the public path. */
   readonly skipPreflight: boolean;
+  /** Renew with new private keys instead of the live ones. */
+  readonly rotateKey?: boolean | undefined;
 }
 
 /** What happened to one certificate in a run. */
@@ -88,6 +91,11 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
+    // A certificate named on the command line has its live copies checked even when nothing is
+    // due (what `health` advises for a damaged one); the scheduled sweep still reads one object.
+    for (const [i, report] of reports.entries()) {
+      if (report.action === 'skipped' && options.names.includes(report.name)) reports[i] = await healSkipped(ctx, report);
+    }
   }
   reports.sort((a, b) => a.name.localeCompare(b.name));
   progress.table('certificate', reports.map((r) => ({ ...r })), ['name', 'action', 'reason', 'serial', 'renewAt']);
@@ -165,7 +173,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
   const progress = ctx.progress.forCertificate(item.name);
   try {
     return await withLease(store, item.name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
-      await syncLiveCopies(store, item.name);
+      await healLiveCopies(store, item.name, progress);
       // Check again under the lease: another run may have done this while we were deciding.
       const loaded = await loadRecord(store, item.name);
       const finished = loaded === undefined ? undefined : await finishInterrupted(ctx, progress, loaded, item);
@@ -201,6 +209,7 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
           cause: reason,
           allowNewArn: false,
           renewBeforeDays: config.renewBeforeDays,
+          rotateKey: options.rotateKey,
         },
       ), now);
       return {
@@ -216,9 +225,28 @@ async function renewOne(ctx: CommandContext, item: Desired, reason: string, fres
     if (error instanceof IssuerError && error.code === ErrorCodes.LOCK_HELD) {
       return { name: item.name, action: 'locked', reason: error.message, code: error.code };
     }
-    const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
-    progress.error(code, `${item.name}: ${error instanceof Error ? error.message : String(error)}`, error instanceof IssuerError ? error.hint : undefined);
-    return { name: item.name, action: 'failed', reason: error instanceof Error ? error.message : String(error), code };
+    return failedReport(progress, item.name, error);
+  }
+}
+
+function failedReport(progress: Progress, name: string, error: unknown): RenewReport {
+  const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
+  progress.error(code, `${name}: ${error instanceof Error ? error.message : String(error)}`, error instanceof IssuerError ? error.hint : undefined);
+  return { name, action: 'failed', reason: error instanceof Error ? error.message : String(error), code };
+}
+
+/** Rewrites a skipped certificate's damaged live copies from the archive, under its lease. */
+async function healSkipped(ctx: CommandContext, report: RenewReport): Promise<RenewReport> {
+  const progress = ctx.progress.forCertificate(report.name);
+  try {
+    const rewritten = await withLease(ctx.store, report.name, { holder: progress.runId, now: ctx.now, ttlMs: ctx.config.leaseSeconds * 1000 }, () =>
+      healLiveCopies(ctx.store, report.name, progress),
+    );
+    return rewritten.length === 0 ? report : { ...report, reason: `${report.reason}; rewrote ${rewritten.map((copy) => copy.key).join(', ')} from the archive` };
+  } catch (error) {
+    // Whoever holds the lease checks the copies itself.
+    if (error instanceof IssuerError && error.code === ErrorCodes.LOCK_HELD) return report;
+    return failedReport(progress, report.name, error);
   }
 }
 

@@ -24,5 +24,7 @@ export { EMPTY_INDEX, parseRenewalIndex, withEntry, sweepVerdict } from './renew
 export type { IndexEntry, RenewalIndex, SweepVerdict } from './renewal-index.js';
 export { authorityKeyIdentifier } from './certificate.js';
 export { parseDeployConfig, LOG_RETENTION_DAYS, TASK_SUBNET_KINDS, type DeployConfig, type DeployNetworkConfig, type ExistingListenerConfig, type TaskSubnetKind } from './deploy-config.js';
-export { EXPORT_KINDS, DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, exportDocument, parameterNameOf, parseExportKinds, readExportConfig, regionOfArn, secretNameOf } from './exports.js';
+export { EXPORT_KINDS, DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, parameterNameOf, parseExportKinds, readExportConfig, regionOfArn, secretNameOf } from './exports.js';
 export type { ExportConfig, ExportKind, ExportRecord } from './exports.js';
+export { assertPairMatches, handoverDocument, pairProblem, readHandoverDocument } from './handover.js';
+export type { HandoverDocument, HandoverFiles } from './handover.js';
