@@ -51,6 +51,7 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string): Promi
     }
     await progress.step('delete live copies, record and index entry (archive kept)', async () => {
       for (const file of PEM_FILES) await store.delete(layout.livePem(name, file));
+      await store.delete(layout.liveBundle(name)); // it holds the key too
       await store.delete(layout.liveMetadata(name));
       await putIndexEntry(store, name, undefined);
       await store.delete(layout.renewal(name));
