@@ -51,7 +51,7 @@ export async function inspectLiveCopies(store: ObjectStore, name: string): Promi
     .filter((copy) => actual.get(copy.key) !== copy.body)
     .map((copy) => ({
       key: copy.key,
-      problem: damageOf(copy.body, actual.get(copy.key), metadata.serial),
+      problem: damageOf(copy.key, copy.body, actual.get(copy.key), metadata.serial),
       source: copy.key === layout.liveBundle(name) ? bundleKey : layout.archivePem(name, metadata.serial, copy.key.slice(copy.key.lastIndexOf('/') + 1) as (typeof PEM_FILES)[number]),
     }));
   return { metadata, files, bundle, bundleArchived: archivedBundle !== undefined, damaged };
@@ -102,11 +102,11 @@ function assertArchivedBundle(key: string, text: string, metadata: LiveMetadata,
   });
 }
 
-function damageOf(expected: string, actual: string | undefined, serial: string): string {
+function damageOf(key: string, expected: string, actual: string | undefined, serial: string): string {
   if (actual === undefined) return 'missing';
   if (actual === '') return 'empty';
   if (expected.startsWith(actual)) return `truncated (${actual.length} of ${expected.length} bytes)`;
-  if (actual.includes('BEGIN CERTIFICATE')) {
+  if (/\/(cert|fullchain)\.pem$/.test(key)) {
     try {
       const held = parseCertificate(actual).serial;
       if (held !== serial) return `of serial ${held}, not the live ${serial}`;
