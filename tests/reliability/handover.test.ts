@@ -5,7 +5,7 @@
 // certificate with a key that is not its own; with --rotate-key, bundle.json and the read
 // protocol still never do. The reader is shown to catch a mismatched pair when there is one.
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../support/aws.js';
 import type { PatternCounts } from '../support/live-reader.js';
@@ -138,5 +138,31 @@ describe('a reader of live/ during renewals', () => {
       `rewrote live/${NAME}/privkey.pem from archive/${NAME}/${pointer.serial}/privkey.pem: it was different from the archived version`,
     );
     expect(await aws.read(`live/${NAME}/privkey.pem`)).toBe(await aws.read(`archive/${NAME}/${pointer.serial}/privkey.pem`));
+  }, 120_000);
+
+  it('a new key after revoke --reason keyCompromise (recorded until the next issuance) and when the key type changes; kept again after', async () => {
+    const key = () => aws.read(`live/${NAME}/privkey.pem`);
+    const record = async () => JSON.parse((await aws.read(`renewal/${NAME}.json`))!) as { state: string; rotateKey?: boolean };
+    const compromised = await key();
+    const revoked = await runCli(stack, ['revoke', NAME, '--reason', 'keyCompromise']);
+    expect(revoked.code, revoked.stdout.slice(-2000)).toBe(0);
+    expect(await record()).toMatchObject({ state: 'revoked', rotateKey: true });
+
+    const replaced = await runCli(stack, ['renew', NAME]);
+    expect(replaced.code, replaced.stdout.slice(-2000)).toBe(0);
+    const fresh = await key();
+    expect(fresh).not.toBe(compromised);
+    expect(replaced.events.map((e) => e.message)).toContain('ordering with a new private key');
+    expect((await record()).rotateKey).toBeUndefined();
+    serialOf(await runCli(stack, ['renew', '--force', NAME]), 'renewed');
+    expect(await key()).toBe(fresh);
+
+    // ACM cannot change the key algorithm in place (another matter); S3 alone shows the key.
+    const rsa = await runCli(stack, ['renew', NAME], { CERTIFICATES: `${NAME}=torn.example.com;key=rsa-2048`, ACM_IMPORT: 'false' });
+    expect(rsa.code, rsa.stdout.slice(-2000)).toBe(0);
+    expect(createPrivateKey((await key())!).asymmetricKeyType).toBe('rsa');
+    const pointer = JSON.parse((await aws.read(`live/${NAME}/metadata.json`))!) as { bundleKey: string };
+    const bundle = JSON.parse((await aws.read(pointer.bundleKey))!) as { keyAlgorithm: string; privateKey: string };
+    expect(bundle).toMatchObject({ keyAlgorithm: 'RSA 2048', privateKey: await key() });
   }, 120_000);
 });
