@@ -30,7 +30,8 @@ commands:
   delete NAME                      forget a certificate (refused while ACM says it is in use; archive kept)
   list                             every certificate: state, expiry, next renewal, ACM ARN
   show NAME                        everything known about one certificate, with its history
-  health [--domain D...]           check S3, the CA directory, the account and the responder's public path (pass/fail per check)
+  health [--domain D...]           check S3, each certificate's archived pair and live/ copies, the CA directory, the account
+                                   and the responder's public path (pass/fail per check)
 
 options:
   --rotate-key                     order with a new private key (by default a renewal keeps the live key of the same type)

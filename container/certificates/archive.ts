@@ -22,7 +22,7 @@ export function certificateFiles(fullchainPem: string, privateKeyPem: string): C
   return { cert: leaf!, chain: intermediates.join(''), fullchain: [leaf!, ...intermediates].join(''), privkey: privateKeyPem };
 }
 
-export const FILE_OF: Record<PemFile, keyof CertificateFiles> = {
+const FILE_OF: Record<PemFile, keyof CertificateFiles> = {
   'cert.pem': 'cert',
   'chain.pem': 'chain',
   'fullchain.pem': 'fullchain',
