@@ -23,18 +23,21 @@ commands:
   register [--new-account]         create or reuse the account key, register it at the CA, publish the public JWK
                                    (--new-account: make a new key although account/key.pem is lost and its JWK published)
   issue --name NAME --domain D...  order one certificate now for all names, store it in S3, import it into ACM
-        [--key-type rsa-2048|ec-p256] [--new-arn] [--skip-preflight]
-  renew [NAME...] [--force] [--dry-run] [--skip-preflight]
-                                   reconcile CERTIFICATES: issue what is missing or changed, renew what is due
+        [--key-type rsa-2048|ec-p256] [--new-arn] [--rotate-key] [--skip-preflight]
+  renew [NAME...] [--force] [--dry-run] [--rotate-key] [--skip-preflight]
+                                   reconcile CERTIFICATES: issue what is missing or changed, renew what is due;
+                                   a named certificate's damaged live/ copies are rewritten from the archive
   revoke NAME [--reason unspecified|keyCompromise|affiliationChanged|superseded|cessationOfOperation]
   delete NAME [--recovery-days N]  take away what was made for it: listener attachment, ACM copies, secret
                                    (restorable for N days, 7-30, default 7), parameter, live copies, record
                                    (refused while ACM says something else uses it; archive kept)
   list                             every certificate: state, expiry, next renewal, ACM ARN
   show NAME                        everything known about one certificate, with its history
-  health [--domain D...]           check S3, the CA directory, the account and the responder's public path (pass/fail per check)
+  health [--domain D...]           check S3, each certificate's archived pair and live/ copies, the CA directory, the account
+                                   and the responder's public path (pass/fail per check)
 
 options:
+  --rotate-key                     order with a new private key (by default a renewal keeps the live key of the same type)
   --json                           JSON lines on stdout (the default when stdout is not a terminal)
   -h, --help                       this text
 
@@ -56,6 +59,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       'key-type': { type: 'string' },
       'new-arn': { type: 'boolean', default: false },
       'new-account': { type: 'boolean', default: false },
+      'rotate-key': { type: 'boolean', default: false },
       'skip-preflight': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
@@ -88,13 +92,13 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       if (values.name === undefined) throw usage('issue needs --name NAME');
       const keyType = keyTypeOption(values['key-type']); // bad flags fail before the account or any probe
       if (!values['skip-preflight']) await preflightForIssue(ctx, values.name, values.domain ?? []);
-      await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType, newArn: values['new-arn'] }));
+      await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType, newArn: values['new-arn'], rotateKey: values['rotate-key'] }));
       return ExitCodes.OK;
     case 'renew': {
       if (values['new-arn']) {
         throw usage('renew takes no --new-arn: a key type changed in CERTIFICATES or CERT_KEY_TYPE moves the certificate to a new ACM ARN by itself (ACM cannot change it in place); --new-arn is for issue');
       }
-      const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'] });
+      const reports = await renewCommand(ctx, { names: rest, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'], rotateKey: values['rotate-key'] });
       return renewExitCode(reports);
     }
     case 'revoke':

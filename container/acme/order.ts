@@ -9,7 +9,7 @@ import { waitForStatus } from './poll.js';
 export interface IssuedCertificate {
   /** Leaf first, then the chain, as the CA sent it. */
   readonly fullchainPem: string;
-  /** The certificate's fresh private key (PKCS#8 PEM). Never logged. */
+  /** The certificate's private key (PKCS#8 PEM): the one passed in, else a fresh one. Never logged. */
   readonly privateKeyPem: string;
   readonly orderUrl: string;
 }
@@ -80,6 +80,8 @@ export interface OrderRequest {
   readonly profile: string | undefined;
   /** ARI CertID of the certificate being replaced (RFC 9773 §5). */
   readonly replaces: string | undefined;
+  /** An existing key of `keyType` to order with (renewals reuse the live key); a new one when undefined. */
+  readonly privateKeyPem?: string | undefined;
 }
 
 export async function orderCertificate(
@@ -92,7 +94,7 @@ export async function orderCertificate(
   const { domains, keyType } = request;
   // The certificate's key and CSR are made while the CA validates (an RSA key takes 50-200 ms of
   // CPU); neither depends on the validation.
-  const keyAndCsr = createPrivateKeyPem(keyType).then((privateKeyPem) => ({ privateKeyPem, csr: createCsrPem(privateKeyPem, domains) }));
+  const keyAndCsr = (request.privateKeyPem === undefined ? createPrivateKeyPem(keyType) : Promise.resolve(request.privateKeyPem)).then((privateKeyPem) => ({ privateKeyPem, csr: createCsrPem(privateKeyPem, domains) }));
   keyAndCsr.catch(() => undefined); // awaited after validation; a failed order first must not leave it unhandled
   const identifiers = domains.map((value) => ({ type: 'dns', value }));
   const payload = {

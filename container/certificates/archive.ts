@@ -1,6 +1,8 @@
 import {
   ErrorCodes,
   IssuerError,
+  assertPairMatches,
+  handoverDocument,
   keyMatchesCertificate,
   layout,
   parseCertificate,
@@ -8,17 +10,13 @@ import {
   parseStored,
   splitPemChain,
   type CertificateInfo,
+  type HandoverFiles,
   type LiveMetadata,
   type ObjectStore,
   type PemFile,
 } from '../../lib/core/index.js';
 
-export interface CertificateFiles {
-  readonly cert: string;
-  readonly chain: string;
-  readonly fullchain: string;
-  readonly privkey: string;
-}
+export type CertificateFiles = HandoverFiles;
 
 export function certificateFiles(fullchainPem: string, privateKeyPem: string): CertificateFiles {
   const [leaf, ...intermediates] = splitPemChain(fullchainPem);
@@ -55,20 +53,6 @@ export async function publishCertificate(
     throw new IssuerError(ErrorCodes.ORDER_FAILED, 'the CA returned a certificate that does not match our private key; nothing was stored');
   }
   const info = parseCertificate(files.cert);
-  // Archived files are create-only and nothing points at them yet: written all at once.
-  const keysWritten = await Promise.all(
-    (Object.keys(FILE_OF) as PemFile[]).map(async (file) => {
-      const key = layout.archivePem(name, info.serial, file);
-      try {
-        await store.put(key, files[FILE_OF[file]], { condition: { ifNoneMatch: '*' }, sensitive: file === 'privkey.pem' });
-      } catch (error) {
-        // Already archived by an interrupted run of this same order: the serial names one certificate.
-        if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
-      }
-      return key;
-    }),
-  );
-
   const metadata: LiveMetadata = {
     name,
     serial: info.serial,
@@ -81,27 +65,65 @@ export async function publishCertificate(
     keyAlgorithm: info.keyAlgorithm,
     directoryUrl,
     issuedAt: now.toISOString(),
+    bundleKey: layout.archiveBundle(name, info.serial),
   };
+  // Archived objects are create-only and nothing points at them yet: written all at once.
+  const archived = [
+    ...(Object.keys(FILE_OF) as PemFile[]).map((file) => ({ key: layout.archivePem(name, info.serial, file), body: files[FILE_OF[file]], sensitive: file === 'privkey.pem' })),
+    { key: layout.archiveBundle(name, info.serial), body: handoverDocument(metadata, files), sensitive: true },
+  ];
+  const created = await Promise.all(archived.map(({ key, body, sensitive }) => putCreateOnly(store, key, body, sensitive)));
+  const keysWritten = archived.map(({ key }) => key);
+
   const pointerKey = layout.liveMetadata(name);
   const current = await store.get(pointerKey);
   await store.put(pointerKey, `${JSON.stringify(metadata, null, 2)}\n`, {
     condition: current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag },
   });
   keysWritten.push(pointerKey);
-  keysWritten.push(...(await writeLiveCopies(store, name, files)));
+  // The live bundle is the archived one, byte for byte (an interrupted run may have archived its own first).
+  const bundle = created.at(-1) === true ? archived.at(-1)!.body : ((await store.get(layout.archiveBundle(name, info.serial)))?.body ?? archived.at(-1)!.body);
+  keysWritten.push(...(await writeLiveCopies(store, name, files, bundle)));
   return { info, metadata, keysWritten };
 }
 
-async function writeLiveCopies(store: ObjectStore, name: string, files: CertificateFiles): Promise<string[]> {
-  // The key first, then the files that hold the certificate: a reader that sees the new
-  // certificate in cert.pem or fullchain.pem finds its key already there.
-  const put = async (file: PemFile) => {
-    const key = layout.livePem(name, file);
-    await store.put(key, files[FILE_OF[file]], { sensitive: file === 'privkey.pem' });
-    return key;
+/**
+ * Create-only. False when the object was already there: archived by an interrupted run of this
+ * same order (the serial names one certificate), kept as it is.
+ */
+export async function putCreateOnly(store: ObjectStore, key: string, body: string, sensitive: boolean): Promise<boolean> {
+  try {
+    await store.put(key, body, { condition: { ifNoneMatch: '*' }, sensitive });
+    return true;
+  } catch (error) {
+    if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
+    return false;
+  }
+}
+
+/** What a live copy should hold, by key: the four PEMs and bundle.json of the version the pointer names. */
+export function liveCopiesOf(name: string, files: CertificateFiles, bundle: string): { key: string; body: string; sensitive: boolean }[] {
+  return [
+    ...(Object.keys(FILE_OF) as PemFile[]).map((file) => ({ key: layout.livePem(name, file), body: files[FILE_OF[file]], sensitive: file === 'privkey.pem' })),
+    { key: layout.liveBundle(name), body: bundle, sensitive: true },
+  ];
+}
+
+/**
+ * The key first, then the objects that hold the certificate: a reader that sees the new
+ * certificate in cert.pem or fullchain.pem finds its key already there. When the key is reused
+ * (the default, container/certificates/key-reuse.ts) privkey.pem keeps its content, so no order
+ * of reads can pair a certificate with a key that is not its own; bundle.json holds both at once.
+ */
+export async function writeLiveCopies(store: ObjectStore, name: string, files: CertificateFiles, bundle: string, only?: ReadonlySet<string>): Promise<string[]> {
+  const copies = liveCopiesOf(name, files, bundle).filter((copy) => only === undefined || only.has(copy.key));
+  const put = async (copy: { key: string; body: string; sensitive: boolean }) => {
+    await store.put(copy.key, copy.body, { sensitive: copy.sensitive });
+    return copy.key;
   };
-  const keyFirst = await put('privkey.pem');
-  return [keyFirst, ...(await Promise.all((['chain.pem', 'fullchain.pem', 'cert.pem'] as const).map(put)))];
+  const keyFirst = copies.filter((copy) => copy.key === layout.livePem(name, 'privkey.pem'));
+  const rest = copies.filter((copy) => copy.key !== layout.livePem(name, 'privkey.pem'));
+  return [...(await Promise.all(keyFirst.map(put))), ...(await Promise.all(rest.map(put)))];
 }
 
 export async function readLiveMetadata(store: ObjectStore, name: string): Promise<LiveMetadata | undefined> {
@@ -119,20 +141,7 @@ export async function readLiveFiles(store: ObjectStore, metadata: LiveMetadata):
     return object.body;
   };
   const [cert, chain, fullchain, privkey] = await Promise.all([read('cert.pem'), read('chain.pem'), read('fullchain.pem'), read('privkey.pem')]);
+  // Whatever is done with it next (copied to live/, its key reused, imported, exported), the pair must match.
+  assertPairMatches({ cert, privkey }, { cert: layout.archivePem(metadata.name, metadata.serial, 'cert.pem'), privkey: layout.archivePem(metadata.name, metadata.serial, 'privkey.pem') });
   return { cert, chain, fullchain, privkey };
-}
-
-/** Finishes an interrupted publish: makes the live/ copies match the pointer. Returns true when it had to. */
-export async function syncLiveCopies(store: ObjectStore, name: string): Promise<boolean> {
-  const metadata = await readLiveMetadata(store, name);
-  if (metadata === undefined) return false;
-  const [liveCert, liveKey] = await Promise.all([store.get(layout.livePem(name, 'cert.pem')), store.get(layout.livePem(name, 'privkey.pem'))]);
-  const consistent =
-    liveCert !== undefined &&
-    liveKey !== undefined &&
-    parseCertificate(liveCert.body).fingerprintSha256 === metadata.fingerprintSha256 &&
-    keyMatchesCertificate(liveCert.body, liveKey.body);
-  if (consistent) return false;
-  await writeLiveCopies(store, name, await readLiveFiles(store, metadata));
-  return true;
 }

@@ -1,6 +1,8 @@
 import type acme from 'acme-client';
 import {
   IssuerError,
+  assertPairMatches,
+  layout,
   nextRetryAt,
   withState,
   rateLimitRetryAfter,
@@ -19,6 +21,7 @@ import type { CertificateExporter } from '../exports/export.js';
 import type { Progress } from '../progress.js';
 import { certificateFiles, publishCertificate, type CertificateFiles, type Published } from './archive.js';
 import { indexEntryOf, putIndexEntry } from './index-store.js';
+import { reusableKey } from './key-reuse.js';
 import { planRenewal } from './plan.js';
 import { listenersOf, retireAcm, type RetiredOutcome } from './retire.js';
 import { loadRecord, saveRecord, transition, type LoadedRecord } from './records.js';
@@ -37,6 +40,8 @@ export interface IssueRequest {
   readonly cause: string;
   readonly allowNewArn: boolean;
   readonly renewBeforeDays: number | undefined;
+  /** Order with a new private key even when the live one could be reused (--rotate-key). */
+  readonly rotateKey?: boolean | undefined;
 }
 
 export interface IssueDeps {
@@ -86,7 +91,9 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
   try {
     // Inside the try: a name that does not reach us is a failure with back-off, like any other.
     await deps.preflight?.(request.domains);
-    const issued = await orderCertificate(deps.client, deps.poll, request, progress.step.bind(progress), (detail) =>
+    const reused = await reusableKey(store, request.name, request.keyType, existing?.record, request.rotateKey === true);
+    progress.info(reused === undefined ? 'ordering with a new private key' : `ordering with the live private key (${reused.source})`, { name: request.name, keyReused: reused !== undefined });
+    const issued = await orderCertificate(deps.client, deps.poll, { ...request, privateKeyPem: reused?.privateKeyPem }, progress.step.bind(progress), (detail) =>
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);
@@ -113,11 +120,13 @@ export async function deployPublished(
   loaded: LoadedRecord,
   files: CertificateFiles,
   info: Pick<CertificateInfo, 'serial' | 'keyAlgorithm' | 'notBefore' | 'notAfter'>,
-  metadata: Pick<LiveMetadata, 'notBefore' | 'notAfter'>,
+  metadata: LiveMetadata,
   request: Pick<IssueRequest, 'name' | 'directoryUrl' | 'allowNewArn' | 'renewBeforeDays'>,
   cause: string,
 ): Promise<LoadedRecord & { replacedAcm: readonly RetiredOutcome[] }> {
   const { store, progress, now } = deps;
+  // Nothing is imported or exported without its own key.
+  assertPairMatches(files, { cert: layout.archivePem(request.name, info.serial, 'cert.pem'), privkey: layout.archivePem(request.name, info.serial, 'privkey.pem') });
   // The renewal plan (an ARI request where the CA has ARI) needs only the certificate: asked while ACM imports.
   const planned = planRenewal(files.cert, info, request.directoryUrl, request.renewBeforeDays, undefined, now());
   planned.catch(() => undefined); // awaited below; an ACM failure first must not leave it unhandled
@@ -146,7 +155,7 @@ export async function deployPublished(
   const exports =
     deps.exports === undefined
       ? loaded.record.exports
-      : await deps.exports.export({ name: request.name, domains: loaded.record.domains, serial: info.serial, notAfter: info.notAfter, files, acm }, progress, now());
+      : await deps.exports.export({ name: request.name, domains: loaded.record.domains, serial: info.serial, notAfter: info.notAfter, files, metadata, acm }, progress, now());
   // After the exports: the listener holds the new ARN before the old one is taken off it.
   const { kept, outcomes } =
     retired.length === 0 ? { kept: [], outcomes: [] } : await retireAcm(retired, listenersOf(loaded.record, deps.exports?.listenerArn), deps.acm[0]?.aws, progress);
@@ -162,6 +171,7 @@ export async function deployPublished(
     retryAt: undefined,
     revokedAt: undefined,
     retiredAcm: kept.length === 0 ? undefined : kept,
+    rotateKey: undefined,
     ...plan,
   });
   await putIndexEntry(store, request.name, indexEntryOf(active.record));

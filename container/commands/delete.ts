@@ -89,6 +89,7 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string, option
 
     await progress.step('delete live copies, index entry and record (archive kept)', async () => {
       for (const file of PEM_FILES) await store.delete(layout.livePem(name, file));
+      await store.delete(layout.liveBundle(name)); // it holds the key too
       await store.delete(layout.liveMetadata(name));
       await putIndexEntry(store, name, undefined);
       await store.delete(layout.renewal(name));

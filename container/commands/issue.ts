@@ -1,7 +1,7 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
-import { syncLiveCopies } from '../certificates/archive.js';
 import { issueCertificate, type IssueOutcome } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
+import { healLiveCopies } from '../certificates/live-copies.js';
 import { loadRecord } from '../certificates/records.js';
 import { factsOf } from '../observability/events.js';
 import { publishFailure } from '../observability/failure-event.js';
@@ -12,6 +12,8 @@ export interface IssueOptions {
   readonly domains: readonly string[];
   readonly keyType: KeyType | undefined;
   readonly newArn: boolean;
+  /** A new private key instead of the live one (--rotate-key). */
+  readonly rotateKey?: boolean | undefined;
 }
 
 /** `issue`: one certificate now, whatever its state (renew is the command that decides). */
@@ -31,7 +33,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const account = await ctx.account();
   const started = now();
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
-    await syncLiveCopies(store, name);
+    await healLiveCopies(store, name, progress);
     return issueCertificate(
       { store, client: account.client, poll: account.poll, acm: ctx.acmImporters(name), exports: ctx.exporter(), progress, now },
       {
@@ -44,6 +46,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
         cause: 'issue command',
         allowNewArn: options.newArn,
         renewBeforeDays: config.renewBeforeDays,
+        rotateKey: options.rotateKey,
       },
     );
   }).catch(async (error: unknown) => {

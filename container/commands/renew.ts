@@ -10,11 +10,12 @@ import {
   type KeyType,
 } from '../../lib/core/index.js';
 import { certIdOf, fetchDirectory } from '../acme/directory.js';
-import { readLiveFiles, readLiveMetadata, syncLiveCopies } from '../certificates/archive.js';
+import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
 import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
 import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
 import { deployPublished, issueCertificate } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
+import { healLiveCopies } from '../certificates/live-copies.js';
 import { planRenewal } from '../certificates/plan.js';
 import { listenersOf, retireAcm } from '../certificates/retire.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
@@ -35,6 +36,8 @@ export interface RenewOptions {
   readonly dryRun: boolean;
   /** Order without first probing each name through the public path. */
   readonly skipPreflight: boolean;
+  /** Renew with new private keys instead of the live ones. */
+  readonly rotateKey?: boolean | undefined;
 }
 
 /** What happened to one certificate in a run. */
@@ -111,6 +114,11 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
+    // A certificate named on the command line has its live copies checked even when nothing is
+    // due (what `health` advises for a damaged one); the scheduled sweep still reads one object.
+    for (const [i, report] of reports.entries()) {
+      if (report.action === 'skipped' && options.names.includes(report.name)) reports[i] = await healSkipped(ctx, report);
+    }
   }
   reports.sort((a, b) => a.name.localeCompare(b.name));
   progress.table('certificate', reports.map((r) => ({ ...r })), ['name', 'action', 'reason', 'serial', 'renewAt']);
@@ -216,7 +224,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
   const started = now();
   try {
     return await withLease(store, item.name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
-      await syncLiveCopies(store, item.name);
+      await healLiveCopies(store, item.name, progress);
       // Check again under the lease: another run may have done this while we were deciding.
       const loaded = await loadRecord(store, item.name);
       if (item.undeclared) item = { ...item, profile: loaded?.record.profile };
@@ -254,6 +262,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
           // A declared key-type change is the consent to a new ARN: ACM cannot change the algorithm in place.
           allowNewArn: true,
           renewBeforeDays: config.renewBeforeDays,
+          rotateKey: options.rotateKey,
         },
       ), now);
       await ctx.events.publish(fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, factsOf(outcome.record, outcome.published.metadata, item.name), { reason });
@@ -271,10 +280,29 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
     if (error instanceof IssuerError && error.code === ErrorCodes.LOCK_HELD) {
       return { name: item.name, action: 'locked', reason: error.message, code: error.code };
     }
-    const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
     await publishFailure(ctx, item.name, started, 'renew');
-    progress.error(code, `${item.name}: ${error instanceof Error ? error.message : String(error)}`, error instanceof IssuerError ? error.hint : undefined);
-    return { name: item.name, action: 'failed', reason: error instanceof Error ? error.message : String(error), code };
+    return failedReport(progress, item.name, error);
+  }
+}
+
+function failedReport(progress: Progress, name: string, error: unknown): RenewReport {
+  const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
+  progress.error(code, `${name}: ${error instanceof Error ? error.message : String(error)}`, error instanceof IssuerError ? error.hint : undefined);
+  return { name, action: 'failed', reason: error instanceof Error ? error.message : String(error), code };
+}
+
+/** Rewrites a skipped certificate's damaged live copies from the archive, under its lease. */
+async function healSkipped(ctx: CommandContext, report: RenewReport): Promise<RenewReport> {
+  const progress = ctx.progress.forCertificate(report.name);
+  try {
+    const rewritten = await withLease(ctx.store, report.name, { holder: progress.runId, now: ctx.now, ttlMs: ctx.config.leaseSeconds * 1000 }, () =>
+      healLiveCopies(ctx.store, report.name, progress),
+    );
+    return rewritten.length === 0 ? report : { ...report, reason: `${report.reason}; rewrote ${rewritten.map((copy) => copy.key).join(', ')} from the archive` };
+  } catch (error) {
+    // Whoever holds the lease checks the copies itself.
+    if (error instanceof IssuerError && error.code === ErrorCodes.LOCK_HELD) return report;
+    return failedReport(progress, report.name, error);
   }
 }
 

@@ -49,7 +49,8 @@ export async function revokeCommand(ctx: CommandContext, nameArg: string, reason
       }),
     );
     const current = (await loadRecord(store, name)) ?? loaded;
-    const revoked = await transition(store, current, 'revoked', `revoked (${reason})`, now(), { revokedAt: now().toISOString() });
+    // A compromised key is never ordered with again (the CA would refuse it too): the next issuance makes a new one.
+    const revoked = await transition(store, current, 'revoked', `revoked (${reason})`, now(), { revokedAt: now().toISOString(), ...(reason === 'keyCompromise' ? { rotateKey: true } : {}) });
     await putIndexEntry(store, name, indexEntryOf(revoked.record));
     return revoked;
   });

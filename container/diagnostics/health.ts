@@ -24,8 +24,9 @@ import { sendDirect } from '../acme/transport.js';
 import { metricsFor, type MetricsSink } from '../observability/metrics.js';
 import { RunLog } from '../observability/run-log.js';
 import { checkNames, preflightOptionsFromEnv } from '../preflight.js';
+import { keyPairsVerdict, liveCopiesVerdict, lookAtLive, type CheckVerdict } from './live-checks.js';
 
-export const HEALTH_CHECKS = ['storage', 'renewal-index', 'records', 'ca-directory', 'account', 'responder'] as const;
+export const HEALTH_CHECKS = ['storage', 'renewal-index', 'records', 'key-pairs', 'live-copies', 'ca-directory', 'account', 'responder'] as const;
 export type HealthCheck = (typeof HEALTH_CHECKS)[number];
 
 export interface HealthResult {
@@ -78,6 +79,16 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
 
   for (const record of records) {
     if (record.notAfter !== undefined) deps.metrics.daysToExpiry(record.name, new Date(record.notAfter), deps.now());
+  }
+
+  if (records.length === 0) {
+    const detail = stored === undefined ? 'not checked: S3 cannot be read' : 'not checked: no certificates yet';
+    report({ check: 'key-pairs', status: 'skip', detail, durationMs: 0 });
+    report({ check: 'live-copies', status: 'skip', detail, durationMs: 0 });
+  } else {
+    const looks = await lookAtLive(deps.store, records.map((r) => r.name));
+    await timed('key-pairs', report, async () => verdictValue(keyPairsVerdict(looks)), '');
+    await timed('live-copies', report, async () => verdictValue(liveCopiesVerdict(looks)), '');
   }
 
   const caReachable = await timed('ca-directory', report, async () => {
@@ -201,6 +212,11 @@ function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(`${url}: ${error.code ?? ''} ${error.message}`.trim())));
   });
+}
+
+function verdictValue(verdict: CheckVerdict): { value: true; detail: string } {
+  if (!verdict.ok) throw new HealthFailure(verdict.detail, verdict.fix);
+  return { value: true, detail: verdict.detail };
 }
 
 class HealthFailure extends Error {

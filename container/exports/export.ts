@@ -1,5 +1,5 @@
 import {
-  exportDocument,
+  handoverDocument,
   parameterNameOf,
   regionOfArn,
   secretNameOf,
@@ -9,6 +9,7 @@ import {
   type ExportConfig,
   type ExportKind,
   type ExportRecord,
+  type LiveMetadata,
 } from '../../lib/core/index.js';
 import type { CertificateFiles } from '../certificates/archive.js';
 import type { Progress } from '../progress.js';
@@ -22,6 +23,8 @@ export interface ExportInput {
   readonly serial: string;
   readonly notAfter: Date;
   readonly files: CertificateFiles;
+  /** The version's pointer facts: the document is the one archived as bundle.json (one shape for every consumer). */
+  readonly metadata: LiveMetadata;
   /** Where the certificate now lives in ACM (the listener takes the one in its region). */
   readonly acm: readonly AcmRecord[];
 }
@@ -59,7 +62,7 @@ export class CertificateExporter {
     const at = now.toISOString();
     const serial = input.serial;
     const description = `ACME certificate "${input.name}" (${input.domains.join(', ')}): JSON with certificate, chain, fullchain, privateKey`;
-    const document = (): string => exportDocument({ name: input.name, domains: input.domains, serial, notAfter: input.notAfter, ...input.files });
+    const document = (): string => handoverDocument(input.metadata, input.files);
 
     if (kinds.includes('secrets')) {
       const secretName = secretNameOf(this.config.secretPrefix, input.name);

@@ -79,6 +79,8 @@ export interface EventS3Keys {
   readonly archivePrefix: string;
   /** Each file of that version, by file name (privkey.pem is a key name here, never its content). */
   readonly archive: Readonly<Record<PemFile, string>>;
+  /** That version's hand-over document: certificate, chain and key in one object (one GET). */
+  readonly bundle: string;
 }
 
 export interface CertificateEventDetail {
@@ -143,6 +145,7 @@ export function certificateEvent(
           livePointer: layout.liveMetadata(facts.name),
           archivePrefix: layout.archiveDir(facts.name, serial),
           archive: Object.fromEntries(PEM_FILES.map((file) => [file, layout.archivePem(facts.name, serial, file)])) as Record<PemFile, string>,
+          bundle: layout.archiveBundle(facts.name, serial),
         };
   return {
     source: EVENT_SOURCE,

@@ -72,32 +72,6 @@ export function loadBalancerOfListener(listenerArn: string): string {
 /** `delete --recovery-days`: Secrets Manager's own bounds for DeleteSecret's recovery window. */
 export const SECRET_RECOVERY_DAYS = { min: 7, max: 30, default: 7 } as const;
 
-/**
- * What a secret or parameter holds: one JSON document with the PEM bundle and the facts a
- * consumer needs to notice a new version (serial, notAfter).
- */
-export function exportDocument(input: {
-  name: string;
-  domains: readonly string[];
-  serial: string;
-  notAfter: Date;
-  cert: string;
-  chain: string;
-  fullchain: string;
-  privkey: string;
-}): string {
-  return JSON.stringify({
-    name: input.name,
-    domains: input.domains,
-    serial: input.serial,
-    notAfter: input.notAfter.toISOString(),
-    certificate: input.cert,
-    chain: input.chain,
-    fullchain: input.fullchain,
-    privateKey: input.privkey,
-  });
-}
-
 /** Export kinds from `name` (EXPORTS, DEPLOY_EXPORTS): `secrets,ssm`, `none` or empty. */
 export function readExportKinds(reader: ConfigReader, name: string): ExportKind[] {
   const raw = reader.optionalString(name);

@@ -36,7 +36,7 @@ export { EMPTY_INDEX, INDEX_REBUILD_HINT, parseRenewalIndex, withEntry, sweepVer
 export type { IndexEntry, RenewalIndex, SweepVerdict } from './renewal-index.js';
 export { authorityKeyIdentifier } from './certificate.js';
 export { parseDeployConfig, LOG_RETENTION_DAYS, TASK_SUBNET_KINDS, type DeployConfig, type DeployNetworkConfig, type ExistingListenerConfig, type TaskSubnetKind } from './deploy-config.js';
-export { EXPORT_KINDS, DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, exportDocument, loadBalancerOfListener, parameterNameOf, parseExportKinds, readExportConfig, regionOfArn, secretNameOf, SECRET_RECOVERY_DAYS } from './exports.js';
+export { EXPORT_KINDS, DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, loadBalancerOfListener, parameterNameOf, parseExportKinds, readExportConfig, regionOfArn, secretNameOf, SECRET_RECOVERY_DAYS } from './exports.js';
 export type { ExportConfig, ExportKind, ExportRecord } from './exports.js';
 export {
   EVENT_SOURCE,
@@ -54,3 +54,5 @@ export {
   readEventBus,
 } from './events.js';
 export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventDetailType, EventS3Keys } from './events.js';
+export { assertPairMatches, handoverDocument, pairProblem, readHandoverDocument } from './handover.js';
+export type { HandoverDocument, HandoverFiles } from './handover.js';

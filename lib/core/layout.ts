@@ -34,12 +34,16 @@ export const layout = {
   livePem: (name: string, file: PemFile) => `live/${assertCertName(name)}/${file}`,
   /** The pointer: which archived version is live. Replaced with a conditional write. */
   liveMetadata: (name: string) => `live/${assertCertName(name)}/metadata.json`,
+  /** The live copy of the version's hand-over document: one GET, a matching certificate and key. */
+  liveBundle: (name: string) => `live/${assertCertName(name)}/bundle.json`,
 
   archivePrefix: 'archive/',
   /** One folder per issued certificate, keyed by serial so a version is never overwritten. */
   archiveDir: (name: string, serial: string) => `archive/${assertCertName(name)}/${assertSerial(serial)}/`,
   archivePem: (name: string, serial: string, file: PemFile) =>
     `archive/${assertCertName(name)}/${assertSerial(serial)}/${file}`,
+  /** The version's hand-over document (lib/core/handover.ts), create-only like the PEMs beside it. */
+  archiveBundle: (name: string, serial: string) => `archive/${assertCertName(name)}/${assertSerial(serial)}/bundle.json`,
 
   renewalPrefix: 'renewal/',
   renewal: (name: string) => `renewal/${assertCertName(name)}.json`,

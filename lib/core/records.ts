@@ -26,6 +26,8 @@ export interface LiveMetadata {
   readonly keyAlgorithm: string;
   readonly directoryUrl: string;
   readonly issuedAt: string;
+  /** The version's hand-over document (archive/NAME/SERIAL/bundle.json); absent in pointers written before it existed. */
+  readonly bundleKey?: string | undefined;
 }
 
 export const CERTIFICATE_STATES = ['pending', 'issuing', 'active', 'renewal-due', 'failed', 'revoked', 'expired'] as const;
@@ -88,6 +90,8 @@ export interface RenewalRecord {
   readonly revokedAt?: string | undefined;
   /** When `Certificate Expiring` was last sent for this certificate (it goes out at most once a day). */
   readonly expiringEventAt?: string | undefined;
+  /** The next issuance makes a new private key (set by `revoke --reason keyCompromise`), whatever the key type. */
+  readonly rotateKey?: boolean | undefined;
   /** Secrets Manager / SSM / listener hand-overs of the live certificate (same ids across renewals). */
   readonly exports?: readonly ExportRecord[] | undefined;
   /** Old ACM ARNs left by a key-type change, pending deletion until nothing uses them. */

@@ -44,6 +44,7 @@ export const nonEmpty = check('a non-empty string', (v) => typeof v === 'string'
 export const date = check('an ISO 8601 date', (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)));
 export const count = check('a whole number, 0 or more', (v) => Number.isInteger(v) && (v as number) >= 0);
 export const number = check('a number', (v) => typeof v === 'number' && Number.isFinite(v));
+export const flag = check('true or false', (v) => typeof v === 'boolean');
 export const certName = check('a certificate name', (v) => typeof v === 'string' && isValidCertName(v));
 
 export function oneOf(values: readonly string[]): Shape {
@@ -157,6 +158,7 @@ export const renewalRecordShape = object({
   exports: optional(arrayOf(exportRecord)),
   retiredAcm: optional(arrayOf(retiredAcmRecord)),
   expiringEventAt: optional(date),
+  rotateKey: optional(flag),
 });
 
 /** renewal/_index.json (RenewalIndex). */
@@ -192,6 +194,8 @@ export const liveMetadataShape = object({
   keyAlgorithm: nonEmpty,
   directoryUrl: nonEmpty,
   issuedAt: date,
+  /** Absent in pointers written before bundle.json existed. */
+  bundleKey: optional(nonEmpty),
 });
 
 /** account/registration.json: the key's thumbprint and its account at each CA, by directory URL. */

@@ -38,6 +38,7 @@ describe('certificateEvent', () => {
           livePointer: 'live/shop/metadata.json',
           archivePrefix: 'archive/shop/0abc/',
           archive: { 'cert.pem': 'archive/shop/0abc/cert.pem', 'chain.pem': 'archive/shop/0abc/chain.pem', 'fullchain.pem': 'archive/shop/0abc/fullchain.pem', 'privkey.pem': 'archive/shop/0abc/privkey.pem' },
+          bundle: 'archive/shop/0abc/bundle.json',
         },
         acm: [{ region: 'eu-west-1', certificateArn: 'arn:aws:acm:eu-west-1:1:certificate/x' }],
         // The SSM copy still holds serial 0999: not this certificate's hand-over.

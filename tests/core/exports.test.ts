@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportDocument, parseCertificateSet, parseExportKinds, parseIssuerConfig, regionOfArn } from '../../lib/core/index.js';
+import { parseCertificateSet, parseExportKinds, parseIssuerConfig, regionOfArn } from '../../lib/core/index.js';
 
 const base = { CERT_BUCKET: 'my-certs', AWS_REGION: 'eu-west-1' };
 
@@ -41,10 +41,5 @@ describe('issuer hand-over configuration', () => {
 
   it('finds the listener region in its ARN', () => {
     expect(regionOfArn('arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/a/0123abcd/4567ef01')).toBe('eu-west-1');
-  });
-
-  it('writes one JSON document with the PEMs and the facts to notice a new version', () => {
-    const text = exportDocument({ name: 'shop', domains: ['shop.example.com'], serial: 'ab', notAfter: new Date('2030-01-01T00:00:00Z'), cert: 'C', chain: 'I', fullchain: 'CI', privkey: 'K' });
-    expect(JSON.parse(text)).toEqual({ name: 'shop', domains: ['shop.example.com'], serial: 'ab', notAfter: '2030-01-01T00:00:00.000Z', certificate: 'C', chain: 'I', fullchain: 'CI', privateKey: 'K' });
   });
 });

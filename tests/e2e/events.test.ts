@@ -79,9 +79,10 @@ async function expectDescribesLive(event: Record<string, unknown>, name: string,
     livePointer: layout.liveMetadata(name),
     archivePrefix: layout.archiveDir(name, live.serial),
     archive: Object.fromEntries(PEM_FILES.map((file) => [file, layout.archivePem(name, live.serial, file)])),
+    bundle: layout.archiveBundle(name, live.serial),
   });
   // Every key it names is there to read.
-  for (const key of Object.values(detail.s3.archive as Record<string, string>)) expect(await aws.read(key), key).toBeDefined();
+  for (const key of [...Object.values(detail.s3.archive as Record<string, string>), detail.s3.bundle as string]) expect(await aws.read(key), key).toBeDefined();
 }
 
 describe('a consumer subscribed through an EventBridge rule', () => {

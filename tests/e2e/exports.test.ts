@@ -146,6 +146,8 @@ describe('first issuance with exports on', () => {
     const param = await parameter('/acme/shop');
     expect(param.Type).toBe('SecureString');
     expect(JSON.parse(param.Value!)).toEqual(bundle);
+    // One document for every consumer: the secret and the parameter hold what live/shop/bundle.json holds.
+    expect(bundle).toEqual(JSON.parse((await aws.read('live/shop/bundle.json'))!));
     expect(shop.exports).toEqual([
       expect.objectContaining({ kind: 'secretsmanager', id: secret.ARN, serial: shop.serial }),
       expect.objectContaining({ kind: 'ssm', id: '/acme/shop', version: String(param.Version), serial: shop.serial }),
@@ -189,7 +191,9 @@ describe('renewal', () => {
     expect(secretAfter.ARN).toBe(secretBefore.ARN);
     const bundleAfter = await secretBundle('acme/shop');
     expect(bundleAfter.serial).toBe(after.serial);
-    expect(bundleAfter.privateKey).not.toBe(bundleBefore.privateKey);
+    // The key is reused on renewal (docs/consuming.md); only the certificate changes.
+    expect(bundleAfter.privateKey).toBe(bundleBefore.privateKey);
+    expect(bundleAfter.certificate).not.toBe(bundleBefore.certificate);
     expect(bundleAfter.certificate).toBe(await aws.read('live/shop/cert.pem'));
     expect((await secretBundle('acme/shop', 'AWSPREVIOUS')).serial).toBe(before.serial);
 

@@ -27,10 +27,10 @@ describe('health', () => {
   it('before any account: S3 and the CA pass, the account fails with what to do, exit 10', async () => {
     const result = await runCli(stack, ['health']);
     expect(result.code, result.stdout + result.stderr).toBe(10);
-    expect(checks(result)).toEqual({ storage: 'pass', 'renewal-index': 'pass', records: 'pass', 'ca-directory': 'pass', account: 'fail', responder: 'skip' });
+    expect(checks(result)).toEqual({ storage: 'pass', 'renewal-index': 'pass', records: 'pass', 'key-pairs': 'skip', 'live-copies': 'skip', 'ca-directory': 'pass', account: 'fail', responder: 'skip' });
     expect(check(result, 'account')).toMatchObject({ ok: false, fix: 'run `register`' });
     expect(String(check(result, 'account').detail)).toMatch(/no account in S3/);
-    expect(eventOf(result, 'error')).toMatchObject({ code: 'ERR_HEALTH_FAILED', message: '1 of 6 health checks failed: account' });
+    expect(eventOf(result, 'error')).toMatchObject({ code: 'ERR_HEALTH_FAILED', message: '1 of 8 health checks failed: account' });
     expect(metricLines(result.stdout, 'HealthCheckFailed')).toEqual([expect.objectContaining({ Check: 'account', HealthCheckFailed: 1 })]);
   });
 
@@ -41,10 +41,10 @@ describe('health', () => {
 
     const result = await runCli(stack, ['health']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(checks(result)).toEqual({ storage: 'pass', 'renewal-index': 'pass', records: 'pass', 'ca-directory': 'pass', account: 'pass', responder: 'pass' });
+    expect(checks(result)).toEqual({ storage: 'pass', 'renewal-index': 'pass', records: 'pass', 'key-pairs': 'pass', 'live-copies': 'pass', 'ca-directory': 'pass', account: 'pass', responder: 'pass' });
     expect(String(check(result, 'responder').detail)).toBe(`our responder answered a probe for site.example.com on port ${stack.httpPort}`);
     expect(String(check(result, 'account').detail)).toMatch(/^registered at the CA as https:\/\/localhost:\d+\/my-account\//);
-    expect(eventOf(result, 'healthy').checks).toEqual(['storage: pass', 'renewal-index: pass', 'records: pass', 'ca-directory: pass', 'account: pass', 'responder: pass']);
+    expect(eventOf(result, 'healthy').checks).toEqual(['storage: pass', 'renewal-index: pass', 'records: pass', 'key-pairs: pass', 'live-copies: pass', 'ca-directory: pass', 'account: pass', 'responder: pass']);
     // Days to expiry for every certificate, so a scheduled health run feeds the expiry alarm.
     expect(metricLines(result.stdout, 'DaysToExpiry')).toEqual([expect.objectContaining({ CertificateName: 'site' })]);
     expect(metricLines(result.stdout, 'HealthCheckFailed')).toEqual([]);
@@ -62,7 +62,7 @@ describe('health', () => {
   it('fails the CA directory check when the CA cannot be reached', async () => {
     const result = await runCli(stack, ['health'], { ACME_DIRECTORY: 'https://localhost:1/dir' });
     expect(result.code).toBe(10);
-    expect(checks(result)).toEqual({ storage: 'pass', 'renewal-index': 'pass', records: 'pass', 'ca-directory': 'fail', account: 'fail', responder: 'pass' });
+    expect(checks(result)).toEqual({ storage: 'pass', 'renewal-index': 'pass', records: 'pass', 'key-pairs': 'pass', 'live-copies': 'pass', 'ca-directory': 'fail', account: 'fail', responder: 'pass' });
     expect(String(check(result, 'ca-directory').detail)).toMatch(/^https:\/\/localhost:1\/dir: ECONNREFUSED/);
     expect(String(check(result, 'ca-directory').fix)).toMatch(/check ACME_DIRECTORY/);
     // The key is registered at the stack's pebble, not at this directory.

@@ -57,7 +57,7 @@ describe('a set of 22 certificates', () => {
     const result = await runCli(stack, ['renew', '--dry-run', '--force', 'site05']);
     expect(result.code).toBe(0);
     expect(action(result, 'site05')).toBe('would-issue');
-    expect(await aws.list('archive/site05/')).toHaveLength(4);
+    expect(await aws.list('archive/site05/')).toHaveLength(5); // four PEMs and bundle.json
   });
 
   it('is listed with state, expiry, next renewal and ACM ARN', async () => {
@@ -132,7 +132,7 @@ describe('two issuers at once on the same certificate', () => {
     expect(outcomes.filter((a) => a === 'renewed').length).toBeGreaterThanOrEqual(1);
     expect(outcomes.every((a) => a === 'renewed' || a === 'locked')).toBe(true);
     const renewedCount = outcomes.filter((a) => a === 'renewed').length;
-    expect((await aws.list('archive/site04/')).length).toBe(before.length + 4 * renewedCount);
+    expect((await aws.list('archive/site04/')).length).toBe(before.length + 5 * renewedCount);
     expect(await aws.read('locks/site04.json')).toBeUndefined();
     const record = JSON.parse((await aws.read('renewal/site04.json'))!) as { state: string };
     expect(record.state).toBe('active');
@@ -154,7 +154,7 @@ describe('delete', () => {
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(await aws.read('renewal/site06.json')).toBeUndefined();
     expect(await aws.list('live/site06/')).toEqual([]);
-    expect((await aws.list('archive/site06/')).length).toBe(4);
+    expect((await aws.list('archive/site06/')).length).toBe(5);
     await expect(aws.acm.send(new DescribeCertificateCommand({ CertificateArn: record.acm[0]!.certificateArn }))).rejects.toThrow(/not found|does not exist|ResourceNotFound/i);
     const listed = await runCli(stack, ['list'], { CERTIFICATES: without });
     expect(rows(listed).map((r) => r.name)).not.toContain('site06');

@@ -27,6 +27,7 @@ export async function liveState(aws: Aws, name: string): Promise<LiveState> {
   const key = (await aws.read(`archive/${name}/${metadata.serial}/privkey.pem`))!;
   const liveCert = await aws.read(`live/${name}/cert.pem`);
   const liveKey = await aws.read(`live/${name}/privkey.pem`);
+  const [bundle, liveBundle] = await Promise.all([aws.read(`archive/${name}/${metadata.serial}/bundle.json`), aws.read(`live/${name}/bundle.json`)]);
   const recordText = await aws.read(`renewal/${name}.json`);
   const record = recordText === undefined ? undefined : (JSON.parse(recordText) as { state: string; serial?: string; acm: { certificateArn: string }[] });
   const index = JSON.parse((await aws.read('renewal/_index.json')) ?? '{"entries":{}}') as { entries: Record<string, { serial?: string; state: string }> };
@@ -39,7 +40,7 @@ export async function liveState(aws: Aws, name: string): Promise<LiveState> {
   return {
     serial: metadata.serial,
     pointerPairMatches: parseCertificate(cert).serial === metadata.serial && keyMatchesCertificate(cert, key),
-    copiesMatchPointer: liveCert === cert && liveKey === key,
+    copiesMatchPointer: liveCert === cert && liveKey === key && bundle !== undefined && liveBundle === bundle,
     recordState: record?.state,
     recordSerial: record?.serial,
     indexSerial: index.entries[name]?.serial,
