@@ -132,7 +132,7 @@ export function parseDeployConfig(env: Env): DeployConfig {
   if (URL.canParse(directoryUrl)) {
     const host = new URL(directoryUrl).hostname;
     if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') {
-      reader.report(`DEPLOY_ACME_DIRECTORY="${directoryUrl}" points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
+      reader.report(`${reader.quote('DEPLOY_ACME_DIRECTORY', directoryUrl)} points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
     }
   }
 
