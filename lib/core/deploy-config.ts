@@ -91,6 +91,8 @@ export interface DeployConfig {
     readonly expiryDays: number;
   };
   readonly jwkRefreshSeconds: number;
+  /** Concurrent executions reserved for the responder (its ceiling too); undefined: none, it shares the account's pool. */
+  readonly responderReservedConcurrency: number | undefined;
   readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
   readonly schedule: {
     readonly expression: string;
@@ -116,6 +118,32 @@ const SUBNET_LIST = /^subnet-[0-9a-f]{8,17}(,subnet-[0-9a-f]{8,17})*$/;
 const AZ_LIST = /^[a-z]{2}(-[a-z]+)+-\d[a-z](,[a-z]{2}(-[a-z]+)+-\d[a-z])*$/;
 const SCHEDULE = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
 const TIMEZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
+
+/**
+ * The responder's reserved concurrency unless DEPLOY_RESPONDER_RESERVED_CONCURRENCY says otherwise:
+ * its ceiling, so a flood of challenge paths cannot take the account's other functions' concurrency,
+ * and its floor, so a flood elsewhere cannot starve validations. 20 environments at a few
+ * milliseconds a request answer thousands of requests a second, past what a 100-name order's
+ * validations (a few CA vantage points per name) ask at once. AWS keeps 100 unreserved, so the
+ * account's quota must be at least 120: new accounts (often 10) set `none` or ask for more.
+ */
+export const DEFAULT_RESPONDER_RESERVED_CONCURRENCY = 20;
+
+function readReservedConcurrency(reader: ConfigReader, name: string): number | undefined {
+  const raw = reader.optionalString(name, {
+    // 0 is refused: Lambda reads a reservation of 0 as "never run this function"
+    pattern: /^(none|[1-9]\d{0,4})$/,
+    expected: `a number of concurrent executions from 1 to 99999 (default ${DEFAULT_RESPONDER_RESERVED_CONCURRENCY}), or none for no reservation (0 would stop the responder)`,
+  });
+  if (raw === undefined) return DEFAULT_RESPONDER_RESERVED_CONCURRENCY;
+  return raw === 'none' ? undefined : Number(raw);
+}
+
+/** DEPLOY_RESPONDER_RESERVED_CONCURRENCY alone: the local stack's responder derives its ceiling from it (scripts/local/responder-asset.ts). */
+export function parseResponderReservedConcurrency(env: Env): number | undefined {
+  const reader = new ConfigReader(env);
+  return reader.done(readReservedConcurrency(reader, 'DEPLOY_RESPONDER_RESERVED_CONCURRENCY'));
+}
 
 function isSet(env: Env, name: string): boolean {
   return (env[name]?.trim() ?? '') !== '';
@@ -222,6 +250,7 @@ export function parseDeployConfig(env: Env): DeployConfig {
       expiryDays: reader.integer('DEPLOY_ALARM_EXPIRY_DAYS', { default: 14, min: 1, max: 90 }),
     },
     jwkRefreshSeconds: readJwkRefreshSeconds(reader, 'DEPLOY_JWK_REFRESH_SECONDS'),
+    responderReservedConcurrency: readReservedConcurrency(reader, 'DEPLOY_RESPONDER_RESERVED_CONCURRENCY'),
     logRetentionDays: Number(retention) as DeployConfig['logRetentionDays'],
     schedule: {
       expression: reader.string('DEPLOY_SCHEDULE', {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RESPONDER_RESERVED_CONCURRENCY } from '../../lib/core/deploy-config.js';
 import { layout } from '../../lib/core/layout.js';
 import { ACM_OWNER_TAG } from '../../lib/core/acm-tags.js';
 import { ISSUER_CREATE_ONLY_PREFIXES, ISSUER_DELETE_PREFIXES, ISSUER_PREFIXES } from '../../lib/constructs/certificate-store.js';
@@ -72,6 +73,12 @@ describe('challenge responder', () => {
     const fn = only(resourcesOfType(synth.json, 'AWS::Lambda::Function'))[1];
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['CERT_BUCKET', 'JWK_REFRESH_SECONDS']);
     expect(fn.Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('has a reserved concurrency, so a flood of challenge paths is throttled at it instead of taking the account\'s concurrency', () => {
+    const fn = only(resourcesOfType(synth.json, 'AWS::Lambda::Function'))[1];
+    expect(DEFAULT_RESPONDER_RESERVED_CONCURRENCY).toBe(20);
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(DEFAULT_RESPONDER_RESERVED_CONCURRENCY);
   });
 
   it("role reaches account/jwk.json and its own logs, nothing else", () => {
