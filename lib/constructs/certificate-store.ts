@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CREATE_ONLY_PREFIXES } from '../core/create-only.js';
 import { layout } from '../core/layout.js';
 import { acknowledgeWildcardResource, nagAttRef } from './nag.js';
 import {
@@ -27,9 +28,10 @@ export const ISSUER_PREFIXES = [
 /**
  * Prefixes the issuer may only create objects in, never replace: IAM lets a PutObject there only
  * with `If-None-Match: *` (s3:if-none-match), so an archived version stays what was issued even
- * if the issuer's code had a bug or its credentials were misused.
+ * if the issuer's code had a bug or its credentials were misused. The core's list, which the
+ * store enforces too.
  */
-export const ISSUER_CREATE_ONLY_PREFIXES = [layout.archivePrefix] as const;
+export const ISSUER_CREATE_ONLY_PREFIXES = CREATE_ONLY_PREFIXES;
 
 /** What `delete NAME` and lease release remove: live copies, records, leases. Never archive/ or account/. */
 export const ISSUER_DELETE_PREFIXES = [layout.livePrefix, layout.renewalPrefix, layout.locksPrefix] as const;
