@@ -51,6 +51,7 @@ export class AcmeIssuerStack extends Stack {
         : undefined,
       httpsCertificateArn: config.httpsCertificateArn,
       jwkRefreshSeconds: config.jwkRefreshSeconds,
+      reservedConcurrency: config.responderReservedConcurrency,
       logRetention: config.logRetentionDays as logs.RetentionDays,
     });
 

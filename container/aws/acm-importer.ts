@@ -4,7 +4,7 @@ import {
   ImportCertificateCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-acm';
-import { ErrorCodes, IssuerError, accessDeniedError, awsClientSettings, partitionOf, type AcmRecord, type AwsConfig } from '../../lib/core/index.js';
+import { ACM_OWNER_TAG, ErrorCodes, IssuerError, accessDeniedError, acmImportTags, awsClientSettings, partitionOf, type AcmRecord, type AwsConfig } from '../../lib/core/index.js';
 import type { CertificateFiles } from '../certificates/archive.js';
 
 /** ACM's names for the key algorithms we issue. */
@@ -57,7 +57,7 @@ export class AcmImporter {
       const result = await this.acm.send(
         new ImportCertificateCommand(
           target === undefined
-            ? { ...input, Tags: [{ Key: 'acme-on-aws:certificate', Value: request.name }] }
+            ? { ...input, Tags: acmImportTags(request.name) }
             : { ...input, CertificateArn: target },
         ),
       );
@@ -68,8 +68,14 @@ export class AcmImporter {
         action: 'acm:ImportCertificate',
         resource: target ?? `arn:${partitionOf(this.aws.region)}:acm:${this.aws.region}:<account>:certificate/* (a new certificate)`,
         during: `ACM refused the import of ${request.name} in ${this.aws.region}`,
-        // a first import carries tags, which ACM authorizes as acm:AddTagsToCertificate as well
-        notes: [...(target === undefined ? ['a first import is tagged, which also needs acm:AddTagsToCertificate'] : []), hint],
+        // a first import carries tags, which ACM authorizes as acm:AddTagsToCertificate as well;
+        // a re-import is allowed only into a certificate with the issuer's tag
+        notes: [
+          target === undefined
+            ? `a first import is tagged ${ACM_OWNER_TAG}, which also needs acm:AddTagsToCertificate with that request tag`
+            : `the stack lets the issuer re-import only into a certificate tagged ${ACM_OWNER_TAG}; one imported another way needs the tag first (aws acm add-tags-to-certificate --certificate-arn ${target} --tags Key=${ACM_OWNER_TAG},Value=${request.name})`,
+          hint,
+        ],
       });
       throw denied ?? new IssuerError(ErrorCodes.ACM_FAILED, `ACM refused the import of ${request.name} in ${this.aws.region}: ${errorText(cause)}`, { hint, cause });
     }

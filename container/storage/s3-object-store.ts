@@ -10,6 +10,7 @@ import {
   ErrorCodes,
   IssuerError,
   accessDeniedError,
+  assertCreateOnlyWrite,
   awsClientSettings,
   partitionOf,
   type AwsConfig,
@@ -51,6 +52,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: string, options: PutOptions = {}): Promise<string> {
     const condition = options.condition;
+    assertCreateOnlyWrite(key, condition);
     try {
       const result = await this.s3.send(
         new PutObjectCommand({

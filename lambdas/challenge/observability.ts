@@ -29,6 +29,19 @@ export interface RequestLogOptions {
 
 let coldStart = true;
 
+/**
+ * The most characters of any request value (a header, the method, a path) the line copies. ALB
+ * passes headers up to 16 KB each, and a flood of requests with big headers would otherwise be
+ * paid for in CloudWatch Logs ingestion and make each line hard to read; 256 holds every real
+ * trace id, host or user agent.
+ */
+export const MAX_LOGGED_CHARS = 256;
+
+/** A request value as the line copies it: cut at MAX_LOGGED_CHARS, the cut marked with the full length (ASCII, see LINE_CHALLENGE_PATH). */
+export function loggedValue(value: string): string {
+  return value.length <= MAX_LOGGED_CHARS ? value : `${value.slice(0, MAX_LOGGED_CHARS)}...[truncated, ${value.length} chars]`;
+}
+
 /** Constant parts of the request line, as JSON text. */
 const LINE_INFO = `{"level":"INFO","message":${JSON.stringify(REQUEST_LINE_MESSAGE)},"timestamp":`;
 const LINE_ERROR = `{"level":"ERROR","message":${JSON.stringify(REQUEST_LINE_MESSAGE)},"timestamp":`;
@@ -64,7 +77,8 @@ export function requestLog(options: RequestLogOptions = {}): MiddlewareObj<ALBEv
     const event = request.event;
     const context = request.context as { awsRequestId?: string } | undefined;
     const requestId = context?.awsRequestId;
-    const correlationId = header(event, 'x-amzn-trace-id') ?? requestId;
+    const traceId = header(event, 'x-amzn-trace-id');
+    const correlationId = traceId === undefined ? requestId : loggedValue(traceId);
     const isCold = coldStart;
     coldStart = false;
     // Assembled from JSON text: constant parts made once, numbers and booleans written as they
@@ -74,8 +88,8 @@ export function requestLog(options: RequestLogOptions = {}): MiddlewareObj<ALBEv
       `${outcome === 'error' || outcome === 'unavailable' ? LINE_ERROR : LINE_INFO}${isoTimestamp(at)}${LINE_SERVICE}${isCold}` +
         (requestId === undefined ? '' : `,"function_request_id":${JSON.stringify(requestId)}`) +
         (correlationId === undefined ? '' : `,"correlation_id":${JSON.stringify(correlationId)}`) +
-        (LINE_METHODS[event.httpMethod] ?? `,"method":${JSON.stringify(event.httpMethod)}`) +
-        (event.path.startsWith(CHALLENGE_PATH_PREFIX) ? LINE_CHALLENGE_PATH : `,"path":${JSON.stringify(event.path.slice(0, 200))}`) +
+        (LINE_METHODS[event.httpMethod] ?? `,"method":${JSON.stringify(loggedValue(event.httpMethod))}`) +
+        (event.path.startsWith(CHALLENGE_PATH_PREFIX) ? LINE_CHALLENGE_PATH : `,"path":${JSON.stringify(loggedValue(event.path))}`) +
         `,"status":${status ?? 502},"durationMs":${at - (request[started] ?? at)}` +
         (error === undefined ? '' : `,"error":${JSON.stringify(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}`) +
         LINE_OUTCOME[outcome],
@@ -106,6 +120,7 @@ function isoTimestamp(at: number): string {
   return lastIso;
 }
 
+/** A header as the client sent it; every value copied into the line goes through loggedValue. */
 function header(event: ALBEvent, name: string): string | undefined {
   const single = event.headers?.[name];
   if (single !== undefined) return single;

@@ -3,12 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CREATE_ONLY_PREFIXES } from '../core/create-only.js';
 import { layout } from '../core/layout.js';
 import { acknowledgeWildcardResource, nagAttRef } from './nag.js';
 import {
   ISSUER_S3_DELETE_ACTIONS,
   ISSUER_S3_LIST_ACTIONS,
-  ISSUER_S3_OBJECT_ACTIONS,
+  ISSUER_S3_READ_ACTIONS,
+  ISSUER_S3_WRITE_ACTIONS,
   KMS_DECRYPT_ACTIONS,
   KMS_ENCRYPT_DECRYPT_ACTIONS,
   RESPONDER_S3_ACTIONS,
@@ -22,6 +24,14 @@ export const ISSUER_PREFIXES = [
   layout.renewalPrefix,
   layout.locksPrefix,
 ] as const;
+
+/**
+ * Prefixes the issuer may only create objects in, never replace: IAM lets a PutObject there only
+ * with `If-None-Match: *` (s3:if-none-match), so an archived version stays what was issued even
+ * if the issuer's code had a bug or its credentials were misused. The core's list, which the
+ * store enforces too.
+ */
+export const ISSUER_CREATE_ONLY_PREFIXES = CREATE_ONLY_PREFIXES;
 
 /** What `delete NAME` and lease release remove: live copies, records, leases. Never archive/ or account/. */
 export const ISSUER_DELETE_PREFIXES = [layout.livePrefix, layout.renewalPrefix, layout.locksPrefix] as const;
@@ -143,8 +153,21 @@ export class CertificateStore extends Construct {
   grantIssuer(grantee: iam.IGrantable): iam.Grant {
     const objects = iam.Grant.addToPrincipal({
       grantee,
-      actions: [...ISSUER_S3_OBJECT_ACTIONS],
+      actions: [...ISSUER_S3_READ_ACTIONS],
       resourceArns: ISSUER_PREFIXES.map((prefix) => this.arnForPrefix(prefix)),
+    });
+    const createOnly: readonly string[] = ISSUER_CREATE_ONLY_PREFIXES;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ISSUER_S3_WRITE_ACTIONS],
+      resourceArns: ISSUER_PREFIXES.filter((prefix) => !createOnly.includes(prefix)).map((prefix) => this.arnForPrefix(prefix)),
+    });
+    // S3's condition key for conditional writes; If-None-Match accepts only "*" on a PutObject.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ISSUER_S3_WRITE_ACTIONS],
+      resourceArns: createOnly.map((prefix) => this.arnForPrefix(prefix)),
+      conditions: { StringEquals: { 's3:if-none-match': '*' } },
     });
     iam.Grant.addToPrincipal({
       grantee,

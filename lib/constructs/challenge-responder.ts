@@ -62,6 +62,13 @@ export interface ChallengeResponderProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * Concurrent executions reserved for the function, which are also its ceiling: a flood of
+   * challenge paths is throttled at this many instead of taking the account's concurrency. AWS
+   * refuses a reservation that leaves fewer than 100 unreserved executions in the account.
+   * @default - no reservation (the stack passes DEPLOY_RESPONDER_RESERVED_CONCURRENCY, default 20)
+   */
+  readonly reservedConcurrency?: number;
+  /**
    * Priority of the challenge rule on the created ALB's :80 listener.
    * @default 10
    */
@@ -85,6 +92,9 @@ export class ChallengeResponder extends Construct {
     super(scope, id);
     const problems: string[] = [];
     if (props.existingListener === undefined && props.vpc === undefined) problems.push('vpc is required when no existingListener is given');
+    if (props.reservedConcurrency !== undefined && !(Number.isInteger(props.reservedConcurrency) && props.reservedConcurrency >= 1)) {
+      problems.push(`reservedConcurrency must be a whole number of at least 1 (got ${props.reservedConcurrency}); 0 would stop the function, leave it unset for no reservation`);
+    }
     if (props.existingListener !== undefined && props.httpsCertificateArn !== undefined) {
       problems.push('httpsCertificateArn applies only to the ALB this construct creates, not to an existingListener');
     }
@@ -115,6 +125,7 @@ export class ChallengeResponder extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -8,13 +8,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CertificateStore } from './certificate-store.js';
+import { ACM_OWNER_TAG } from '../core/acm-tags.js';
 import { DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, type ExportKind } from '../core/exports.js';
 import { eventBusArn } from '../core/events.js';
 import type { IssuerTaskResources } from '../core/issuer-environment.js';
 import { issuerEgress, type EgressPurpose } from '../core/network.js';
 import {
-  ACM_CERTIFICATE_ACTIONS,
+  ACM_FIRST_IMPORT_ACTIONS,
   ACM_LIST_ACTIONS,
+  ACM_READ_ACTIONS,
+  ACM_TAGGED_CERTIFICATE_ACTIONS,
   EVENTS_PUT_ACTIONS,
   LISTENER_ATTACH_ACTIONS,
   LISTENER_DESCRIBE_ACTIONS,
@@ -244,17 +247,34 @@ export class IssuerTask extends Construct {
   /**
    * Import, re-import (same ARN), tag at first import, describe (InUseBy), read, delete and list
    * ACM certificates of this account, in the stack's region and each of `extraRegions` (one ARN
-   * pattern per region, nothing in other regions). ListCertificates has no resource type: "*".
+   * pattern per region, nothing in other regions). Re-import and delete only where the certificate
+   * carries ACM_OWNER_TAG, a first import only with it. ListCertificates has no resource type: "*".
    */
   grantAcmImport(grantee: iam.IGrantable, extraRegions: readonly string[] = []): iam.Grant {
     const stack = Stack.of(this);
-    const grant = iam.Grant.addToPrincipal({
+    const resourceArns = [
+      stack.formatArn({ service: 'acm', resource: 'certificate', resourceName: '*' }),
+      ...extraRegions.map((region) => stack.formatArn({ service: 'acm', region, resource: 'certificate', resourceName: '*' })),
+    ];
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: [...ACM_READ_ACTIONS], resourceArns });
+    // Another team's certificate in the same account (imported by hand, or ACM-issued) cannot be
+    // overwritten or deleted by the issuer: it lacks the tag every import of ours carries.
+    iam.Grant.addToPrincipal({
       grantee,
-      actions: [...ACM_CERTIFICATE_ACTIONS],
-      resourceArns: [
-        stack.formatArn({ service: 'acm', resource: 'certificate', resourceName: '*' }),
-        ...extraRegions.map((region) => stack.formatArn({ service: 'acm', region, resource: 'certificate', resourceName: '*' })),
-      ],
+      actions: [...ACM_TAGGED_CERTIFICATE_ACTIONS],
+      resourceArns,
+      conditions: { Null: { [`aws:ResourceTag/${ACM_OWNER_TAG}`]: 'false' } },
+    });
+    // A new certificate has no tags yet: the request must carry ours, and only ours. ACM refuses
+    // tags on a re-import, so this statement cannot reach an existing certificate through import.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ACM_FIRST_IMPORT_ACTIONS],
+      resourceArns,
+      conditions: {
+        Null: { [`aws:RequestTag/${ACM_OWNER_TAG}`]: 'false' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [ACM_OWNER_TAG] },
+      },
     });
     iam.Grant.addToPrincipal({ grantee, actions: [...ACM_LIST_ACTIONS], resourceArns: ['*'] });
     for (const region of ['<AWS::Region>', ...extraRegions]) {

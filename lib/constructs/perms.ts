@@ -6,8 +6,10 @@
 /** The responder reads one object. */
 export const RESPONDER_S3_ACTIONS = ['s3:GetObject'] as const;
 
-/** The issuer reads and writes its prefixes (conditional writes are plain PutObject calls). */
-export const ISSUER_S3_OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
+/** The issuer reads its prefixes. */
+export const ISSUER_S3_READ_ACTIONS = ['s3:GetObject'] as const;
+/** ...and writes them (conditional writes are plain PutObject calls; archive/ only with If-None-Match: *). */
+export const ISSUER_S3_WRITE_ACTIONS = ['s3:PutObject'] as const;
 /**
  * Deletes: leases (locks/), and `delete NAME`'s live copies and record (live/, renewal/).
  * archive/ is never deleted: every issued version stays (the bucket is versioned besides).
@@ -19,14 +21,17 @@ export const ISSUER_S3_LIST_ACTIONS = ['s3:ListBucket'] as const;
 export const KMS_DECRYPT_ACTIONS = ['kms:Decrypt'] as const;
 export const KMS_ENCRYPT_DECRYPT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
-/** ACM actions that accept a certificate ARN as the resource. */
-export const ACM_CERTIFICATE_ACTIONS = [
-  'acm:ImportCertificate',
-  'acm:AddTagsToCertificate',
-  'acm:DescribeCertificate',
-  'acm:GetCertificate',
-  'acm:DeleteCertificate',
-] as const;
+/**
+ * ACM, split by the condition each set is granted under (issuer-task.ts grantAcmImport). Per the
+ * Service Authorization Reference, aws:ResourceTag applies to every certificate action and
+ * aws:RequestTag / aws:TagKeys to ImportCertificate and AddTagsToCertificate.
+ */
+/** Reads, unconditioned: delete's in-use check and a re-import's key check must see a certificate whose tag was removed by hand, to name it. */
+export const ACM_READ_ACTIONS = ['acm:DescribeCertificate', 'acm:GetCertificate'] as const;
+/** Re-import and delete: only a certificate that carries the issuer's tag (aws:ResourceTag). */
+export const ACM_TAGGED_CERTIFICATE_ACTIONS = ['acm:DeleteCertificate', 'acm:ImportCertificate'] as const;
+/** A first import, which ACM also authorizes as AddTagsToCertificate: only with the issuer's tag in the request (aws:RequestTag). */
+export const ACM_FIRST_IMPORT_ACTIONS = ['acm:AddTagsToCertificate', 'acm:ImportCertificate'] as const;
 /** ListCertificates has no resource type: IAM only accepts "*" for it. */
 export const ACM_LIST_ACTIONS = ['acm:ListCertificates'] as const;
 

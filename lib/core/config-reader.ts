@@ -8,6 +8,26 @@ import { ErrorCodes, IssuerError } from './errors.js';
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Variables whose value no message may quote, with why. Marked here, in the one reader every
+ * variable goes through, so a rule written later cannot echo them: a configuration error reaches
+ * stderr, CloudWatch Logs and CI logs. The secret ARN is listed because the HMAC key itself is what
+ * people paste into it by mistake.
+ */
+export const SECRET_VARIABLES = {
+  ACME_EAB_HMAC_KEY: 'the External Account Binding HMAC key',
+  DEPLOY_ACME_EAB_HMAC_SECRET_ARN: 'the EAB HMAC key is what gets pasted here by mistake',
+} as const;
+export type SecretVariable = keyof typeof SECRET_VARIABLES;
+
+export function isSecretVariable(name: string): name is SecretVariable {
+  return Object.hasOwn(SECRET_VARIABLES, name);
+}
+
+// Shorter values are not searched for in messages: replacing a 3-letter value everywhere would
+// garble every message, and no CA hands out an HMAC key that short.
+const MIN_REDACTED_LENGTH = 8;
+
 export class ConfigReader {
   private readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
@@ -18,10 +38,23 @@ export class ConfigReader {
   }
 
   private problem(name: string, expected: string, value: string | undefined): undefined {
-    this.problems.push(
-      value === undefined ? `${name} is not set; expected ${expected}` : `${name}="${value}" is not valid; expected ${expected}`,
-    );
+    this.problems.push(value === undefined ? `${name} is not set; expected ${expected}` : `${this.quote(name, value)} is not valid; expected ${expected}`);
     return undefined;
+  }
+
+  /** `NAME="value"` for a message, or only the name when the variable is secret. */
+  quote(name: string, value: string): string {
+    return isSecretVariable(name) ? `${name} (value not shown: secret)` : `${name}="${value}"`;
+  }
+
+  /** Every secret variable's value in `message` replaced by its name: the net under every rule. */
+  private redact(message: string): string {
+    let out = message;
+    for (const name of Object.keys(SECRET_VARIABLES)) {
+      const value = this.raw(name);
+      if (value !== undefined && value.length >= MIN_REDACTED_LENGTH) out = out.split(value).join(`<${name}>`);
+    }
+    return out;
   }
 
   string(name: string, options: { default?: string; pattern?: RegExp; expected?: string } = {}): string {
@@ -86,7 +119,7 @@ export class ConfigReader {
   /** Throws once with every problem found. */
   done<T>(value: T): T {
     if (this.problems.length > 0) {
-      throw new IssuerError(ErrorCodes.CONFIG_INVALID, `configuration is not valid:\n  - ${this.problems.join('\n  - ')}`, {
+      throw new IssuerError(ErrorCodes.CONFIG_INVALID, this.redact(`configuration is not valid:\n  - ${this.problems.join('\n  - ')}`), {
         hint: 'fix the variables above in .env (every variable is documented in .env.example and docs/configuration.md)',
       });
     }

@@ -92,6 +92,8 @@ export interface DeployConfig {
     readonly expiryDays: number;
   };
   readonly jwkRefreshSeconds: number;
+  /** Concurrent executions reserved for the responder (its ceiling too); undefined: none, it shares the account's pool. */
+  readonly responderReservedConcurrency: number | undefined;
   readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
   readonly schedule: {
     readonly expression: string;
@@ -130,6 +132,32 @@ const TIMEZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
 const INSTANCE_TAG = /^[A-Za-z0-9 _.:/+@-]{1,128}=[A-Za-z0-9 _.:/+=@-]{0,256}$/;
 export const DEFAULT_RELOAD_COMMAND = 'systemctl reload nginx';
 
+/**
+ * The responder's reserved concurrency unless DEPLOY_RESPONDER_RESERVED_CONCURRENCY says otherwise:
+ * its ceiling, so a flood of challenge paths cannot take the account's other functions' concurrency,
+ * and its floor, so a flood elsewhere cannot starve validations. 20 environments at a few
+ * milliseconds a request answer thousands of requests a second, past what a 100-name order's
+ * validations (a few CA vantage points per name) ask at once. AWS keeps 100 unreserved, so the
+ * account's quota must be at least 120: new accounts (often 10) set `none` or ask for more.
+ */
+export const DEFAULT_RESPONDER_RESERVED_CONCURRENCY = 20;
+
+function readReservedConcurrency(reader: ConfigReader, name: string): number | undefined {
+  const raw = reader.optionalString(name, {
+    // 0 is refused: Lambda reads a reservation of 0 as "never run this function"
+    pattern: /^(none|[1-9]\d{0,4})$/,
+    expected: `a number of concurrent executions from 1 to 99999 (default ${DEFAULT_RESPONDER_RESERVED_CONCURRENCY}), or none for no reservation (0 would stop the responder)`,
+  });
+  if (raw === undefined) return DEFAULT_RESPONDER_RESERVED_CONCURRENCY;
+  return raw === 'none' ? undefined : Number(raw);
+}
+
+/** DEPLOY_RESPONDER_RESERVED_CONCURRENCY alone: the local stack's responder derives its ceiling from it (scripts/local/responder-asset.ts). */
+export function parseResponderReservedConcurrency(env: Env): number | undefined {
+  const reader = new ConfigReader(env);
+  return reader.done(readReservedConcurrency(reader, 'DEPLOY_RESPONDER_RESERVED_CONCURRENCY'));
+}
+
 function isSet(env: Env, name: string): boolean {
   return (env[name]?.trim() ?? '') !== '';
 }
@@ -145,7 +173,7 @@ export function parseDeployConfig(env: Env): DeployConfig {
   if (URL.canParse(directoryUrl)) {
     const host = new URL(directoryUrl).hostname;
     if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') {
-      reader.report(`DEPLOY_ACME_DIRECTORY="${directoryUrl}" points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
+      reader.report(`${reader.quote('DEPLOY_ACME_DIRECTORY', directoryUrl)} points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
     }
   }
 
@@ -249,6 +277,7 @@ export function parseDeployConfig(env: Env): DeployConfig {
       expiryDays: reader.integer('DEPLOY_ALARM_EXPIRY_DAYS', { default: DEFAULT_EXPIRY_ALARM_DAYS, min: 1, max: 90 }),
     },
     jwkRefreshSeconds: readJwkRefreshSeconds(reader, 'DEPLOY_JWK_REFRESH_SECONDS'),
+    responderReservedConcurrency: readReservedConcurrency(reader, 'DEPLOY_RESPONDER_RESERVED_CONCURRENCY'),
     logRetentionDays: Number(retention) as DeployConfig['logRetentionDays'],
     schedule: {
       expression: reader.string('DEPLOY_SCHEDULE', {

@@ -78,7 +78,7 @@ export function readExportKinds(reader: ConfigReader, name: string): ExportKind[
   if (raw === undefined) return [];
   const parsed = parseExportKinds(raw);
   if (Array.isArray(parsed)) return parsed;
-  reader.report(`${name}="${raw}" is not valid; ${parsed.problem}`);
+  reader.report(`${reader.quote(name, raw)} is not valid; ${parsed.problem}`);
   return [];
 }
 

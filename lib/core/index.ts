@@ -1,6 +1,8 @@
 export { ErrorCodes, IssuerError, isIssuerError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { accessDeniedError, partitionOf } from './access-denied.js';
+export { ACM_OWNER_TAG, acmImportTags } from './acm-tags.js';
+export { CREATE_ONLY_PREFIXES, assertCreateOnlyWrite, isCreateOnlyKey } from './create-only.js';
 export type { AwsRequest } from './access-denied.js';
 export { isValidToken, assertValidToken, tokenFromPath, CHALLENGE_PATH_PREFIX, TOKEN_MIN_LENGTH, TOKEN_MAX_LENGTH } from './token.js';
 export { parsePublicJwk, jwkThumbprint, keyAuthorization } from './key-authorization.js';

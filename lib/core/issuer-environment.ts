@@ -1,3 +1,4 @@
+import type { SecretVariable } from './config-reader.js';
 import type { DeployConfig } from './deploy-config.js';
 import { EVENT_BUS_OFF } from './events.js';
 
@@ -22,8 +23,8 @@ export interface IssuerTaskResources {
   readonly albDnsName?: string | undefined;
 }
 
-/** Variables ECS injects from Secrets Manager at task start: never in the template. */
-export const ISSUER_SECRET_VARIABLES = ['ACME_EAB_HMAC_KEY'] as const;
+/** Variables ECS injects from Secrets Manager at task start: never in the template, never quoted in an error. */
+export const ISSUER_SECRET_VARIABLES = ['ACME_EAB_HMAC_KEY'] as const satisfies readonly SecretVariable[];
 
 /** The deployed issuer polls a public CA no faster than certbot does. */
 const DEPLOYED_POLL_MIN_MS = '2000';

@@ -27,7 +27,7 @@ function list(reader: ConfigReader, name: string, pattern: RegExp, expected: str
   if (raw === undefined) return [];
   const items = raw.split(/[\s,]+/).filter((item) => item !== '');
   const bad = items.filter((item) => !pattern.test(item));
-  if (bad.length > 0) reader.report(`${name}="${raw}" is not valid; expected ${expected} (bad: ${bad.join(', ')})`);
+  if (bad.length > 0) reader.report(`${reader.quote(name, raw)} is not valid; expected ${expected} (bad: ${bad.join(', ')})`);
   return items.filter((item) => pattern.test(item));
 }
 

@@ -55,7 +55,7 @@ export function readDirectoryUrl(reader: ConfigReader, name: string, expectedSuf
   if (value in KNOWN_DIRECTORIES) return KNOWN_DIRECTORIES[value as keyof typeof KNOWN_DIRECTORIES];
   // Not a URL at all: most likely a mistyped CA name, so list the names.
   if (!value.includes('://')) {
-    reader.report(`${name}="${value}" is not valid; expected ${expected}`);
+    reader.report(`${reader.quote(name, value)} is not valid; expected ${expected}`);
     return value;
   }
   return reader.url(name, { protocols: ['https:'] }) ?? value;

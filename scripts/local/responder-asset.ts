@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../../lib/constructs/repo.js';
+import { parseResponderReservedConcurrency } from '../../lib/core/deploy-config.js';
 
 export interface ResponderFunction {
   /** The asset folder: what Lambda unpacks into /var/task. */
@@ -22,6 +23,8 @@ export interface ResponderFunction {
   readonly memorySizeMb: number;
   readonly timeoutSeconds: number;
   readonly logFormat: 'Text' | 'JSON';
+  /** ReservedConcurrentExecutions: the most environments Lambda runs at once; undefined when none is reserved. */
+  readonly reservedConcurrency: number | undefined;
   /** Environment.Variables: the value where the template has a literal, null where it has a reference (the bucket's name). */
   readonly variables: Readonly<Record<string, string | null>>;
 }
@@ -76,6 +79,8 @@ function inputsHash(): string {
     hash.update(`${relative(REPO_ROOT, path)}\0`).update(readFileSync(path)).update('\0');
   };
   for (const input of INPUTS) visit(join(REPO_ROOT, input));
+  // the one deploy setting the construct is given here (see synthesize)
+  hash.update(`reserved=${parseResponderReservedConcurrency(process.env) ?? 'none'}`);
   return hash.digest('hex').slice(0, 32);
 }
 
@@ -94,6 +99,7 @@ async function synthesize(outdir: string): Promise<{ assetDir: string; fn: Omit<
   const responder = new ChallengeResponder(stack, 'Responder', {
     store,
     existingListener: { listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/local/0123456789abcdef/0123456789abcdef', priority: 1 },
+    reservedConcurrency: parseResponderReservedConcurrency(process.env),
   });
   const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Metadata?: Record<string, string>; Properties: Record<string, any> }> };
   const resource = template.Resources[stack.getLogicalId(responder.function.node.defaultChild as never)];
@@ -114,6 +120,7 @@ async function synthesize(outdir: string): Promise<{ assetDir: string; fn: Omit<
       memorySizeMb: properties.MemorySize ?? 128,
       timeoutSeconds: properties.Timeout ?? 3,
       logFormat: properties.LoggingConfig?.LogFormat === 'JSON' ? 'JSON' : 'Text',
+      reservedConcurrency: typeof properties.ReservedConcurrentExecutions === 'number' ? properties.ReservedConcurrentExecutions : undefined,
       variables,
     },
   };

@@ -35,6 +35,16 @@ export function responderCredentials(env: NodeJS.ProcessEnv): LambdaCredentials 
   return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
 }
 
+/**
+ * Environments the local function may run: RESPONDER_CONCURRENCY (what this machine affords), but
+ * never more than the deployed function's reserved concurrency, read from the template rather
+ * than copied, so the local responder cannot answer a burst the deployed one would throttle.
+ */
+export function localEnvironments(fn: Pick<ResponderFunction, 'reservedConcurrency'>, env: NodeJS.ProcessEnv): number {
+  const machine = Number(env.RESPONDER_CONCURRENCY || '4');
+  return fn.reservedConcurrency === undefined ? machine : Math.min(machine, fn.reservedConcurrency);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const env = process.env;
   const fn = await responderFunction();
@@ -50,7 +60,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     logFormat: fn.logFormat,
     region: env.AWS_REGION || 'us-east-1',
     credentials: responderCredentials(env),
-    maxEnvironments: Number(env.RESPONDER_CONCURRENCY || '4'),
+    maxEnvironments: localEnvironments(fn, env),
   });
   const server = await serveInvokeApi(lambda, { host: '127.0.0.1', port: Number(env.RESPONDER_INVOKE_PORT ?? '5003') });
   console.error(`responder (${fn.handler}, asset ${fn.assetHash.slice(0, 12)}) under the Lambda runtime emulator; Invoke API on http://127.0.0.1:${server.port}/2015-03-31/functions/function/invocations`);

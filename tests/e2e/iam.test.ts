@@ -10,6 +10,7 @@ import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCodes } from '../../container/exit-codes.js';
+import { S3ObjectStore } from '../../container/storage/s3-object-store.js';
 import { resolvedPolicies, ROLE_NAMES } from '../../scripts/local/bootstrap-iam.js';
 import { randomToken } from '../support/alb-events.js';
 import { adminCredentials, clientsFor } from '../support/aws.js';
@@ -184,5 +185,20 @@ describe('what moto does not check (only AWS can show these statements are neede
       refusal(s3As(iam.issuerEnv).send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: 'renewal/' }))),
     );
     expect(listed).toBe('allowed');
+  });
+
+  it("archive/'s s3:if-none-match: moto lets a plain overwrite through, so the store refuses to send one", async () => {
+    const issuer = s3As(iam.issuerEnv);
+    const key = 'archive/probe/01/cert.pem';
+    // create-only writes pass; a second one is S3's 412, which moto does evaluate
+    expect(await refusal(issuer.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: 'first', IfNoneMatch: '*' })))).toBe('allowed');
+    expect(await refusal(issuer.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: 'again', IfNoneMatch: '*' })))).toBe('PreconditionFailed');
+    // without the header AWS would refuse (the template's condition); moto does not
+    expect(await refusal(issuer.send(new PutObjectCommand({ Bucket: aws.bucket, Key: `${key}.plain`, Body: 'x' })))).toBe('allowed');
+    // the issuer's store never sends such a write: refused before any request
+    const store = new S3ObjectStore({ aws: { region: stack.env.AWS_REGION!, endpointUrl: stack.env.AWS_ENDPOINT_URL! }, bucket: aws.bucket, kmsKeyId: undefined });
+    await expect(store.put('archive/probe/02/cert.pem', 'x')).rejects.toThrow(/archive\/probe\/02\/cert\.pem is create-only/);
+    await expect(store.put('archive/probe/02/cert.pem', 'x', { condition: { ifMatch: '"etag"' } })).rejects.toThrow(TypeError);
+    expect(await aws.list('archive/probe/02/')).toEqual([]);
   });
 });

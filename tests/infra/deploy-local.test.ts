@@ -17,9 +17,11 @@ import {
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetBucketEncryptionCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RESPONDER_RESERVED_CONCURRENCY } from '../../lib/core/deploy-config.js';
 import { accountJwkText, createPrivateKeyPem, publicJwkOf } from '../../container/acme/keys.js';
 import { readStackAssembly, type StackAssembly } from '../../scripts/deploy-local/assembly.js';
 import type { DeployedResponder } from '../../scripts/deploy-local/deployed-responder.js';
@@ -197,6 +199,11 @@ describe('just deploy-local: the deployed responder answers a challenge', () => 
     expect(record.responder.environment['CERT_BUCKET']).toBe(record.outputs['CertificateBucket']);
     expect(record.responder.logFormat).toBe('JSON');
     expect(record.responder.codeObject).toMatch(new RegExp(`^s3://cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/[0-9a-f]{64}\\.zip$`));
+  });
+
+  it('holds the reserved concurrency of the template: CloudFormation gave the function its ceiling', async () => {
+    const concurrency = await new LambdaClient(settings).send(new GetFunctionConcurrencyCommand({ FunctionName: record.responder.functionName }));
+    expect(concurrency.ReservedConcurrentExecutions).toBe(DEFAULT_RESPONDER_RESERVED_CONCURRENCY);
   });
 
   it('was sent the ALB event of GET /.well-known/acme-challenge/<token> on the :80 listener', () => {

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RESPONDER_RESERVED_CONCURRENCY } from '../../lib/core/deploy-config.js';
 import { layout } from '../../lib/core/layout.js';
-import { ISSUER_DELETE_PREFIXES, ISSUER_PREFIXES } from '../../lib/constructs/certificate-store.js';
+import { ACM_OWNER_TAG } from '../../lib/core/acm-tags.js';
+import { ISSUER_CREATE_ONLY_PREFIXES, ISSUER_DELETE_PREFIXES, ISSUER_PREFIXES } from '../../lib/constructs/certificate-store.js';
 import { asArray, logicalId, only, resourcesOfType, statementsOfRole, synthesize } from './synth.js';
 import type { Synthesized } from './synth.js';
 
@@ -71,6 +73,12 @@ describe('challenge responder', () => {
     const fn = only(resourcesOfType(synth.json, 'AWS::Lambda::Function'))[1];
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['CERT_BUCKET', 'JWK_REFRESH_SECONDS']);
     expect(fn.Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('has a reserved concurrency, so a flood of challenge paths is throttled at it instead of taking the account\'s concurrency', () => {
+    const fn = only(resourcesOfType(synth.json, 'AWS::Lambda::Function'))[1];
+    expect(DEFAULT_RESPONDER_RESERVED_CONCURRENCY).toBe(20);
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(DEFAULT_RESPONDER_RESERVED_CONCURRENCY);
   });
 
   it("role reaches account/jwk.json and its own logs, nothing else", () => {
@@ -186,7 +194,14 @@ describe('issuer task', () => {
     }
     const byAction = (action: string) => statements.filter((s) => asArray(s.Action).includes(action));
     expect(only(byAction('s3:GetObject')).Resource).toEqual(ISSUER_PREFIXES.map((prefix) => objectArn(`${prefix}*`)).sort(byJson));
-    expect(only(byAction('s3:PutObject')).Resource).toEqual(ISSUER_PREFIXES.map((prefix) => objectArn(`${prefix}*`)).sort(byJson));
+    // archive/ is create-only in IAM as well as in the code: a PutObject there needs If-None-Match: *.
+    expect(ISSUER_CREATE_ONLY_PREFIXES).toEqual([layout.archivePrefix]);
+    expect(byAction('s3:PutObject').sort(byJson)).toEqual(
+      [
+        { Action: 's3:PutObject', Effect: 'Allow', Resource: ISSUER_PREFIXES.filter((p) => p !== layout.archivePrefix).map((prefix) => objectArn(`${prefix}*`)).sort(byJson) },
+        { Action: 's3:PutObject', Condition: { StringEquals: { 's3:if-none-match': '*' } }, Effect: 'Allow', Resource: objectArn(`${layout.archivePrefix}*`) },
+      ].sort(byJson),
+    );
     // `delete NAME` removes live/NAME/*, renewal/NAME.json (and rewrites renewal/_index.json); leases go from locks/.
     expect(only(byAction('s3:DeleteObject')).Resource).toEqual(ISSUER_DELETE_PREFIXES.map((prefix) => objectArn(`${prefix}*`)).sort(byJson));
     expect(ISSUER_DELETE_PREFIXES).toEqual([layout.livePrefix, layout.renewalPrefix, layout.locksPrefix]);
@@ -200,17 +215,27 @@ describe('issuer task', () => {
       Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
       Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
     });
-    expect(only(byAction('acm:ImportCertificate'))).toMatchObject({
-      Action: ['acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate'],
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':acm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':certificate/*']] },
-    });
+    // ACM: reads of any certificate of the account and region; re-import and delete only of a
+    // certificate carrying the issuer's tag; a first import only with that tag, and no other.
+    const certificates = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':acm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':certificate/*']] };
+    expect(ACM_OWNER_TAG).toBe('acme-on-aws:certificate');
+    expect(statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(certificates))).toEqual([
+      { Action: ['acm:DescribeCertificate', 'acm:GetCertificate'], Effect: 'Allow', Resource: certificates },
+      { Action: ['acm:DeleteCertificate', 'acm:ImportCertificate'], Effect: 'Allow', Resource: certificates, Condition: { Null: { 'aws:ResourceTag/acme-on-aws:certificate': 'false' } } },
+      {
+        Action: ['acm:AddTagsToCertificate', 'acm:ImportCertificate'],
+        Effect: 'Allow',
+        Resource: certificates,
+        Condition: { Null: { 'aws:RequestTag/acme-on-aws:certificate': 'false' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['acme-on-aws:certificate'] } },
+      },
+    ]);
     // The one "*" resource is ListCertificates, which IAM offers no narrower resource for.
     expect(statements.filter((s) => s.Resource === '*')).toEqual([{ Action: 'acm:ListCertificates', Effect: 'Allow', Resource: '*' }]);
     const allActions = statements.flatMap((s) => asArray(s.Action)).sort();
     expect(allActions).toEqual(
       [
-        'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate', 'acm:ListCertificates',
-        'events:PutEvents', 'kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
+        'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate', 'acm:ImportCertificate', 'acm:ListCertificates',
+        'events:PutEvents', 'kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObject',
       ].sort(),
     );
   });

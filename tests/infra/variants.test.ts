@@ -100,3 +100,12 @@ describe('schedule options', () => {
     });
   });
 });
+
+describe('responder reserved concurrency', () => {
+  const reservation = (env: Record<string, string>) => only(resourcesOfType(synthesize(env).json, 'AWS::Lambda::Function'))[1].Properties.ReservedConcurrentExecutions;
+
+  it('is DEPLOY_RESPONDER_RESERVED_CONCURRENCY, or none at all (an account below 120 concurrent executions cannot reserve any)', () => {
+    expect(reservation({ DEPLOY_RESPONDER_RESERVED_CONCURRENCY: '50' })).toBe(50);
+    expect(reservation({ DEPLOY_RESPONDER_RESERVED_CONCURRENCY: 'none' })).toBeUndefined();
+  });
+});

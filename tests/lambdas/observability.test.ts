@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REQUEST_LINE_MESSAGE, SERVICE_NAME, outcomeOf, requestLog } from '../../lambdas/challenge/observability.js';
+import { MAX_LOGGED_CHARS, REQUEST_LINE_MESSAGE, SERVICE_NAME, outcomeOf, requestLog } from '../../lambdas/challenge/observability.js';
 import { albEvent, albMultiValueEvent } from '../support/alb-events.js';
 
 interface Case {
@@ -15,6 +15,11 @@ interface Case {
   readonly awsRequestId: string | undefined;
   /** The status the handler answers, or the error it throws. */
   readonly answer: { status: number } | { error: unknown };
+}
+
+/** Written out apart from the middleware's loggedValue, so a change to either shows here. */
+function capped(value: string): string {
+  return value.length > MAX_LOGGED_CHARS ? `${value.slice(0, MAX_LOGGED_CHARS)}...[truncated, ${value.length} chars]` : value;
 }
 
 function oracle(c: Case, at: number, startedAt: number, cold: boolean): string {
@@ -30,9 +35,9 @@ function oracle(c: Case, at: number, startedAt: number, cold: boolean): string {
     service: SERVICE_NAME,
     cold_start: cold,
     function_request_id: c.awsRequestId,
-    correlation_id: traceId ?? c.awsRequestId,
-    method: c.event.httpMethod,
-    path: c.event.path.startsWith('/.well-known/acme-challenge/') ? '/.well-known/acme-challenge/{token}' : c.event.path.slice(0, 200),
+    correlation_id: traceId === undefined ? c.awsRequestId : capped(traceId),
+    method: capped(c.event.httpMethod),
+    path: c.event.path.startsWith('/.well-known/acme-challenge/') ? '/.well-known/acme-challenge/{token}' : capped(c.event.path),
     status: status ?? 502,
     durationMs: at - startedAt,
     ...(error === undefined ? {} : { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
@@ -67,10 +72,11 @@ async function check(c: Case): Promise<void> {
   expect(lines.at(-1)).toBe(oracle(c, at, startedAt, cold));
 }
 
-const text = fc.string({ unit: 'binary', maxLength: 300 });
+// past MAX_LOGGED_CHARS often enough that the cut is part of the property
+const text = fc.string({ unit: 'binary', maxLength: 400 });
 const caseArbitrary: fc.Arbitrary<Case> = fc.record({
   event: fc.oneof(
-    fc.tuple(fc.constantFrom('GET', 'HEAD', 'POST', 'OPTIONS', 'x"\\\u0000'), fc.oneof(text, text.map((t) => `/.well-known/acme-challenge/${t}`)), fc.option(text, { nil: undefined }))
+    fc.tuple(fc.constantFrom('GET', 'HEAD', 'POST', 'OPTIONS', 'x"\\\u0000', 'M'.repeat(300)), fc.oneof(text, text.map((t) => `/.well-known/acme-challenge/${t}`)), fc.option(text, { nil: undefined }))
       .map(([method, path, trace]) => albEvent(method, path, { headers: trace === undefined ? { host: 'a' } : { 'x-amzn-trace-id': trace } })),
     fc.tuple(fc.constantFrom('GET', 'HEAD'), text).map(([method, path]) => albMultiValueEvent(method, path)),
   ),
@@ -89,6 +95,16 @@ describe('responder request line', () => {
     expect(JSON.parse(lines[1]!)).toMatchObject({ cold_start: false, Outcome: 'not-found', path: '/wp-login.php' });
     await check({ event: albEvent('GET', '/x'), awsRequestId: undefined, answer: { error: new Error('boom "quoted"\n') } });
     expect(JSON.parse(lines[2]!)).toMatchObject({ level: 'ERROR', status: 502, Outcome: 'error', error: 'Error: boom "quoted"\n' });
+  });
+
+  it('copies at most MAX_LOGGED_CHARS of any request value, and marks the cut with the full length', async () => {
+    const trace = `Root=1-${'t'.repeat(10_000)}`;
+    await check({ event: albEvent('PROPFIND'.repeat(100), `/${'p'.repeat(5000)}`, { headers: { 'x-amzn-trace-id': trace } }), awsRequestId: 'r-1', answer: { status: 404 } });
+    const line = JSON.parse(lines.at(-1)!) as Record<string, string>;
+    expect(line.correlation_id).toBe(`${trace.slice(0, 256)}...[truncated, ${trace.length} chars]`);
+    expect(line.method).toBe(`${'PROPFIND'.repeat(100).slice(0, 256)}...[truncated, 800 chars]`);
+    expect(line.path).toBe(`/${'p'.repeat(255)}...[truncated, 5001 chars]`);
+    expect(lines.at(-1)!.length).toBeLessThan(1200);
   });
 
   it('stays byte for byte JSON.stringify for any path, method, trace id, request id and error', async () => {

@@ -70,6 +70,17 @@ describe('responder logs and metrics', () => {
     expect(byTrace.get('Root=1-00000000-notfound')!.path).toBe('/wp-login.php');
   });
 
+  it('copies at most 256 characters of a header or path into the line, the cut marked, through the real handler', async () => {
+    const trace = `Root=1-00000000-long-${'t'.repeat(8000)}`;
+    const path = `/${'p'.repeat(6000)}`;
+    expect(await get(path, { headers: { 'x-amzn-trace-id': trace } })).toBe(404);
+    const cut = `${trace.slice(0, 256)}...[truncated, ${trace.length} chars]`;
+    const line = (await requestLinesWith([cut])).find((l) => l.correlation_id === cut);
+    expect(line).toMatchObject({ path: `${path.slice(0, 256)}...[truncated, ${path.length} chars]`, Outcome: 'not-found' });
+    expect(stack.responderLog()).not.toContain('t'.repeat(300));
+    expect(stack.responderLog()).not.toContain('p'.repeat(300));
+  });
+
   it('logs why it answered 503 in the same shape', async () => {
     const lines = stack
       .responderLog()

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { responderFunction } from '../../scripts/local/responder-asset.js';
+import { localEnvironments } from '../../scripts/local/responder-function.js';
 import { resourcesOfType, synthesize } from '../infra/synth.js';
 
 describe('the responder asset', () => {
@@ -20,6 +21,8 @@ describe('the responder asset', () => {
       Timeout: fn.timeoutSeconds,
       LoggingConfig: { LogFormat: fn.logFormat },
       Architectures: [fn.architecture],
+      // the local runtime's ceiling is derived from it (scripts/local/responder-function.ts localEnvironments)
+      ReservedConcurrentExecutions: fn.reservedConcurrency,
     });
     expect(Object.keys(deployed.Properties.Environment.Variables).sort()).toEqual(Object.keys(fn.variables).sort());
     // the very bytes the deploy uploads
@@ -30,5 +33,14 @@ describe('the responder asset', () => {
       rmSync(outdir, { recursive: true, force: true });
     }
     expect(existsSync(join(fn.codeDir, '..', 'function.json'))).toBe(true);
+  });
+});
+
+describe('the local responder\'s environments', () => {
+  it('are RESPONDER_CONCURRENCY, never more than the deployed function\'s reserved concurrency', () => {
+    expect(localEnvironments({ reservedConcurrency: 20 }, { RESPONDER_CONCURRENCY: '4' })).toBe(4);
+    expect(localEnvironments({ reservedConcurrency: 2 }, { RESPONDER_CONCURRENCY: '4' })).toBe(2);
+    expect(localEnvironments({ reservedConcurrency: undefined }, { RESPONDER_CONCURRENCY: '6' })).toBe(6);
+    expect(localEnvironments({ reservedConcurrency: undefined }, {})).toBe(4);
   });
 });
