@@ -219,7 +219,9 @@ describe('renewal', () => {
     expect(eventOf(result, 'renew-summary')).toMatchObject({ failed: 0 });
     // DaysToExpiry by CertificateName, and MinDaysToExpiry without it: one EMF line per certificate per run, even when nothing is due.
     const days = result.events.filter((e) => e.event === 'metric' && 'DaysToExpiry' in e);
-    expect(days.map((e) => e.CertificateName).sort()).toEqual(['plain', 'shop']);
+    // The placeholder was made by `issue` and is not in CERTIFICATES: still monitored (and renewed), with a warning.
+    expect(days.map((e) => e.CertificateName).sort()).toEqual(['placeholder', 'plain', 'shop']);
+    expect(result.events.filter((e) => e.event === 'warning').map((e) => e.message)).toEqual(['placeholder is not declared: `delete placeholder` to stop renewing it']);
     for (const line of days) {
       expect(typeof line.DaysToExpiry).toBe('number');
       expect(line.DaysToExpiry as number).toBeGreaterThan(0);

@@ -163,7 +163,11 @@ describe('concurrency', () => {
   it('three issuers on the same set at once: every certificate settled, no version lost, no lease left', async () => {
     const before = await Promise.all(['f1', 'f2', 'f3'].map((n) => liveState(aws, n)));
     const results = await Promise.all([1, 2, 3].map(() => runCli(stack, ['renew', '--force'], via)));
-    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    // 7 is a run that found some certificate's lease held by another of the three (docs/cli.md), and only that.
+    for (const result of results) {
+      const locked = rows(result).some((r) => r.action === 'locked');
+      expect(result.code, result.stderr).toBe(locked ? 7 : 0);
+    }
     let renewals = 0;
     for (const [i, name] of ['f1', 'f2', 'f3'].entries()) {
       const after = await liveState(aws, name);
