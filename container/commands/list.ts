@@ -69,6 +69,8 @@ export async function showCommand(ctx: CommandContext, nameArg: string): Promise
     notBefore: live?.notBefore,
     notAfter: live?.notAfter,
     fingerprint: live?.fingerprintSha256,
+    // The one object holding certificate, chain and key together (docs/consuming.md, the read protocol).
+    bundle: live === undefined ? undefined : `s3://${ctx.config.bucket}/${live.bundleKey ?? `${live.archivePrefix}bundle.json`}`,
     renewAt: record?.renewAt,
     renewalRule: record?.renewalRule,
     ariWindow: record?.ariWindow === undefined ? undefined : `${record.ariWindow.start} .. ${record.ariWindow.end}`,

@@ -78,7 +78,7 @@ describe('a certificate no longer declared: still renewed and monitored, with a 
     expect(rows(listed).map((r) => [r.name, r.declared])).toEqual([['gone', false], ['kept', true]]);
     expect(warned(listed)).toEqual([warning]);
     const shown = await runCli(stack, ['show', 'gone']);
-    expect(eventOf(shown, 'certificate')).toMatchObject({ name: 'gone', declared: false });
+    expect(eventOf(shown, 'certificate')).toMatchObject({ name: 'gone', declared: false, bundle: `s3://${aws.bucket}/archive/gone/${first.serial}/bundle.json` });
     expect(warned(shown)).toEqual([warning]);
 
     await sleepUntil(first.renewAt);
