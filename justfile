@@ -36,6 +36,8 @@ demo: up
     node --import tsx container/cli.ts issue --name demo --domain demo.example.com --domain www.demo.example.com
 
 # run the issuer CLI against the configured CA and AWS endpoint, e.g. `just issuer list`
+# Every recipe that forwards arguments takes them as positional arguments ("$@"), never
+# interpolated into its text: an argument is passed as one word and never read by a shell.
 [positional-arguments]
 issuer *ARGS:
     #!/usr/bin/env bash
@@ -89,10 +91,12 @@ synth:
 # the shell and .env itself and gives the CLI moto's dummy keys only, so it cannot reach a real account.
 
 # the real CDK CLI deploys into a fresh moto, prints the outputs, checks the deployed responder (`stop`: a kept moto)
+[positional-arguments]
 deploy-local *ARGS: install
-    node --import tsx scripts/deploy-local.ts {{ARGS}}
+    node --import tsx scripts/deploy-local.ts "$@"
 
 # one-time per account and region: the CDK's bootstrap stack (asset bucket and image repository)
+[positional-arguments]
 bootstrap *ARGS:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -169,9 +173,10 @@ outputs:
 # BENCH_* ports, plus a second pebble for the peers' standalone servers) and stops it at the end.
 
 # issuance vs certbot and lego, responder vs nginx, renewal sweep; e.g. `just bench` or `just bench issuance responder`
+[positional-arguments]
 bench *PARTS:
     bench/install.sh
-    node --import tsx bench/run.ts {{PARTS}}
+    node --import tsx bench/run.ts "$@"
 
 # re-render the table in docs/performance.md and the chart from bench/results/latest.json
 bench-report:
