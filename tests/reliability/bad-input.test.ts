@@ -172,6 +172,35 @@ describe('certificate names and commands', () => {
   });
 });
 
+describe('options each command takes', () => {
+  it('refuses an option of another command (exit 2, naming the option and the command) before reading configuration or S3', async () => {
+    // A broken ACME_DIRECTORY would be refused first if the configuration were read before the command line.
+    const unread = { ACME_DIRECTORY: 'not a directory' };
+    const refused = (command: string, option: string, owners: string) => new RegExp(`^${command} takes no --${option}: it is an option of ${owners} only$`);
+    await refuses('CLI: an option the command does not take', [
+      { label: 'issue --dry-run', args: [...issue('dry', 'dry.example.com'), '--dry-run'], env: unread, code: 2, message: refused('issue', 'dry-run', '`renew`') },
+      { label: 'issue --force', args: [...issue('force', 'force.example.com'), '--force'], code: 2, message: refused('issue', 'force', '`renew`') },
+      { label: 'list --force', args: ['list', '--force'], env: unread, code: 2, message: refused('list', 'force', '`renew`') },
+      { label: 'delete --rotate-key', args: ['delete', 'existing', '--rotate-key'], code: 2, message: refused('delete', 'rotate-key', '`issue`, `renew`') },
+      { label: 'show --name', args: ['show', 'existing', '--name', 'x'], code: 2, message: refused('show', 'name', '`issue`') },
+      { label: 'revoke --recovery-days', args: ['revoke', 'existing', '--recovery-days', '7'], code: 2, message: refused('revoke', 'recovery-days', '`delete`') },
+      { label: 'register --domain', args: ['register', '--domain', 'a.example.com'], code: 2, message: refused('register', 'domain', '`issue`, `health`') },
+      { label: 'health --skip-preflight', args: ['health', '--skip-preflight'], code: 2, message: refused('health', 'skip-preflight', '`issue`, `renew`') },
+      { label: 'renew --new-account', args: ['renew', '--new-account'], env: unread, code: 2, message: refused('renew', 'new-account', '`register`') },
+      { label: 'list with a NAME', args: ['list', 'existing'], code: 2, message: /^list takes no NAME argument \(got "existing"\)$/ },
+      { label: 'an option no command takes', args: ['list', '--frobnicate'], code: 2, message: /'--frobnicate'/ },
+    ]);
+  });
+
+  it('--help prints every command with its own options, from the same table', async () => {
+    const help = await runCli(stack, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}renew \[NAME\.\.\.\] \[--force\] \[--dry-run\] \[--rotate-key\] \[--skip-preflight\]/m);
+    expect(help.stdout).toMatch(/^ {2}delete NAME \[--recovery-days N\]/m);
+    expect(help.stdout).toMatch(/^ {2}issue --name NAME --domain D\.\.\. .*\[--skip-preflight\]$/m);
+  });
+});
+
 describe('configuration', () => {
   it('refuses a bad CA directory (http://, not a URL) with exit 2 and an unreachable one with exit 4, writing nothing', { timeout: 240_000 }, async () => {
     const first = firstRegisterAgainstNobody();

@@ -206,7 +206,7 @@ describe('account/key.pem missing beside a published account', () => {
   it('--new-account belongs to register only; with it, register makes a new account', async () => {
     const misuse = await runCli(stack, ['renew', '--new-account']);
     expect(misuse.code).toBe(ExitCodes.USAGE_OR_CONFIG);
-    expect(String(eventOf(misuse, 'error').message)).toBe('--new-account is an option of `register` only');
+    expect(String(eventOf(misuse, 'error').message)).toBe('renew takes no --new-account: it is an option of `register` only');
 
     const before = JSON.parse((await aws.read('account/registration.json'))!) as { thumbprint: string };
     await remove(KEY);
