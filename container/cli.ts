@@ -12,7 +12,6 @@ import { renewCommand, type RenewReport } from './commands/renew.js';
 import { parseReason, revokeCommand } from './commands/revoke.js';
 import { healthCommand } from './diagnostics/health.js';
 import { parseCommandLine, usage, usageText } from './command-line.js';
-import { observeIssueCommand, preflightForIssue } from './preflight-cli.js';
 import { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
 import { Progress } from './progress.js';
 import { S3ObjectStore } from './storage/s3-object-store.js';
@@ -38,8 +37,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
     case 'issue':
       if (values.name === undefined) throw usage('issue needs --name NAME');
       const keyType = keyTypeOption(values['key-type']); // bad flags fail before the account or any probe
-      if (!values['skip-preflight']) await preflightForIssue(ctx, values.name, values.domain ?? []);
-      await observeIssueCommand(ctx, values.name, () => issueCommand(ctx, { name: values.name!, domains: values.domain ?? [], keyType, newArn: values['new-arn'], rotateKey: values['rotate-key'] }));
+      await issueCommand(ctx, { name: values.name, domains: values.domain ?? [], keyType, newArn: values['new-arn'], rotateKey: values['rotate-key'], skipPreflight: values['skip-preflight'] });
       return ExitCodes.OK;
     case 'renew': {
       const reports = await renewCommand(ctx, { names, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'], rotateKey: values['rotate-key'] });

@@ -5,6 +5,10 @@ import { healLiveCopies } from '../certificates/live-copies.js';
 import { loadRecord } from '../certificates/records.js';
 import { factsOf } from '../observability/events.js';
 import { publishFailure } from '../observability/failure-event.js';
+import { observeIssuance } from '../observability/issuance.js';
+import { metricsFor } from '../observability/metrics.js';
+import { RunLog } from '../observability/run-log.js';
+import { runPreflight } from '../preflight.js';
 import type { CommandContext } from './context.js';
 
 export interface IssueOptions {
@@ -14,6 +18,8 @@ export interface IssueOptions {
   readonly newArn: boolean;
   /** A new private key instead of the live one (--rotate-key). */
   readonly rotateKey?: boolean | undefined;
+  /** Order without first probing each name through the public path (--skip-preflight). */
+  readonly skipPreflight?: boolean | undefined;
 }
 
 /** `issue`: one certificate now, whatever its state (renew is the command that decides). */
@@ -34,8 +40,12 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const started = now();
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await healLiveCopies(store, name, progress);
-    return issueCertificate(
-      { store, client: account.client, poll: account.poll, acm: ctx.acmImporters(name), exports: ctx.exporter(), progress, now },
+    // The pre-flight runs inside the issuance, as renew's does: a name that does not reach us is
+    // recorded `failed` with a retry time, counted and announced like any other failure.
+    const metrics = metricsFor(progress);
+    const preflight = options.skipPreflight === true ? undefined : (names: readonly string[]) => runPreflight(names, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
+    return observeIssuance(metrics, 'issue', name, () => issueCertificate(
+      { preflight, store, client: account.client, poll: account.poll, acm: ctx.acmImporters(name), exports: ctx.exporter(), progress, now },
       {
         name,
         domains,
@@ -48,7 +58,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
         renewBeforeDays: config.renewBeforeDays,
         rotateKey: options.rotateKey,
       },
-    );
+    ), now);
   }).catch(async (error: unknown) => {
     await publishFailure(ctx, name, started, 'issue');
     throw error;

@@ -50,9 +50,17 @@ async function issueExpectingPreflightFailure(domain: string, extraEnv: Record<s
   expect(result.code, result.stdout + result.stderr).toBe(9);
   const error = eventOf(result, 'error');
   expect(error.code).toBe('ERR_PREFLIGHT_FAILED');
-  // No order was placed: no step after the account, no record of an attempt in S3.
+  // No order was placed: no step after the account, nothing archived or live.
   expect(result.events.filter((e) => e.event === 'step').map((e) => e.step)).toEqual(['account']);
-  expect(await clientsFor(stack).read(`renewal/${name}.json`)).toBeUndefined();
+  const aws = clientsFor(stack);
+  expect(await aws.read(`live/${name}/metadata.json`)).toBeUndefined();
+  // Recorded like renew's pre-flight failure (under the lease): `failed`, the cause, a retry time.
+  const record = JSON.parse((await aws.read(`renewal/${name}.json`))!) as Record<string, unknown>;
+  expect(record).not.toHaveProperty('serial');
+  expect(record).toMatchObject({ state: 'failed', failedAttempts: expect.any(Number), lastError: { code: 'ERR_PREFLIGHT_FAILED' } });
+  expect(new Date(String(record.retryAt)).getTime()).toBeGreaterThan(Date.now());
+  expect((record.history as { state: string }[]).map((h) => h.state).slice(-2)).toEqual(['issuing', 'failed']);
+  expect(await aws.read(`locks/${name}.json`)).toBeUndefined();
   // Counted as a failed issuance and as a pre-flight validation failure, by cause.
   expect(metricLines(result.stdout, 'IssuanceFailed')).toEqual([expect.objectContaining({ Operation: 'issue', IssuanceFailed: 1, errorCode: 'ERR_PREFLIGHT_FAILED' })]);
   const line = preflightEvent(result, domain);
