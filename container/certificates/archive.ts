@@ -30,25 +30,29 @@ const FILE_OF: Record<PemFile, keyof CertificateFiles> = {
   'privkey.pem': 'privkey',
 };
 
-export interface Published {
+/** Every PEM of a version with its file name, in the order they are written. */
+export function pemBodiesOf(files: CertificateFiles): { file: PemFile; body: string }[] {
+  return (Object.keys(FILE_OF) as PemFile[]).map((file) => ({ file, body: files[FILE_OF[file]] }));
+}
+
+/** A complete version in archive/NAME/SERIAL/, not yet live. */
+export interface Archived {
   readonly info: CertificateInfo;
+  /** The live pointer that will name this version. */
   readonly metadata: LiveMetadata;
+  readonly files: CertificateFiles;
+  /** bundle.json as archived (an interrupted run of the same order may have archived its own first). */
+  readonly bundle: string;
   readonly keysWritten: readonly string[];
 }
 
 /**
- * certbot's order of writes, on S3: the complete version goes to archive/NAME/SERIAL/ (create-only,
- * so nothing archived is ever overwritten), then the live pointer is swapped with a conditional
- * write, then the live/ copies follow. A crash leaves the previous live certificate in place, or
- * a pointer ahead of its copies, which `syncLiveCopies` finishes on the next run.
+ * Step 3 of an issuance (docs/architecture.md, "The issuance pipeline"), certbot's order of
+ * writes on S3: the complete version goes to archive/NAME/SERIAL/ (create-only, so nothing
+ * archived is ever overwritten) before anything live changes (publish.ts makes it live). A crash
+ * here leaves the previous live certificate in place.
  */
-export async function publishCertificate(
-  store: ObjectStore,
-  name: string,
-  files: CertificateFiles,
-  directoryUrl: string,
-  now: Date,
-): Promise<Published> {
+export async function archiveVersion(store: ObjectStore, name: string, files: CertificateFiles, directoryUrl: string, now: Date): Promise<Archived> {
   if (!keyMatchesCertificate(files.cert, files.privkey)) {
     throw new IssuerError(ErrorCodes.ORDER_FAILED, 'the CA returned a certificate that does not match our private key; nothing was stored');
   }
@@ -69,22 +73,13 @@ export async function publishCertificate(
   };
   // Archived objects are create-only and nothing points at them yet: written all at once.
   const archived = [
-    ...(Object.keys(FILE_OF) as PemFile[]).map((file) => ({ key: layout.archivePem(name, info.serial, file), body: files[FILE_OF[file]], sensitive: file === 'privkey.pem' })),
+    ...pemBodiesOf(files).map(({ file, body }) => ({ key: layout.archivePem(name, info.serial, file), body, sensitive: file === 'privkey.pem' })),
     { key: layout.archiveBundle(name, info.serial), body: handoverDocument(metadata, files), sensitive: true },
   ];
   const created = await Promise.all(archived.map(({ key, body, sensitive }) => putCreateOnly(store, key, body, sensitive)));
-  const keysWritten = archived.map(({ key }) => key);
-
-  const pointerKey = layout.liveMetadata(name);
-  const current = await store.get(pointerKey);
-  await store.put(pointerKey, `${JSON.stringify(metadata, null, 2)}\n`, {
-    condition: current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag },
-  });
-  keysWritten.push(pointerKey);
-  // The live bundle is the archived one, byte for byte (an interrupted run may have archived its own first).
+  // The live bundle is the archived one, byte for byte.
   const bundle = created.at(-1) === true ? archived.at(-1)!.body : ((await store.get(layout.archiveBundle(name, info.serial)))?.body ?? archived.at(-1)!.body);
-  keysWritten.push(...(await writeLiveCopies(store, name, files, bundle)));
-  return { info, metadata, keysWritten };
+  return { info, metadata, files, bundle, keysWritten: archived.map(({ key }) => key) };
 }
 
 /**
@@ -99,31 +94,6 @@ export async function putCreateOnly(store: ObjectStore, key: string, body: strin
     if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
     return false;
   }
-}
-
-/** What a live copy should hold, by key: the four PEMs and bundle.json of the version the pointer names. */
-export function liveCopiesOf(name: string, files: CertificateFiles, bundle: string): { key: string; body: string; sensitive: boolean }[] {
-  return [
-    ...(Object.keys(FILE_OF) as PemFile[]).map((file) => ({ key: layout.livePem(name, file), body: files[FILE_OF[file]], sensitive: file === 'privkey.pem' })),
-    { key: layout.liveBundle(name), body: bundle, sensitive: true },
-  ];
-}
-
-/**
- * The key first, then the objects that hold the certificate: a reader that sees the new
- * certificate in cert.pem or fullchain.pem finds its key already there. When the key is reused
- * (the default, container/certificates/key-reuse.ts) privkey.pem keeps its content, so no order
- * of reads can pair a certificate with a key that is not its own; bundle.json holds both at once.
- */
-export async function writeLiveCopies(store: ObjectStore, name: string, files: CertificateFiles, bundle: string, only?: ReadonlySet<string>): Promise<string[]> {
-  const copies = liveCopiesOf(name, files, bundle).filter((copy) => only === undefined || only.has(copy.key));
-  const put = async (copy: { key: string; body: string; sensitive: boolean }) => {
-    await store.put(copy.key, copy.body, { sensitive: copy.sensitive });
-    return copy.key;
-  };
-  const keyFirst = copies.filter((copy) => copy.key === layout.livePem(name, 'privkey.pem'));
-  const rest = copies.filter((copy) => copy.key !== layout.livePem(name, 'privkey.pem'));
-  return [...(await Promise.all(keyFirst.map(put))), ...(await Promise.all(rest.map(put)))];
 }
 
 export async function readLiveMetadata(store: ObjectStore, name: string): Promise<LiveMetadata | undefined> {

@@ -1,29 +1,23 @@
+// The issuance pipeline (plan, order, archive, publish, deploy) and the record of each attempt.
 import type acme from 'acme-client';
 import {
   IssuerError,
-  assertPairMatches,
-  layout,
   nextRetryAt,
   withState,
   rateLimitRetryAfter,
   type AcmRecord,
-  type CertificateInfo,
   type KeyType,
-  type LiveMetadata,
   type ObjectStore,
   type PollSchedule,
   type RenewalRecord,
-  type RetiredAcmRecord,
 } from '../../lib/core/index.js';
 import { orderCertificate } from '../acme/order.js';
-import type { AcmImporter } from '../aws/acm-importer.js';
-import type { CertificateExporter } from '../exports/export.js';
-import type { Progress } from '../progress.js';
-import { certificateFiles, publishCertificate, type CertificateFiles, type Published } from './archive.js';
+import { archiveVersion, certificateFiles } from './archive.js';
+import { deployPublished, type DeployDeps } from './deploy.js';
 import { indexEntryOf, putIndexEntry } from './index-store.js';
-import { reusableKey } from './key-reuse.js';
-import { planRenewal } from './plan.js';
-import { listenersOf, retireAcm, type RetiredOutcome } from './retire.js';
+import { planOrder, type PlanDeps } from './plan.js';
+import { publishVersion, type Published } from './publish.js';
+import type { RetiredOutcome } from './retire.js';
 import { loadRecord, saveRecord, transition, type LoadedRecord } from './records.js';
 
 export interface IssueRequest {
@@ -44,19 +38,10 @@ export interface IssueRequest {
   readonly rotateKey?: boolean | undefined;
 }
 
-export interface IssueDeps {
-  readonly store: ObjectStore;
+export interface IssueDeps extends PlanDeps, DeployDeps {
   readonly client: acme.Client;
   /** How often to ask the CA whether the order is ready (from ACME_POLL_MIN_MS). */
   readonly poll: PollSchedule;
-  /** One importer per ACM region (empty when ACM import is off). */
-  readonly acm: readonly AcmImporter[];
-  /** Secrets Manager / SSM / HTTPS listener hand-over; undefined when none is configured. */
-  readonly exports?: CertificateExporter | undefined;
-  readonly progress: Progress;
-  readonly now: () => Date;
-  /** Checks every name reaches our responder before anything is ordered (skipped when undefined). */
-  readonly preflight?: ((domains: readonly string[]) => Promise<unknown>) | undefined;
 }
 
 export interface IssueOutcome {
@@ -68,43 +53,32 @@ export interface IssueOutcome {
 }
 
 /**
- * The whole life of one issuance: state to issuing, order, archive then live, ACM (same ARN),
- * renewal plan, state to active, index entry. Any failure is recorded as `failed` with the
- * error, the attempt count and the next retry time; the previous live certificate is untouched
- * because nothing live changes before the new one is complete. Callers hold the lease.
+ * One issuance, for `issue` and `renew` alike, as a pipeline of steps each in its own module:
+ * plan (plan.ts: pre-flight, key), order (acme/order.ts), archive (archive.ts), publish
+ * (publish.ts: live pointer, then live copies), deploy (deploy.ts: ACM, exports, record `active`,
+ * index). The caller holds the lease and announces the outcome (commands/issuance.ts). Any
+ * failure is recorded as `failed` with the error, the attempt count and the next retry time; the
+ * previous live certificate is untouched because nothing live changes before the new one is
+ * complete.
  */
 export async function issueCertificate(deps: IssueDeps, request: IssueRequest): Promise<IssueOutcome> {
   const { store, progress, now } = deps;
   const existing = await loadRecord(store, request.name);
-  const base: LoadedRecord = existing ?? { record: newRecord(request, now()), etag: undefined };
-  const due = request.precedingState === undefined || existing === undefined ? base.record : withState(base.record, request.precedingState, request.cause, now());
-  const issuing = withState(
-    { ...due, domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile },
-    'issuing',
-    request.cause,
-    now(),
-  );
-  // The index says "issuing" before the record does, so a sweep after a crash at any point from
-  // here on finds the work unfinished (the record, re-read under the lease, then decides).
-  await putIndexEntry(store, request.name, indexEntryOf(issuing));
-  let loaded: LoadedRecord = await saveRecord(store, { record: issuing, etag: base.etag });
+  const loaded = await recordIssuing(store, existing, request, now());
   try {
     // Inside the try: a name that does not reach us is a failure with back-off, like any other.
-    await deps.preflight?.(request.domains);
-    const reused = await reusableKey(store, request.name, request.keyType, existing?.record, request.rotateKey === true);
-    progress.info(reused === undefined ? 'ordering with a new private key' : `ordering with the live private key (${reused.source})`, { name: request.name, keyReused: reused !== undefined });
-    const issued = await orderCertificate(deps.client, deps.poll, { ...request, privateKeyPem: reused?.privateKeyPem }, progress.step.bind(progress), (detail) =>
+    const plan = await planOrder(deps, request, existing?.record);
+    const issued = await orderCertificate(deps.client, deps.poll, { ...request, privateKeyPem: plan.privateKeyPem }, progress.step.bind(progress), (detail) =>
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);
     const published = await progress.step(
       'store in S3 (archive, then live)',
-      () => publishCertificate(store, request.name, files, request.directoryUrl, now()),
+      async () => publishVersion(store, request.name, await archiveVersion(store, request.name, files, request.directoryUrl, now())),
       (p) => `serial ${p.info.serial}`,
     );
     const deployed = await deployPublished(deps, loaded, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
-    loaded = deployed;
-    return { published, acm: loaded.record.acm, record: loaded.record, replacedAcm: deployed.replacedAcm };
+    return { published, acm: deployed.record.acm, record: deployed.record, replacedAcm: deployed.replacedAcm };
   } catch (error) {
     await recordFailure(store, loaded, error, now());
     throw error;
@@ -112,70 +86,16 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
 }
 
 /**
- * The second half of an issuance, once the certificate is live in S3: ACM (same ARN), the renewal
- * plan, state `active`, the index entry. Also what finishes a run that crashed after publishing.
+ * The record says `issuing` (after any preceding state, in the same write) and the index said it
+ * first, so a sweep after a crash at any point from here on finds the work unfinished (the
+ * record, re-read under the lease, then decides).
  */
-export async function deployPublished(
-  deps: Omit<IssueDeps, 'client' | 'poll'>,
-  loaded: LoadedRecord,
-  files: CertificateFiles,
-  info: Pick<CertificateInfo, 'serial' | 'keyAlgorithm' | 'notBefore' | 'notAfter'>,
-  metadata: LiveMetadata,
-  request: Pick<IssueRequest, 'name' | 'directoryUrl' | 'allowNewArn' | 'renewBeforeDays'>,
-  cause: string,
-): Promise<LoadedRecord & { replacedAcm: readonly RetiredOutcome[] }> {
-  const { store, progress, now } = deps;
-  // Nothing is imported or exported without its own key.
-  assertPairMatches(files, { cert: layout.archivePem(request.name, info.serial, 'cert.pem'), privkey: layout.archivePem(request.name, info.serial, 'privkey.pem') });
-  // The renewal plan (an ARI request where the CA has ARI) needs only the certificate: asked while ACM imports.
-  const planned = planRenewal(files.cert, info, request.directoryUrl, request.renewBeforeDays, undefined, now());
-  planned.catch(() => undefined); // awaited below; an ACM failure first must not leave it unhandled
-  let acm = loaded.record.acm;
-  const retired: RetiredAcmRecord[] = [...(loaded.record.retiredAcm ?? [])];
-  for (const importer of deps.acm) {
-    const previous = acm.find((r) => r.region === importer.region);
-    if (previous?.serial === info.serial) continue; // imported before the crash
-    const importRequest = { name: request.name, serial: info.serial, keyAlgorithm: info.keyAlgorithm, files, existing: previous, allowNewArn: request.allowNewArn };
-    // Decided before the step, so its title says what happens: same ARN, or a new one beside the old.
-    const target = previous === undefined ? undefined : await importer.target(importRequest);
-    const imported = await progress.step(
-      previous === undefined
-        ? `import into ACM ${importer.region}`
-        : target === previous.certificateArn
-          ? `re-import into ACM ${importer.region} (same ARN)`
-          : `import into ACM ${importer.region} under a new ARN (replaces ${previous.certificateArn})`,
-      () => importer.import(importRequest, now(), { target }),
-      (r) => r.certificateArn,
-    );
-    if (previous !== undefined && imported.certificateArn !== previous.certificateArn) {
-      retired.push({ region: importer.region, certificateArn: previous.certificateArn, replacedBy: imported.certificateArn, retiredAt: now().toISOString(), inUseBy: [] });
-    }
-    acm = [...acm.filter((r) => r.region !== imported.region), imported];
-  }
-  const exports =
-    deps.exports === undefined
-      ? loaded.record.exports
-      : await deps.exports.export({ name: request.name, domains: loaded.record.domains, serial: info.serial, notAfter: info.notAfter, files, metadata, acm }, progress, now());
-  // After the exports: the listener holds the new ARN before the old one is taken off it.
-  const { kept, outcomes } =
-    retired.length === 0 ? { kept: [], outcomes: [] } : await retireAcm(retired, listenersOf(loaded.record, deps.exports?.listenerArn), deps.acm[0]?.aws, progress);
-  const plan = await planned;
-  const active = await transition(store, loaded, 'active', cause, now(), {
-    serial: info.serial,
-    notBefore: metadata.notBefore,
-    notAfter: metadata.notAfter,
-    acm,
-    exports,
-    lastError: undefined,
-    failedAttempts: 0,
-    retryAt: undefined,
-    revokedAt: undefined,
-    retiredAcm: kept.length === 0 ? undefined : kept,
-    rotateKey: undefined,
-    ...plan,
-  });
-  await putIndexEntry(store, request.name, indexEntryOf(active.record));
-  return { ...active, replacedAcm: outcomes };
+async function recordIssuing(store: ObjectStore, existing: LoadedRecord | undefined, request: IssueRequest, at: Date): Promise<LoadedRecord> {
+  const base: LoadedRecord = existing ?? { record: newRecord(request, at), etag: undefined };
+  const due = request.precedingState === undefined || existing === undefined ? base.record : withState(base.record, request.precedingState, request.cause, at);
+  const issuing = withState({ ...due, domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile }, 'issuing', request.cause, at);
+  await putIndexEntry(store, request.name, indexEntryOf(issuing));
+  return saveRecord(store, { record: issuing, etag: base.etag });
 }
 
 function newRecord(request: IssueRequest, at: Date): RenewalRecord {

@@ -9,7 +9,8 @@ import {
   type LiveMetadata,
   type ObjectStore,
 } from '../../lib/core/index.js';
-import { liveCopiesOf, putCreateOnly, readLiveFiles, readLiveMetadata, writeLiveCopies, type CertificateFiles } from './archive.js';
+import { putCreateOnly, readLiveFiles, readLiveMetadata, type CertificateFiles } from './archive.js';
+import { liveCopiesOf, writeLiveCopies } from './publish.js';
 
 /** A live copy that does not hold what the archive holds for the version the pointer names. */
 export interface DamagedCopy {

@@ -1,49 +1,30 @@
-import { fallbackRule, renewalTime, type CertificateInfo, type RenewalRecord } from '../../lib/core/index.js';
-import { certIdOf, fetchDirectory, fetchRenewalInfo } from '../acme/directory.js';
+// Step 1 of an issuance (docs/architecture.md, "The issuance pipeline"): what is ordered, decided
+// before the CA hears of it. Every name must reach our responder (the pre-flight) and the key is
+// the live one where it can be (key-reuse.ts).
+import type { KeyType, ObjectStore, RenewalRecord } from '../../lib/core/index.js';
+import type { Progress } from '../progress.js';
+import { reusableKey } from './key-reuse.js';
 
-export type RenewalPlan = Pick<RenewalRecord, 'renewAt' | 'renewalRule' | 'ariWindow' | 'ariPick' | 'ariCheckAt'>;
+export interface PlanDeps {
+  readonly store: ObjectStore;
+  readonly progress: Progress;
+  /** Checks every name reaches our responder before anything is ordered (skipped when undefined). */
+  readonly preflight?: ((domains: readonly string[]) => Promise<unknown>) | undefined;
+}
 
-/**
- * When a certificate should be renewed: the CA's ARI window where it offers one (a random instant
- * inside it, picked once and kept while the window stays the same), else the fallback rule. ARI
- * being unreachable is not an error: the fallback applies and ARI is asked again in an hour.
- */
-export async function planRenewal(
-  certPem: string,
-  info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>,
-  directoryUrl: string,
-  renewBeforeDays: number | undefined,
-  previous: RenewalPlan | undefined,
-  now: Date,
-): Promise<RenewalPlan> {
-  const fallback = (ariCheckAt: string | undefined): RenewalPlan => {
-    const rule = fallbackRule(info.notBefore, info.notAfter, renewBeforeDays);
-    return {
-      renewAt: renewalTime(info.notBefore, info.notAfter, rule).toISOString(),
-      renewalRule: rule.kind === 'fixed-days' ? `${rule.days} days before expiry` : `${rule.fraction === 0.5 ? '1/2' : '1/3'} of lifetime left`,
-      ariWindow: undefined,
-      ariPick: undefined,
-      ariCheckAt,
-    };
-  };
-  if (renewBeforeDays !== undefined) return fallback(undefined);
-  const certId = certIdOf(certPem);
-  if (certId === undefined) return fallback(undefined);
-  try {
-    const directory = await fetchDirectory(directoryUrl);
-    const ari = await fetchRenewalInfo(directory, certId, now);
-    if (ari === undefined) return fallback(undefined);
-    const window = { start: ari.window.start.toISOString(), end: ari.window.end.toISOString() };
-    const sameWindow = previous?.ariWindow?.start === window.start && previous.ariWindow.end === window.end;
-    const pick = sameWindow && previous?.ariPick !== undefined ? previous.ariPick : Math.random();
-    return {
-      renewAt: renewalTime(info.notBefore, info.notAfter, { kind: 'ari', window: ari.window }, pick).toISOString(),
-      renewalRule: 'ari',
-      ariWindow: window,
-      ariPick: pick,
-      ariCheckAt: ari.checkAgainAt.toISOString(),
-    };
-  } catch {
-    return fallback(new Date(now.getTime() + 3_600_000).toISOString());
-  }
+export interface OrderPlan {
+  /** The live private key to order with; undefined for a new key. */
+  readonly privateKeyPem: string | undefined;
+}
+
+/** Throws ERR_PREFLIGHT_FAILED (nothing sent to the CA) when a name does not reach us. */
+export async function planOrder(
+  deps: PlanDeps,
+  request: { readonly name: string; readonly domains: readonly string[]; readonly keyType: KeyType; readonly rotateKey?: boolean | undefined },
+  existing: RenewalRecord | undefined,
+): Promise<OrderPlan> {
+  await deps.preflight?.(request.domains);
+  const reused = await reusableKey(deps.store, request.name, request.keyType, existing, request.rotateKey === true);
+  deps.progress.info(reused === undefined ? 'ordering with a new private key' : `ordering with the live private key (${reused.source})`, { name: request.name, keyReused: reused !== undefined });
+  return { privateKeyPem: reused?.privateKeyPem };
 }

@@ -1,15 +1,11 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, assertCertName, normalizeDomains, type KeyType } from '../../lib/core/index.js';
-import { issueCertificate, type IssueOutcome } from '../certificates/issue.js';
+import type { IssueOutcome } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { healLiveCopies } from '../certificates/live-copies.js';
 import { loadRecord } from '../certificates/records.js';
-import { factsOf } from '../observability/events.js';
 import { publishFailure } from '../observability/failure-event.js';
-import { observeIssuance } from '../observability/issuance.js';
-import { metricsFor } from '../observability/metrics.js';
-import { RunLog } from '../observability/run-log.js';
-import { runPreflight } from '../preflight.js';
 import type { CommandContext } from './context.js';
+import { runIssuance } from './issuance.js';
 
 export interface IssueOptions {
   readonly name: string;
@@ -36,34 +32,26 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
       hint: 'pass --new-arn to import it under a new ARN (the listener is moved to it and the old ARN deleted once nothing uses it), or keep --key-type as it was; nothing was ordered',
     });
   }
-  const account = await ctx.account();
   const started = now();
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await healLiveCopies(store, name, progress);
-    // The pre-flight runs inside the issuance, as renew's does: a name that does not reach us is
-    // recorded `failed` with a retry time, counted and announced like any other failure.
-    const metrics = metricsFor(progress);
-    const preflight = options.skipPreflight === true ? undefined : (names: readonly string[]) => runPreflight(names, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
-    return observeIssuance(metrics, 'issue', name, () => issueCertificate(
-      { preflight, store, client: account.client, poll: account.poll, acm: ctx.acmImporters(name), exports: ctx.exporter(), progress, now },
-      {
-        name,
-        domains,
-        keyType,
-        directoryUrl: config.directoryUrl,
-        profile: config.profile,
-        replaces: undefined,
-        cause: 'issue command',
-        allowNewArn: options.newArn,
-        renewBeforeDays: config.renewBeforeDays,
-        rotateKey: options.rotateKey,
-      },
-    ), now);
+    const request = {
+      name,
+      domains,
+      keyType,
+      directoryUrl: config.directoryUrl,
+      profile: config.profile,
+      replaces: undefined,
+      cause: 'issue command',
+      allowNewArn: options.newArn,
+      renewBeforeDays: config.renewBeforeDays,
+      rotateKey: options.rotateKey,
+    };
+    return runIssuance(ctx, progress, request, { skipPreflight: options.skipPreflight === true }, { operation: 'issue', event: EventDetailTypes.issued, reason: 'issue command' });
   }).catch(async (error: unknown) => {
     await publishFailure(ctx, name, started, 'issue');
     throw error;
   });
-  await ctx.events.publish(EventDetailTypes.issued, factsOf(outcome.record, outcome.published.metadata, name), { reason: 'issue command' });
   const info = outcome.published.info;
   progress.result('issued', {
     name,

@@ -13,10 +13,10 @@ import { certIdOf, fetchDirectory } from '../acme/directory.js';
 import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
 import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
 import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
-import { deployPublished, issueCertificate } from '../certificates/issue.js';
+import { deployPublished } from '../certificates/deploy.js';
 import { withLease } from '../certificates/lease.js';
 import { healLiveCopies } from '../certificates/live-copies.js';
-import { planRenewal } from '../certificates/plan.js';
+import { planRenewal } from '../certificates/renewal-plan.js';
 import { listenersOf, retireAcm } from '../certificates/retire.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { IssuerLog } from '../../lib/core/telemetry.js';
@@ -25,10 +25,8 @@ import { publishExpiring } from '../observability/expiring-event.js';
 import { publishFailure } from '../observability/failure-event.js';
 import { metricsFor } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
-import { observeIssuance } from '../observability/issuance.js';
-import { RunLog } from '../observability/run-log.js';
-import { runPreflight } from '../preflight.js';
 import type { CommandContext } from './context.js';
+import { runIssuance } from './issuance.js';
 
 export interface RenewOptions {
   readonly names: readonly string[];
@@ -241,31 +239,23 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
       // Recorded together with `issuing` in one write, so a crash cannot leave the record saying "due" alone.
       const precedingState =
         loaded?.record.state !== 'active' ? undefined : loaded.record.notAfter !== undefined && new Date(loaded.record.notAfter) <= now() ? ('expired' as const) : ('renewal-due' as const);
-      const account = await ctx.account(item.directoryUrl);
       const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
       progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
-      const metrics = metricsFor(progress);
-      const preflight = options.skipPreflight
-        ? undefined
-        : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
-      const outcome = await observeIssuance(metrics, fresh ? 'issue' : 'renew', item.name, () => issueCertificate(
-        { preflight, store, client: account.client, poll: account.poll, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
-        {
-          name: item.name,
-          domains: item.domains,
-          keyType: item.keyType,
-          directoryUrl: item.directoryUrl,
-          profile: item.profile,
-          replaces,
-          precedingState,
-          cause: reason,
-          // A declared key-type change is the consent to a new ARN: ACM cannot change the algorithm in place.
-          allowNewArn: true,
-          renewBeforeDays: config.renewBeforeDays,
-          rotateKey: options.rotateKey,
-        },
-      ), now);
-      await ctx.events.publish(fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, factsOf(outcome.record, outcome.published.metadata, item.name), { reason });
+      const request = {
+        name: item.name,
+        domains: item.domains,
+        keyType: item.keyType,
+        directoryUrl: item.directoryUrl,
+        profile: item.profile,
+        replaces,
+        precedingState,
+        cause: reason,
+        // A declared key-type change is the consent to a new ARN: ACM cannot change the algorithm in place.
+        allowNewArn: true,
+        renewBeforeDays: config.renewBeforeDays,
+        rotateKey: options.rotateKey,
+      };
+      const outcome = await runIssuance(ctx, progress, request, { skipPreflight: options.skipPreflight }, { operation: fresh ? 'issue' : 'renew', event: fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, reason });
       return {
         name: item.name,
         action: fresh ? ('issued' as const) : ('renewed' as const),

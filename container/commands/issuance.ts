@@ -1,0 +1,36 @@
+// The one issuance path of `issue` and `renew`, under the caller's lease: the pipeline
+// (certificates/issue.ts: plan, order, archive, publish, deploy), then announce (metrics and
+// the EventBridge event). What differs between the two commands is only what they pass in.
+import { EventDetailTypes } from '../../lib/core/index.js';
+import { issueCertificate, type IssueOutcome, type IssueRequest } from '../certificates/issue.js';
+import { factsOf } from '../observability/events.js';
+import { observeIssuance } from '../observability/issuance.js';
+import { metricsFor, type Operation } from '../observability/metrics.js';
+import { RunLog } from '../observability/run-log.js';
+import type { Progress } from '../progress.js';
+import { runPreflight } from '../preflight.js';
+import type { CommandContext } from './context.js';
+
+export interface Announcement {
+  /** The metrics' Operation dimension. */
+  readonly operation: Operation;
+  readonly event: typeof EventDetailTypes.issued | typeof EventDetailTypes.renewed;
+  /** The event's reason ("issue command", "renewal due", …). */
+  readonly reason: string;
+}
+
+/**
+ * Issues one certificate with the account of its CA: the pre-flight (unless skipped) runs inside
+ * the issuance, so a name that does not reach us is recorded `failed` with a retry time like any
+ * other failure; IssuanceSucceeded/IssuanceFailed and DaysToExpiry are reported, and on success
+ * the event is sent. The caller holds the certificate's lease.
+ */
+export async function runIssuance(ctx: CommandContext, progress: Progress, request: IssueRequest, options: { readonly skipPreflight: boolean }, announce: Announcement): Promise<IssueOutcome> {
+  const account = await ctx.account(request.directoryUrl);
+  const metrics = metricsFor(progress);
+  const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
+  const deps = { preflight, store: ctx.store, client: account.client, poll: account.poll, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
+  const outcome = await observeIssuance(metrics, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
+  await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });
+  return outcome;
+}
