@@ -35,9 +35,10 @@ demo: up
     node --import tsx container/cli.ts register
     node --import tsx container/cli.ts issue --name demo --domain demo.example.com --domain www.demo.example.com
 
-# run the issuer CLI against the configured CA and AWS endpoint, e.g. `just issuer list`
 # Every recipe that forwards arguments takes them as positional arguments ("$@"), never
 # interpolated into its text: an argument is passed as one word and never read by a shell.
+
+# run the issuer CLI against the configured CA and AWS endpoint, e.g. `just issuer list`
 [positional-arguments]
 issuer *ARGS:
     #!/usr/bin/env bash
