@@ -95,7 +95,9 @@ async function albFront(request: IncomingMessage, response: ServerResponse): Pro
   else if (headers.filter(([name]) => name === 'host').length > 1) answer = plain(400);
   else {
     const event = toAlbEvent({ method: request.method!, target: request.url!, headers, ...(body === undefined ? {} : { body }), remoteAddress: request.socket.remoteAddress ?? '' });
-    answer = await invokeFunction(event).then(fromAlbResult, (error: unknown) => failed('function failed', error));
+    answer = await invokeFunction(event)
+      .then(fromAlbResult, (error: unknown) => failed('function failed', error))
+      .catch((error: unknown) => failed('function result outside the contract', error));
   }
   // 204 and 304 carry no body and no length (RFC 9110 8.6); node sends no body for HEAD
   const length = answer.status === 204 || answer.status === 304 ? {} : { 'content-length': Buffer.byteLength(answer.body) };

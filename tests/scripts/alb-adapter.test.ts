@@ -171,6 +171,7 @@ describe('the HTTP the adapter makes of the function\'s result, as ALB does', ()
       ['a header value with a line break', answering({ statusCode: 200, headers: { 'x-split': 'a\r\nx-injected: yes' }, body: 'x' })],
       ['a header name that is not a token', answering({ statusCode: 200, headers: { 'bad name': 'v' }, body: 'x' })],
       ['a result that is not an object', answering('just a string')],
+      ['multi-value headers that are not lists', answering({ statusCode: 200, multiValueHeaders: { 'x-a': 'not a list' }, body: 'x' })],
     ];
     for (const [label, request] of failures) {
       const response = await raw(request);
