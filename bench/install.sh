@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the peers and load tools the benchmarks compare against, when missing (idempotent).
+# Installs the peers and tools the benchmarks compare against, when missing (idempotent).
 # Nothing installed here is committed: it all goes under $BENCH_DIR (default .local/bench) or the
 # system (Debian packages). Pinned versions can be overridden from the environment.
 set -euo pipefail
@@ -13,11 +13,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 : "${BENCH_LEGO_MODULE:=github.com/go-acme/lego/v5@v5.4.1}"
 mkdir -p "$BENCH_DIR/bin"
 
-# Debian: nginx (the static-file reference), wrk (the load generator), certbot (Debian's release),
-# GNU time (max RSS of whole processes).
+# Debian: certbot (Debian's release), GNU time (max RSS of whole processes).
 missing=()
-command -v nginx >/dev/null || missing+=(nginx-light)
-command -v wrk >/dev/null || missing+=(wrk)
 [ -x /usr/bin/certbot ] || missing+=(certbot)
 [ -x /usr/bin/time ] || missing+=(time)
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -74,6 +71,9 @@ GO
   fi
 fi
 
+# The Lambda runtime (emulator, aws-lambda-ric, Node 24) the responder's cold start runs under
+node scripts/local/runtimes.mjs install
+
 # esbuild (a devDependency) bundles our CLI and the Lambda as they ship
 [ -x node_modules/.bin/esbuild ] || { say "node_modules/.bin/esbuild missing: run npm ci"; exit 1; }
-say "bench tools ready: $("$BENCH_DIR/certbot-venv/bin/certbot" --version 2>&1), $(/usr/bin/certbot --version 2>&1) (Debian), $("$BENCH_DIR/bin/lego" --version 2>&1 | head -1), $(nginx -v 2>&1), $(wrk -v 2>&1 | head -1)"
+say "bench tools ready: $("$BENCH_DIR/certbot-venv/bin/certbot" --version 2>&1), $(/usr/bin/certbot --version 2>&1) (Debian), $("$BENCH_DIR/bin/lego" --version 2>&1 | head -1)"

@@ -20,11 +20,16 @@ function ratioText(ours: number, peer: number): string {
   return r <= 1 ? `${r.toFixed(2)} (${(peer / ours).toFixed(1)}x faster)` : `${r.toFixed(2)} (${r.toFixed(1)}x slower)`;
 }
 
+/** A part this run did not measure comes from an earlier run's latest.json (bench/run.ts): say which. */
+function carried(part: Doc): string[] {
+  return part.carriedOverFrom ? [`Measured in the run of ${part.carriedOverFrom} (this run did not run this part).`, ''] : [];
+}
+
 function issuanceTables(doc: Doc): string[] {
   const out: string[] = [];
   const issuance = doc.issuance;
   if (!issuance) return out;
-  out.push('### Issuance: whole processes, CLI start to certificate stored (wall time, seconds)', '');
+  out.push('### Issuance: whole processes, CLI start to certificate stored (wall time, seconds)', '', ...carried(issuance));
   out.push(
     `Ours for the 20-certificate case: ${issuance.oursRenew ? 'one `renew` run reconciling CERTIFICATES' : '20 `issue` processes one after another (no `renew` command was available)'}.`,
     '',
@@ -66,7 +71,7 @@ function issuanceTables(doc: Doc): string[] {
 function responderTables(doc: Doc): string[] {
   const r = doc.responder;
   if (!r) return [];
-  const out = ['### Responder', ''];
+  const out = ['### Responder', '', ...carried(r)];
   out.push('| measure | value |', '|---|---|');
   if (r.inProcess) {
     out.push(`| baseHandler, warm cache, in process | ${r.inProcess.baseHandlerNs.median.toFixed(0)} ns/request (median of ${r.inProcess.baseHandlerNs.n} runs of ${r.inProcess.iterations} requests) |`);
@@ -80,17 +85,20 @@ function responderTables(doc: Doc): string[] {
     out.push(`| cold init: import to first answer (reads account/jwk.json from moto) | ${r.coldInit.firstAnswerMs.median.toFixed(0)} ms median (${r.coldInit.firstAnswerMs.min.toFixed(0)}–${r.coldInit.firstAnswerMs.max.toFixed(0)}) |`);
     out.push(`| cold init: whole process, spawn to exit | ${r.coldInit.processMs.median.toFixed(0)} ms median |`);
   }
-  if (r.load) {
-    out.push('', `Load: ${r.load.tool}, ${r.load.settings}, ${r.load.rounds} rounds each, interleaved:`, '');
-    out.push('| server | requests/s median | min–max | p99 latency ms (median) | non-2xx |', '|---|---|---|---|---|');
-    for (const server of r.load.servers) {
-      out.push(`| ${server.label} | ${server.rps.median.toFixed(0)} | ${server.rps.min.toFixed(0)}–${server.rps.max.toFixed(0)} | ${server.p99Ms.median.toFixed(2)} | ${server.errors} |`);
+  const lambda = r.lambdaColdStart;
+  if (lambda?.skipped) out.push('', `Cold start under the Lambda runtime: not measured (${lambda.skipped}).`);
+  else if (lambda?.rows) {
+    const ms = (x: any) => `${x.median.toFixed(0)} (${x.min.toFixed(0)}–${x.max.toFixed(0)})`;
+    out.push('', `Cold start to first answer under the real Lambda runtime (${lambda.runtime}), ${lambda.rounds} rounds each in a seeded order, every round a new execution environment:`, '');
+    out.push('| function | cold start to first answer ms | first invocation Duration ms (REPORT; init included under the emulator) | warm invocation, to answer ms |', '|---|---|---|---|');
+    for (const row of lambda.rows) {
+      const label = row.id === 'responder' ? 'the responder (bundle, template settings, reads account/jwk.json)' : 'minimal handler, same runtime (bench/minimal-handler.mjs)';
+      out.push(`| ${label} | ${ms(row.firstAnswerMs)} | ${ms(row.firstDurationMs)} | ${row.warmAnswerMs.median.toFixed(1)} |`);
     }
-    const adapter = r.load.servers.find((x: any) => x.id === 'adapter');
-    const nginx = r.load.servers.find((x: any) => x.id === 'nginx');
-    if (adapter && nginx) {
-      const ratio = nginx.rps.median / adapter.rps.median;
-      out.push('', `nginx/adapter throughput: ${ratio.toFixed(2)}x (target ≤ 2x): **${ratio <= 2 ? 'met' : 'missed'}**`);
+    const ours = lambda.rows.find((x: any) => x.id === 'responder');
+    const minimal = lambda.rows.find((x: any) => x.id === 'minimal');
+    if (ours && minimal) {
+      out.push('', `responder/minimal, cold start to first answer: ${(ours.firstAnswerMs.median / minimal.firstAnswerMs.median).toFixed(2)}x; first invocation Duration: ${(ours.firstDurationMs.median / minimal.firstDurationMs.median).toFixed(2)}x`);
     }
   }
   out.push('');
@@ -100,7 +108,7 @@ function responderTables(doc: Doc): string[] {
 function sweepTables(doc: Doc): string[] {
   const sw = doc.sweep;
   if (!sw) return [];
-  const out = ['### Renewal sweep with nothing due', ''];
+  const out = ['### Renewal sweep with nothing due', '', ...carried(sw)];
   if (sw.skipped) return [...out, `Not run: ${sw.skipped}`, ''];
   out.push('| certificates | S3 requests | wall s (median) | min–max | max RSS MiB | state generation s |', '|---|---|---|---|---|---|');
   for (const row of sw.rows) {
@@ -149,10 +157,10 @@ export function chart(doc: Doc): string {
       bars: c.tools.map((t: any) => ({ label: t.tool, value: t.wall.median / 1000, text: `${(t.wall.median / 1000).toFixed(2)} s`, ours: t.ours })),
     });
   }
-  if (doc.responder?.load) {
+  if (doc.responder?.lambdaColdStart?.rows) {
     panels.push({
-      title: 'Responder throughput (requests/s), longer is better',
-      bars: doc.responder.load.servers.map((x: any) => ({ label: x.id, value: x.rps.median, text: `${x.rps.median.toFixed(0)} req/s`, ours: x.id === 'adapter' })),
+      title: 'Cold start to first answer under the Lambda runtime (ms), shorter is better',
+      bars: doc.responder.lambdaColdStart.rows.map((x: any) => ({ label: x.id, value: x.firstAnswerMs.median, text: `${x.firstAnswerMs.median.toFixed(0)} ms`, ours: x.id === 'responder' })),
     });
   }
   for (const row of doc.sweep?.rows ?? []) {

@@ -1,8 +1,9 @@
 // The machine's description and the version of every tool, recorded with each result.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { runtimePaths } from '../../scripts/local/runtimes.mjs';
 import { repoRoot } from './stack.js';
 import { benchDir, imageNode } from './tools.js';
 
@@ -12,15 +13,6 @@ function sh(command: string, args: string[]): string {
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
     return (e.stdout || e.stderr || 'unknown').toString().trim();
-  }
-}
-
-function both(command: string, args: string[]): string {
-  try {
-    const out = execFileSync(command, args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-    return out.trim();
-  } catch (error) {
-    return String((error as { stderr?: string }).stderr ?? 'unknown').trim();
   }
 }
 
@@ -52,14 +44,6 @@ export function machine() {
 }
 
 export function versions() {
-  const nginx = (() => {
-    try {
-      execFileSync('nginx', ['-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      return 'unknown';
-    } catch {
-      return 'unknown';
-    }
-  })();
   return {
     ours: process.env.BENCH_OURS_REF
       ? `${sh('git', ['rev-parse', '--short', process.env.BENCH_OURS_REF])} (BENCH_OURS_REF=${process.env.BENCH_OURS_REF})`
@@ -76,9 +60,14 @@ export function versions() {
     lego: sh(join(benchDir, 'bin', 'lego'), ['--version']),
     pebble: `Debian ${sh('dpkg-query', ['-W', '-f', '${Version}', 'pebble'])}`,
     moto: sh('python3', ['-c', 'import moto; print(moto.__version__)']),
-    nginx: nginx === 'unknown' ? both('bash', ['-c', 'nginx -v 2>&1']) : nginx,
-    wrk: both('bash', ['-c', 'wrk -v 2>&1 | head -1']),
+    'lambda runtime (emulator, aws-lambda-ric, Node)': lambdaRuntime(),
     python: sh('python3', ['--version']),
     go: sh('go', ['version']),
   };
+}
+
+/** What the responder's cold start runs under (scripts/local/runtimes.mjs installs it). */
+function lambdaRuntime(): string {
+  const paths = runtimePaths();
+  return existsSync(paths.emulator.bin) && existsSync(paths.ric.entry) ? `${paths.emulator.version}, ${paths.ric.version}, ${sh(paths.lambda.node, ['--version'])}` : 'not installed';
 }

@@ -53,7 +53,6 @@ export function challengeEvent(responder: DeployedResponder, token: string): ALB
   return build({
     method: 'GET',
     target: `/.well-known/acme-challenge/${token}`,
-    version: '1.1',
     headers: [
       ['host', 'www.example.com'],
       ['user-agent', "Mozilla/5.0 (compatible; Let's Encrypt validation server; +https://www.letsencrypt.org)"],

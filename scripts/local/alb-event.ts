@@ -2,7 +2,19 @@
 // adapter builds every event with this, and `just deploy-local` builds the one it sends to the
 // deployed responder with it too, so both speak to the function exactly as ALB does.
 import type { ALBEvent } from 'aws-lambda';
-import type { Http1Request } from './http1-server.js';
+
+/** A request as it arrived, before ALB turns it into an event. */
+export interface AlbRequest {
+  /** As sent (methods are case-sensitive): `GET`, `HEAD`, `POST`… */
+  readonly method: string;
+  /** The request-target as sent, bytes read as latin1 (query string included). */
+  readonly target: string;
+  /** Every header line in order, names lower-cased; repeats kept. */
+  readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Present only when the request has a body (Content-Length above 0, or chunked). */
+  readonly body?: Buffer;
+  readonly remoteAddress: string;
+}
 
 export interface AlbEventOptions {
   /** The listener's port, sent as x-forwarded-port (80 for the stack's challenge listener). */
@@ -12,7 +24,7 @@ export interface AlbEventOptions {
 }
 
 /** The event builder for one listener and target group (the adapter makes one at start). */
-export function albEventBuilder(options: AlbEventOptions): (request: Http1Request) => ALBEvent {
+export function albEventBuilder(options: AlbEventOptions): (request: AlbRequest) => ALBEvent {
   const forwardedPort = String(options.port);
   const requestContext = { elb: { targetGroupArn: options.targetGroupArn } };
   return (request) => {

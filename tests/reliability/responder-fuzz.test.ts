@@ -356,16 +356,17 @@ describe('the local ALB adapter over raw HTTP', () => {
       ['NUL in a header', `GET ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nX: a\u0000b\r\nConnection: close\r\n\r\n`, [400]],
       ['bare LF line endings', `GET ${PREFIX}${token} HTTP/1.1\nHost: a\nConnection: close\n\n`, [400]],
       ['HTTP/2 preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', [400]],
-      // a request line without a version: a parser may wait for more (its headers timeout ends it) or,
-      // as ALB and the adapter's own HTTP layer do, refuse the malformed line at once
+      // a request line without a version: node's parser waits for more (its headers timeout ends it);
+      // ALB refuses the malformed line at once
       ['unfinished request line', `GET ${PREFIX}${token}\r\n`, [0, 400]],
       ['both Content-Length and chunked', `POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n`, [400]],
       ['bad chunk size', `POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`, [400]],
       ['negative Content-Length', `POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\nConnection: close\r\n\r\n`, [400]],
       ['two Content-Lengths', `POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab`, [400]],
       ['request smuggling (CL.TE)', `POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nG`, [400]],
-      // nothing is tunnelled anywhere: the socket is closed, or CONNECT refused with 400 as ELB does
-      ['CONNECT authority form', 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\nConnection: close\r\n\r\n', [0, 400]],
+      // nothing is tunnelled anywhere: CONNECT is refused with 400, as ELB does
+      ['CONNECT authority form', 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\nConnection: close\r\n\r\n', [400]],
+      ['a second Host', `GET ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n`, [400]],
       // the adapter's body read fails when the client goes away; it must not take the server down
       ['truncated body, client gone', `POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc`, [0]],
       ['OPTIONS asterisk form', 'OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', [404]],

@@ -3,7 +3,7 @@
 // aws-lambda-ric on Node 24 from the asset a deploy ships. Proved from the outside: the process
 // tree, the runtime's environment, and the runtime's own log lines for each answer. Faults are
 // made for real (moto frozen with SIGSTOP, the runtime killed) and must come back as ALB's 502.
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { responderFunction } from '../../scripts/local/responder-asset.js';
@@ -49,6 +49,7 @@ function descendants(root: number): number[] {
   return found;
 }
 
+/** The executable a process runs, symlinks resolved (as /proc shows it; .local/bin may be a link). */
 const exeOf = (pid: number) => {
   try {
     return readlinkSync(`/proc/${pid}/exe`);
@@ -67,7 +68,7 @@ const environOf = (pid: number) =>
 
 /** The function's runtimes: Lambda's Node under the responder service (one per execution environment). */
 function runtimes(): number[] {
-  return descendants(pidOf('responder')).filter((pid) => exeOf(pid) === runtimePaths().lambda.node);
+  return descendants(pidOf('responder')).filter((pid) => exeOf(pid) === realpathSync(runtimePaths().lambda.node));
 }
 
 /** The handler's request lines in the function's log, by correlation id (the trace id header). */
@@ -83,7 +84,7 @@ async function requestLine(traceId: string): Promise<Record<string, unknown>> {
   throw new Error(`no request line for ${traceId} in the function's log:\n${stack.responderLog().slice(-3000)}`);
 }
 
-/** The adapter's log; it writes once per event-loop turn, so a line may follow its answer by a moment. */
+/** The adapter's log; up.sh's redirect may land a line a moment after the answer. */
 async function adapterLogWith(text: string): Promise<string> {
   let log = '';
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -115,7 +116,7 @@ describe('the responder under the Lambda runtime', () => {
 
     // The process that ran it: Lambda's Node, started by the emulator with the runtime interface client.
     const paths = runtimePaths();
-    const emulators = descendants(pidOf('responder')).filter((pid) => exeOf(pid) === paths.emulator.bin);
+    const emulators = descendants(pidOf('responder')).filter((pid) => exeOf(pid) === realpathSync(paths.emulator.bin));
     expect(emulators.length).toBeGreaterThan(0);
     const [runtime] = runtimes();
     expect(runtime).toBeDefined();
