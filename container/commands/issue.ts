@@ -32,6 +32,9 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
       hint: 'pass --new-arn to import it under a new ARN (the listener is moved to it and the old ARN deleted once nothing uses it), or keep --key-type as it was; nothing was ordered',
     });
   }
+  // The account before the lease: a CA that cannot be reached (or refuses the account) then
+  // fails the run before anything is written, as the bad-input suite demands. It is kept per run.
+  await ctx.account();
   const started = now();
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await healLiveCopies(store, name, progress);
