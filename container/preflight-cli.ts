@@ -3,9 +3,8 @@
 import { assertCertName, normalizeDomains } from '../lib/core/index.js';
 import type { IssueOutcome } from './certificates/issue.js';
 import type { CommandContext } from './commands/context.js';
-import { metricsFor, type Operation } from './observability/metrics.js';
+import { metric, type Operation } from './observability/metrics.js';
 import { observeIssuance } from './observability/issuance.js';
-import { RunLog } from './observability/run-log.js';
 import { runPreflight, type PreflightReport } from './preflight.js';
 
 /**
@@ -16,18 +15,17 @@ import { runPreflight, type PreflightReport } from './preflight.js';
 export async function preflightForIssue(ctx: CommandContext, name: string, domains: readonly string[], operation: Operation = 'issue'): Promise<PreflightReport> {
   const certName = assertCertName(name);
   const names = normalizeDomains(domains);
-  const metrics = metricsFor(ctx.progress);
   try {
     const account = await ctx.account();
     // Lines of its own per name rather than a Progress step: the step list stays the order's.
-    return await runPreflight(names, account.registration.thumbprint, { log: RunLog.of(ctx.progress), metrics });
+    return await runPreflight(names, account.registration.thumbprint, { progress: ctx.progress });
   } catch (error) {
-    metrics.issuanceFailed(operation, certName, error instanceof Error && 'code' in error ? String(error.code) : 'ERR_INTERNAL');
+    ctx.progress.metric(metric.issuanceFailed(operation, certName, error instanceof Error && 'code' in error ? String(error.code) : 'ERR_INTERNAL'));
     throw error;
   }
 }
 
 /** Runs an issue command and reports IssuanceSucceeded + DaysToExpiry or IssuanceFailed. */
 export async function observeIssueCommand(ctx: CommandContext, name: string, run: () => Promise<IssueOutcome>, operation: Operation = 'issue'): Promise<void> {
-  await observeIssuance(metricsFor(ctx.progress), operation, name, run, ctx.now);
+  await observeIssuance(ctx.progress, operation, name, run, ctx.now);
 }

@@ -23,10 +23,9 @@ import { IssuerLog } from '../../lib/core/telemetry.js';
 import { factsOf } from '../observability/events.js';
 import { publishExpiring } from '../observability/expiring-event.js';
 import { publishFailure } from '../observability/failure-event.js';
-import { metricsFor } from '../observability/metrics.js';
+import { metric } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import { observeIssuance } from '../observability/issuance.js';
-import { RunLog } from '../observability/run-log.js';
 import { runPreflight } from '../preflight.js';
 import type { CommandContext } from './context.js';
 
@@ -125,11 +124,10 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   // DaysToExpiry for every certificate on every run, as this run left it: the expiry alarm and the
   // dashboard read it (docs/operations.md), so it must not depend on something being issued.
   if (!options.dryRun) {
-    const metrics = metricsFor(progress);
     for (const report of reports) {
       // From the reports (no second read of the index); failed or locked ones still have the certificate the index named.
       const notAfter = report.notAfter ?? index.entries[report.name]?.notAfter;
-      if (notAfter !== undefined) metrics.daysToExpiry(report.name, new Date(notAfter), now());
+      if (notAfter !== undefined) progress.metric(metric.daysToExpiry(report.name, new Date(notAfter), now()));
     }
     await publishExpiring(ctx, reports.map((report) => ({ name: report.name, notAfter: report.notAfter ?? index.entries[report.name]?.notAfter })));
   }
@@ -244,11 +242,10 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
       const account = await ctx.account(item.directoryUrl);
       const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
       progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
-      const metrics = metricsFor(progress);
       const preflight = options.skipPreflight
         ? undefined
-        : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
-      const outcome = await observeIssuance(metrics, fresh ? 'issue' : 'renew', item.name, () => issueCertificate(
+        : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress });
+      const outcome = await observeIssuance(progress, fresh ? 'issue' : 'renew', item.name, () => issueCertificate(
         { preflight, store, client: account.client, poll: account.poll, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
         {
           name: item.name,
