@@ -115,7 +115,9 @@ export function requestLog(options: RequestLogOptions = {}): MiddlewareObj<ALBEv
       line(request, undefined, request.error);
     },
   };
-  return [injectLambdaContext(log, { resetKeys: true }), requestLine];
+  // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the whole event would carry the
+  // token and every header uncut, past loggedValue (docs/security.md).
+  return [injectLambdaContext(log, { resetKeys: true, logEvent: false }), requestLine];
 }
 
 /** A header as the client sent it; every value copied into the line goes through loggedValue. */

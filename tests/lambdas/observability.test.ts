@@ -12,6 +12,9 @@ import { capturedLines } from '../support/process-output.js';
 // What Lambda sets in an on-demand environment: Powertools reports cold_start only there, and
 // reads it when the logger is made, at import.
 process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+// Asking Powertools to log every event must not: the event holds the token and every header uncut
+// (each request below writes exactly one line).
+process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
 const { MAX_LOGGED_CHARS, REQUEST_LINE_MESSAGE, SERVICE_NAME, outcomeOf, requestLog } = await import('../../lambdas/challenge/observability.js');
 
 interface Case {
