@@ -10,8 +10,8 @@ import { isIP } from 'node:net';
 import { CHALLENGE_PATH_PREFIX, ErrorCodes, IssuerError, type Env } from '../lib/core/index.js';
 import { causeTitle, diagnoseObservation, type AddressProbe, type Diagnosis } from '../lib/core/diagnosis.js';
 import { parsePreflightConfig } from '../lib/core/preflight-config.js';
-import type { MetricsSink } from './observability/metrics.js';
-import type { RunLog } from './observability/run-log.js';
+import { metric } from './observability/metrics.js';
+import type { Progress } from './progress.js';
 
 export interface PreflightOptions {
   /** RFC 7638 thumbprint of the account key: the responder's answer is `probe.thumbprint`. */
@@ -124,14 +124,14 @@ export async function preflight(domains: readonly string[], options: PreflightOp
 export async function runPreflight(
   domains: readonly string[],
   thumbprint: string,
-  deps: { readonly log: RunLog; readonly metrics: MetricsSink; readonly env?: Env },
+  deps: { readonly progress: Pick<Progress, 'log' | 'metric'>; readonly env?: Env },
 ): Promise<PreflightReport> {
   const report = await checkNames(domains, preflightOptionsFromEnv(deps.env ?? process.env, thumbprint));
-  for (const warning of report.warnings) deps.log.write('WARN', 'preflight-warning', `  ! pre-flight: ${warning}`, { message: warning });
+  for (const warning of report.warnings) deps.progress.log('WARN', 'preflight-warning', `  ! pre-flight: ${warning}`, { message: warning });
   for (const name of report.names) {
     const tried = name.probes.map((p) => p.address);
     if (name.ok) {
-      deps.log.write('INFO', 'preflight', `  ✓ pre-flight ${name.domain}: our responder answered at ${tried.join(', ')} (${name.durationMs} ms)`, {
+      deps.progress.log('INFO', 'preflight', `  ✓ pre-flight ${name.domain}: our responder answered at ${tried.join(', ')} (${name.durationMs} ms)`, {
         domain: name.domain,
         ok: true,
         addresses: name.addresses,
@@ -139,7 +139,7 @@ export async function runPreflight(
       });
     } else {
       const d = name.diagnosis!;
-      deps.log.write('ERROR', 'preflight', `  ✗ pre-flight ${name.domain}: ${causeTitle(d.cause)}: ${d.summary}`, {
+      deps.progress.log('ERROR', 'preflight', `  ✗ pre-flight ${name.domain}: ${causeTitle(d.cause)}: ${d.summary}`, {
         domain: name.domain,
         ok: false,
         cause: d.cause,
@@ -148,7 +148,7 @@ export async function runPreflight(
         addresses: name.addresses,
         durationMs: name.durationMs,
       });
-      deps.metrics.validationFailure('preflight', d.cause, name.domain);
+      deps.progress.metric(metric.validationFailure('preflight', d.cause, name.domain));
     }
   }
   if (!report.ok) throw new PreflightError(report);

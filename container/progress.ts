@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { IssuerLog } from '../lib/core/telemetry.js';
+import type { MetricLine } from './observability/metrics.js';
 
 type Fields = Record<string, unknown>;
 
+/** A line's level in JSON output. */
+export type Level = 'INFO' | 'WARN' | 'ERROR';
+
 /**
- * What a run tells the person or the log pipeline: a line per step with its timing on a
- * terminal, JSON lines (one object each, with a run id) when --json is given or stdout is not
- * a TTY (ECS and CloudWatch). Callers pass only public facts: never key material.
+ * What a run tells the person or the log pipeline, and the one writer of every line of a run
+ * (steps, facts, metrics, results): a line per step with its timing on a terminal, JSON lines
+ * (one object each, with a run id) when --json is given or stdout is not a TTY (ECS and
+ * CloudWatch, where the stack's metric filters read the metric lines). Callers pass only public
+ * facts: never key material.
  */
 export class Progress {
   readonly runId = randomUUID();
@@ -80,6 +87,17 @@ export class Progress {
     const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
     this.line(columns.map((column, i) => column.toUpperCase().padEnd(widths[i]!)).join('  '));
     for (const row of rows) this.line(columns.map((column, i) => cell(row[column]).padEnd(widths[i]!)).join('  ').trimEnd());
+  }
+
+  /** A line of its own kind (`event`): `fields` in JSON, `text` as it is on a terminal. */
+  log(level: Level, event: string, text: string, fields: Fields): void {
+    if (this.json) this.emit({ level, event, ...fields });
+    else this.line(text);
+  }
+
+  /** A metric (container/observability/metrics.ts), written with JSON output only: a terminal has no CloudWatch behind it. */
+  metric(line: MetricLine): void {
+    if (this.json) this.emit({ level: 'INFO', [IssuerLog.eventField]: IssuerLog.metricEvent, ...line.fields, [line.name]: line.value });
   }
 
   error(code: string, message: string, hint: string | undefined): void {

@@ -33,7 +33,7 @@ export function createContext(config: IssuerConfig, store: ObjectStore, progress
     store,
     progress,
     now,
-    events: new EventPublisher({ aws: config.aws, bus: config.events.bus, bucket: config.bucket, runId: progress.runId, json: progress.json, now }),
+    events: new EventPublisher({ aws: config.aws, bus: config.events.bus, bucket: config.bucket, progress, now }),
     account(directoryUrl = config.directoryUrl) {
       let account = accounts.get(directoryUrl);
       if (account === undefined) {

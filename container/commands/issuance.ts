@@ -5,8 +5,7 @@ import { EventDetailTypes } from '../../lib/core/index.js';
 import { issueCertificate, type IssueOutcome, type IssueRequest } from '../certificates/issue.js';
 import { factsOf } from '../observability/events.js';
 import { observeIssuance } from '../observability/issuance.js';
-import { metricsFor, type Operation } from '../observability/metrics.js';
-import { RunLog } from '../observability/run-log.js';
+import type { Operation } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import { runPreflight } from '../preflight.js';
 import type { CommandContext } from './context.js';
@@ -27,10 +26,9 @@ export interface Announcement {
  */
 export async function runIssuance(ctx: CommandContext, progress: Progress, request: IssueRequest, options: { readonly skipPreflight: boolean }, announce: Announcement): Promise<IssueOutcome> {
   const account = await ctx.account(request.directoryUrl);
-  const metrics = metricsFor(progress);
-  const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
+  const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress });
   const deps = { preflight, store: ctx.store, client: account.client, poll: account.poll, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
-  const outcome = await observeIssuance(metrics, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
+  const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
   await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });
   return outcome;
 }

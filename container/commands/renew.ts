@@ -23,7 +23,7 @@ import { IssuerLog } from '../../lib/core/telemetry.js';
 import { factsOf } from '../observability/events.js';
 import { publishExpiring } from '../observability/expiring-event.js';
 import { publishFailure } from '../observability/failure-event.js';
-import { metricsFor } from '../observability/metrics.js';
+import { metric } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import type { CommandContext } from './context.js';
 import { runIssuance } from './issuance.js';
@@ -123,11 +123,10 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   // DaysToExpiry for every certificate on every run, as this run left it: the expiry alarm and the
   // dashboard read it (docs/operations.md), so it must not depend on something being issued.
   if (!options.dryRun) {
-    const metrics = metricsFor(progress);
     for (const report of reports) {
       // From the reports (no second read of the index); failed or locked ones still have the certificate the index named.
       const notAfter = report.notAfter ?? index.entries[report.name]?.notAfter;
-      if (notAfter !== undefined) metrics.daysToExpiry(report.name, new Date(notAfter), now());
+      if (notAfter !== undefined) progress.metric(metric.daysToExpiry(report.name, new Date(notAfter), now()));
     }
     await publishExpiring(ctx, reports.map((report) => ({ name: report.name, notAfter: report.notAfter ?? index.entries[report.name]?.notAfter })));
   }

@@ -21,8 +21,8 @@ import { checkRenewalIndex, checkStoredRecords, readableRecords, recordKeys } fr
 import { causeTitle } from '../../lib/core/diagnosis.js';
 import { caAgent } from '../acme/tls.js';
 import { sendDirect } from '../acme/transport.js';
-import { metricsFor, type MetricsSink } from '../observability/metrics.js';
-import { RunLog } from '../observability/run-log.js';
+import { metric } from '../observability/metrics.js';
+import type { Progress } from '../progress.js';
 import { checkNames, preflightOptionsFromEnv } from '../preflight.js';
 import { keyPairsVerdict, liveCopiesVerdict, lookAtLive, type CheckVerdict } from './live-checks.js';
 
@@ -40,8 +40,7 @@ export interface HealthResult {
 export interface HealthDeps {
   readonly store: ObjectStore;
   readonly config: IssuerConfig;
-  readonly log: RunLog;
-  readonly metrics: MetricsSink;
+  readonly progress: Pick<Progress, 'log' | 'metric'>;
   readonly env: Env;
   readonly now: () => Date;
 }
@@ -52,13 +51,13 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   const report = (result: HealthResult) => {
     results.push(result);
     const mark = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' }[result.status];
-    deps.log.write(
+    deps.progress.log(
       result.status === 'fail' ? 'ERROR' : 'INFO',
       'check',
       `  ${mark} ${result.check.padEnd(12)} ${result.detail}${result.fix ? `\n       what to do: ${result.fix}` : ''}`,
       { check: result.check, ok: result.status !== 'fail', status: result.status, detail: result.detail, ...(result.fix ? { fix: result.fix } : {}), durationMs: result.durationMs },
     );
-    if (result.status === 'fail') deps.metrics.healthCheckFailed(result.check);
+    if (result.status === 'fail') deps.progress.metric(metric.healthCheckFailed(result.check));
   };
 
   const stored = await timed('storage', report, async () => {
@@ -78,7 +77,7 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   const records = stored === undefined ? [] : readableRecords(stored);
 
   for (const record of records) {
-    if (record.notAfter !== undefined) deps.metrics.daysToExpiry(record.name, new Date(record.notAfter), deps.now());
+    if (record.notAfter !== undefined) deps.progress.metric(metric.daysToExpiry(record.name, new Date(record.notAfter), deps.now()));
   }
 
   if (records.length === 0) {
@@ -247,12 +246,12 @@ async function timed<T>(
 
 /** `health [--domain D...]`: every check, a line each, then `healthy` or ERR_HEALTH_FAILED (exit 10). */
 export async function healthCommand(
-  ctx: { readonly config: IssuerConfig; readonly store: ObjectStore; readonly progress: { readonly runId: string; readonly json: boolean; result(event: string, fields: Record<string, unknown>): void }; readonly now: () => Date },
+  ctx: { readonly config: IssuerConfig; readonly store: ObjectStore; readonly progress: Pick<Progress, 'log' | 'metric' | 'result'>; readonly now: () => Date },
   domains: readonly string[],
   env: Env = process.env,
 ): Promise<void> {
   const results = await runHealth(
-    { store: ctx.store, config: ctx.config, log: RunLog.of(ctx.progress), metrics: metricsFor(ctx.progress), env, now: ctx.now },
+    { store: ctx.store, config: ctx.config, progress: ctx.progress, env, now: ctx.now },
     { domains: domains.length > 0 ? normalizeDomains(domains) : [] },
   );
   ctx.progress.result('healthy', { checks: results.map((r) => `${r.check}: ${r.status}`) });

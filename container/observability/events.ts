@@ -11,16 +11,16 @@ import {
   type LiveMetadata,
   type RenewalRecord,
 } from '../../lib/core/index.js';
-import { MetricsSink } from './metrics.js';
-import { RunLog } from './run-log.js';
+import type { Progress } from '../progress.js';
+import { metric } from './metrics.js';
 
 export interface EventPublisherOptions {
   readonly aws: AwsConfig;
   /** PutEvents' EventBusName (name or ARN); undefined: events are off (EVENT_BUS=none). */
   readonly bus: string | undefined;
   readonly bucket: string;
-  readonly runId: string;
-  readonly json: boolean;
+  /** The run's output: its id goes into each event, its lines say what was sent. */
+  readonly progress: Pick<Progress, 'runId' | 'log' | 'metric'>;
   readonly now: () => Date;
   /** Pauses between attempts; tests of the retry may shorten them. @default [250, 1000] */
   readonly retryDelaysMs?: readonly number[];
@@ -38,36 +38,31 @@ export type PublishResult = { readonly sent: true; readonly eventId: string } | 
  */
 export class EventPublisher {
   private client: EventBridgeClient | undefined;
-  private readonly log: RunLog;
-  private readonly metrics: MetricsSink;
 
-  constructor(private readonly options: EventPublisherOptions) {
-    this.log = new RunLog(options.runId, options.json);
-    this.metrics = new MetricsSink({ runId: options.runId, enabled: options.json });
-  }
+  constructor(private readonly options: EventPublisherOptions) {}
 
   /** Builds the event from the facts and puts it. */
   async publish(detailType: EventDetailType, facts: CertificateFacts, extra: Pick<CertificateEventDetail, 'error' | 'daysLeft' | 'reason'> = {}): Promise<PublishResult> {
     if (this.options.bus === undefined) return { sent: false, reason: 'EVENT_BUS=none' };
-    const event = certificateEvent(detailType, facts, { bucket: this.options.bucket, runId: this.options.runId, now: this.options.now() }, extra);
+    const event = certificateEvent(detailType, facts, { bucket: this.options.bucket, runId: this.options.progress.runId, now: this.options.now() }, extra);
     const delays = this.options.retryDelaysMs ?? [250, 1000];
     let reason = '';
     for (let attempt = 0; attempt <= delays.length; attempt++) {
       const outcome = await this.put(event);
       if (outcome.sent) {
-        this.log.write('INFO', 'event-sent', `event ${detailType} for "${facts.name}" sent (${outcome.eventId})`, { detailType, name: facts.name, eventId: outcome.eventId });
+        this.options.progress.log('INFO', 'event-sent', `event ${detailType} for "${facts.name}" sent (${outcome.eventId})`, { detailType, name: facts.name, eventId: outcome.eventId });
         return outcome;
       }
       reason = outcome.reason;
       if (!outcome.retry || attempt === delays.length) break;
       await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
     }
-    this.log.write('WARN', 'event-not-sent', `warning: event ${detailType} for "${facts.name}" was not sent (${reason}); the certificate itself is unaffected`, {
+    this.options.progress.log('WARN', 'event-not-sent', `warning: event ${detailType} for "${facts.name}" was not sent (${reason}); the certificate itself is unaffected`, {
       detailType,
       name: facts.name,
       reason,
     });
-    this.metrics.eventPublishFailed(detailType, facts.name);
+    this.options.progress.metric(metric.eventPublishFailed(detailType, facts.name));
     return { sent: false, reason };
   }
 

@@ -1,7 +1,8 @@
 import { diagnoseCaProblem } from '../../lib/core/diagnosis.js';
 import { ValidationError } from '../acme/order.js';
 import { IssuerError } from '../../lib/core/index.js';
-import type { MetricsSink, Operation } from './metrics.js';
+import type { Progress } from '../progress.js';
+import { metric, type Operation } from './metrics.js';
 
 /** The facts of a stored certificate this needs (IssueOutcome has them). */
 interface Issued {
@@ -14,7 +15,7 @@ interface Issued {
  * the CA refused, with the cause). Pre-flight failures already counted their own names.
  */
 export async function observeIssuance<T extends Issued>(
-  metrics: MetricsSink,
+  progress: Pick<Progress, 'metric'>,
   operation: Operation,
   certificateName: string,
   run: () => Promise<T>,
@@ -25,13 +26,13 @@ export async function observeIssuance<T extends Issued>(
     outcome = await run();
   } catch (error) {
     if (error instanceof ValidationError) {
-      for (const failure of error.failures) metrics.validationFailure('ca', diagnoseCaProblem(failure).cause, failure.domain);
+      for (const failure of error.failures) progress.metric(metric.validationFailure('ca', diagnoseCaProblem(failure).cause, failure.domain));
     }
     const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
-    metrics.issuanceFailed(operation, certificateName, code);
+    progress.metric(metric.issuanceFailed(operation, certificateName, code));
     throw error;
   }
-  metrics.issuanceSucceeded(operation, certificateName);
-  metrics.daysToExpiry(certificateName, outcome.published.info.notAfter, now());
+  progress.metric(metric.issuanceSucceeded(operation, certificateName));
+  progress.metric(metric.daysToExpiry(certificateName, outcome.published.info.notAfter, now()));
   return outcome;
 }

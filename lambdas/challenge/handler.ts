@@ -13,7 +13,7 @@ import {
   tokenFromPath,
 } from '../../lib/core/index.js';
 import { albResponse } from './alb-response.js';
-import { SERVICE_NAME, requestLog } from './observability.js';
+import { logger, requestLog } from './observability.js';
 import { ThumbprintCache } from './thumbprint-cache.js';
 
 /** The one object the responder reads (a constant: no request ever picks a key). */
@@ -81,26 +81,17 @@ function jwkRead(bucket: string, region: string) {
   };
 }
 
-/**
- * Written to stderr as it is, like the request line to stdout: Lambda's runtime client (LogFormat
- * JSON) turns console output into its own JSON line with ours as a string in `message`.
- */
+/** The reason for a 503, as an ERROR line of the responder's logger (with the request's correlation id). */
 function logUnavailable(error: unknown): void {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'ERR_UNKNOWN';
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
-  process.stderr.write(
-    `${JSON.stringify({
-      level: 'ERROR',
-      message: 'answering 503: account public JWK unavailable',
-      timestamp: new Date().toISOString(),
-      service: SERVICE_NAME,
-      code,
-      error: error instanceof Error ? error.message : String(error),
-      cause: cause?.message,
-      // a refused read says which permission to grant, and where
-      ...(isIssuerError(cause) ? { causeCode: cause.code, hint: cause.hint } : {}),
-    })}\n`,
-  );
+  logger.error('answering 503: account public JWK unavailable', {
+    code,
+    error: error instanceof Error ? error.message : String(error),
+    cause: cause?.message,
+    // a refused read says which permission to grant, and where
+    ...(isIssuerError(cause) ? { causeCode: cause.code, hint: cause.hint } : {}),
+  });
 }
 
 /** What Lambda runs. */

@@ -1,16 +1,18 @@
+import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { CHALLENGE_PATH_PREFIX } from '../../lib/core/index.js';
 import { Dimensions, ResponderLog, ResponderOutcomes, type ResponderOutcome } from '../../lib/core/telemetry.js';
 
 /**
- * One structured line per request, in the shape of Powertools for AWS Lambda's Logger
- * (level, message, timestamp, service, cold_start, function_request_id, correlation_id), ending
- * in its `Outcome`. The stack's metric filter on the function's log group counts these lines as
- * AcmeOnAws/ResponderRequests by Outcome (lib/constructs/monitoring.ts), as it does for the
- * issuer: no EMF block repeated on every line, which was 40% of its bytes. Nothing secret passes
- * through the responder (the thumbprint is public), and the token is not logged: the path is cut
- * at the challenge prefix.
+ * The responder's one logger: Powertools for AWS Lambda's Logger, one structured line per request
+ * ending in its `Outcome`. The stack's metric filter on the function's log group counts these
+ * lines as AcmeOnAws/ResponderRequests by Outcome (lib/constructs/monitoring.ts), matching
+ * `message` and `Outcome` (names from lib/core/telemetry.ts). Nothing secret passes through the
+ * responder (the thumbprint is public), and the token is not logged: the path is cut at the
+ * challenge prefix.
  */
 export const SERVICE_NAME = ResponderLog.service;
 /** The `message` of the request line: the metric filter matches on it. */
@@ -20,14 +22,27 @@ export const REQUEST_LINE_MESSAGE = ResponderLog.requestMessage;
 export const Outcomes = ResponderOutcomes;
 export type Outcome = ResponderOutcome;
 
-export interface RequestLogOptions {
-  /** @default process.stdout */
-  readonly write?: (line: string) => void;
-  /** @default Date.now */
-  readonly now?: () => number;
+/**
+ * Powertools' standard keys cut to the ones docs/operations.md "Logs" lists: the function's ARN,
+ * name and memory size and the sampling rate are the same on every line of a log group that
+ * already names the function, and would be paid for in ingestion on every request.
+ */
+class ResponderLogFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel,
+        message: attributes.message,
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        service: attributes.serviceName,
+        cold_start: attributes.lambdaContext?.coldStart,
+        function_request_id: attributes.lambdaContext?.awsRequestId,
+      },
+    }).addAttributes(additional);
+  }
 }
 
-let coldStart = true;
+export const logger = new Logger({ serviceName: SERVICE_NAME, logFormatter: new ResponderLogFormatter() });
 
 /**
  * The most characters of any request value (a header, the method, a path) the line copies. ALB
@@ -37,87 +52,72 @@ let coldStart = true;
  */
 export const MAX_LOGGED_CHARS = 256;
 
-/** A request value as the line copies it: cut at MAX_LOGGED_CHARS, the cut marked with the full length (ASCII, see LINE_CHALLENGE_PATH). */
+/** A request value as the line copies it: cut at MAX_LOGGED_CHARS, the cut marked with the full length. */
 export function loggedValue(value: string): string {
   return value.length <= MAX_LOGGED_CHARS ? value : `${value.slice(0, MAX_LOGGED_CHARS)}...[truncated, ${value.length} chars]`;
 }
 
-/** Constant parts of the request line, as JSON text. */
-const LINE_INFO = `{"level":"INFO","message":${JSON.stringify(REQUEST_LINE_MESSAGE)},"timestamp":`;
-const LINE_ERROR = `{"level":"ERROR","message":${JSON.stringify(REQUEST_LINE_MESSAGE)},"timestamp":`;
-const LINE_SERVICE = `,"service":${JSON.stringify(SERVICE_NAME)},"cold_start":`;
-/** The path of a challenge request, token left out. ASCII on purpose: one non-ASCII character makes
- * V8 hold the whole line as a two-byte string, which doubles the cost of joining and writing it. */
-const LINE_CHALLENGE_PATH = `,"path":"${CHALLENGE_PATH_PREFIX}{token}"`;
-const LINE_METHODS: Record<string, string | undefined> = { GET: ',"method":"GET"', HEAD: ',"method":"HEAD"' };
-/** The line's end: the outcome, which the stack's metric filter counts as ResponderRequests. */
-const LINE_OUTCOME = Object.fromEntries(
-  [...Object.values(Outcomes), 'error', 'other'].map((outcome) => [outcome, `,${JSON.stringify(Dimensions.outcome)}:${JSON.stringify(outcome)}}`]),
-) as Record<Outcome, string>;
-
-/** The last time isoTimestamp quoted, and its text. */
-let lastAt = Number.NaN;
-let lastIso = '';
+/** The path of a challenge request, token left out. */
+const CHALLENGE_PATH = `${CHALLENGE_PATH_PREFIX}{token}`;
 
 export function outcomeOf(status: number): Outcome {
   return (Outcomes as Record<number, Outcome>)[status] ?? 'other';
 }
 
-/** The middy middleware: the class of work is small enough to live in the three hooks. */
-export function requestLog(options: RequestLogOptions = {}): MiddlewareObj<ALBEvent, ALBResult> {
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+export interface RequestLogOptions {
+  /** @default the responder's logger */
+  readonly logger?: Logger;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * The middy middlewares: Powertools' own (the Lambda context on every line, per-request keys
+ * dropped after each request), then the request line. The correlation id is set before the
+ * handler runs, so the handler's own lines (the 503 reason) carry it too.
+ */
+export function requestLog(options: RequestLogOptions = {}): MiddlewareObj<ALBEvent, ALBResult>[] {
+  const log = options.logger ?? logger;
   const now = options.now ?? Date.now;
-  // On the request itself (middy makes one per invocation): a WeakMap entry cost more than the line.
+  // On the request itself (middy makes one per invocation): cheaper than a WeakMap entry.
   const started = Symbol('requestLog.started');
   type Timed = Request<ALBEvent, ALBResult> & { [started]?: number };
 
-  const log = (request: Timed, status: number | undefined, error: unknown) => {
+  const line = (request: Timed, status: number | undefined, error: unknown) => {
     const at = now();
     const outcome: Outcome = status === undefined ? 'error' : outcomeOf(status);
-    const event = request.event;
-    const context = request.context as { awsRequestId?: string } | undefined;
-    const requestId = context?.awsRequestId;
-    const traceId = header(event, 'x-amzn-trace-id');
-    const correlationId = traceId === undefined ? requestId : loggedValue(traceId);
-    const isCold = coldStart;
-    coldStart = false;
-    // Assembled from JSON text: constant parts made once, numbers and booleans written as they
-    // are, strings through JSON.stringify. Byte for byte JSON.stringify of the whole object
-    // (tests/lambdas/observability.test.ts), at a fraction of its cost.
-    write(
-      `${outcome === 'error' || outcome === 'unavailable' ? LINE_ERROR : LINE_INFO}${isoTimestamp(at)}${LINE_SERVICE}${isCold}` +
-        (requestId === undefined ? '' : `,"function_request_id":${JSON.stringify(requestId)}`) +
-        (correlationId === undefined ? '' : `,"correlation_id":${JSON.stringify(correlationId)}`) +
-        (LINE_METHODS[event.httpMethod] ?? `,"method":${JSON.stringify(loggedValue(event.httpMethod))}`) +
-        (event.path.startsWith(CHALLENGE_PATH_PREFIX) ? LINE_CHALLENGE_PATH : `,"path":${JSON.stringify(loggedValue(event.path))}`) +
-        `,"status":${status ?? 502},"durationMs":${at - (request[started] ?? at)}` +
-        (error === undefined ? '' : `,"error":${JSON.stringify(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}`) +
-        LINE_OUTCOME[outcome],
-    );
+    const { httpMethod, path } = request.event;
+    const fields = {
+      method: loggedValue(httpMethod),
+      path: path.startsWith(CHALLENGE_PATH_PREFIX) ? CHALLENGE_PATH : loggedValue(path),
+      status: status ?? 502,
+      durationMs: at - (request[started] ?? at),
+      ...(error === undefined ? {} : { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+      [Dimensions.outcome]: outcome,
+    };
+    if (outcome === 'error' || outcome === 'unavailable') log.error(REQUEST_LINE_MESSAGE, fields);
+    else log.info(REQUEST_LINE_MESSAGE, fields);
   };
 
-  return {
+  const requestLine: MiddlewareObj<ALBEvent, ALBResult> = {
     before: (request: Timed) => {
       request[started] = now();
+      const traceId = header(request.event, 'x-amzn-trace-id');
+      const requestId = (request.context as { awsRequestId?: string } | undefined)?.awsRequestId;
+      log.setCorrelationId(traceId === undefined ? requestId : loggedValue(traceId));
     },
     after: (request) => {
       // ALB answers 502 for a status that is not an integer, and so does the line.
       const status = request.response?.statusCode;
-      log(request, Number.isInteger(status) ? status : undefined, undefined);
+      line(request, Number.isInteger(status) ? status : undefined, undefined);
     },
     onError: (request) => {
-      log(request, undefined, request.error);
+      line(request, undefined, request.error);
     },
   };
-}
-
-/** The ISO text of a time as a JSON string, kept for the millisecond it names: requests under load share it. */
-function isoTimestamp(at: number): string {
-  if (at !== lastAt) {
-    lastIso = `"${new Date(at).toISOString()}"`;
-    lastAt = at;
-  }
-  return lastIso;
+  // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the whole event would carry the
+  // token and every header uncut, past loggedValue (docs/security.md).
+  return [injectLambdaContext(log, { resetKeys: true, logEvent: false }), requestLine];
 }
 
 /** A header as the client sent it; every value copied into the line goes through loggedValue. */

@@ -11,14 +11,14 @@ import { Construct } from 'constructs';
 import type { ChallengeResponder } from './challenge-responder.js';
 import type { IssuerTask } from './issuer-task.js';
 import { DEFAULT_EXPIRY_ALARM_DAYS } from '../core/events.js';
-import { Dimensions, IssuerLog, METRIC_NAMESPACE, Metrics, ResponderLog } from '../core/telemetry.js';
+import { Dimensions, ISSUER_METRIC_FILTERS, IssuerLog, METRIC_NAMESPACE, Metrics, ResponderLog } from '../core/telemetry.js';
 
 /**
  * The metric names the alarms are built on, as docs/operations.md lists them, from the core's one
  * list (lib/core/telemetry.ts) that the runtime writes them with. Every one comes from a metric
- * filter below on a log group: the issuer writes its values as EMF lines and its `renew-summary`
- * line, which the ECS awslogs driver does not extract; the responder writes one request line
- * ending in its `Outcome`, counted here rather than by an EMF block repeated on every request.
+ * filter below on a log group, the one metric mechanism: the issuer writes plain JSON metric
+ * lines and its `renew-summary` line (the ECS awslogs driver would not extract EMF from them);
+ * the responder writes one request line ending in its `Outcome`.
  */
 export const METRICS = {
   namespace: METRIC_NAMESPACE,
@@ -198,29 +198,31 @@ export class IssuerMonitoring extends Construct {
   }
 
   /**
-   * The issuer's metrics from its log lines (JSON, one object per line). Each filter matches the
-   * EMF document or summary line that carries the value; no default value, so a run that did not
-   * happen leaves no data point (the "did not run" alarm depends on that).
+   * The issuer's metrics from its log lines (JSON, one object per line): a filter per entry of
+   * ISSUER_METRIC_FILTERS on the metric lines, and the renew runs from the `renew-summary` line.
+   * No default value, so a run that did not happen leaves no data point (the "did not run" alarm
+   * depends on that).
    */
   private issuerMetricFilters(logGroup: logs.ILogGroup): logs.MetricFilter[] {
-    const filter = (id: string, metricName: string, pattern: logs.IFilterPattern, metricValue: string, unit: cloudwatch.Unit, dimensions?: Record<string, string>) =>
-      this.metricFilter(id, logGroup, metricName, pattern, metricValue, unit, dimensions);
     const { all, exists, numberValue, stringValue } = logs.FilterPattern;
-    // The value field and every dimension field are in the pattern, as CloudWatch requires.
-    const emf = (...fields: string[]) => all(stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.metricEvent), ...fields.map((field) => exists(`$.${field}`)));
-    const dims = (...fields: string[]) => Object.fromEntries(fields.map((field) => [field, `$.${field}`]));
-    const certificate = METRICS.certificateDimension;
+    const metricLines = ISSUER_METRIC_FILTERS.map(({ metric, valueField, dimensions, unit }) =>
+      this.metricFilter(
+        `${metric}Filter`,
+        logGroup,
+        metric,
+        // The value field and every dimension field are in the pattern, as CloudWatch requires.
+        all(stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.metricEvent), ...[valueField, ...dimensions].map((field) => exists(`$.${field}`))),
+        `$.${valueField}`,
+        unit === 'None' ? cloudwatch.Unit.NONE : cloudwatch.Unit.COUNT,
+        dimensions.length === 0 ? undefined : Object.fromEntries(dimensions.map((field) => [field, `$.${field}`])),
+      ),
+    );
     const renewSummary = stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.renewSummaryEvent);
-    const { operation, stage, cause } = Dimensions;
+    const failed = `$.${IssuerLog.failedField}`;
     return [
-      filter('DaysToExpiryFilter', METRICS.daysToExpiry, emf(METRICS.daysToExpiry, certificate), `$.${METRICS.daysToExpiry}`, cloudwatch.Unit.NONE, dims(certificate)),
-      filter('MinDaysToExpiryFilter', METRICS.minDaysToExpiry, emf(METRICS.daysToExpiry), `$.${METRICS.daysToExpiry}`, cloudwatch.Unit.NONE),
-      filter('IssuanceSucceededFilter', METRICS.issuanceSucceeded, emf(METRICS.issuanceSucceeded, operation), `$.${METRICS.issuanceSucceeded}`, cloudwatch.Unit.COUNT, dims(operation)),
-      filter('IssuanceFailedFilter', METRICS.issuanceFailed, emf(METRICS.issuanceFailed, operation), `$.${METRICS.issuanceFailed}`, cloudwatch.Unit.COUNT, dims(operation)),
-      filter('ValidationFailuresFilter', METRICS.validationFailures, emf(METRICS.validationFailures, stage, cause), `$.${METRICS.validationFailures}`, cloudwatch.Unit.COUNT, dims(stage, cause)),
-      filter('EventPublishFailedFilter', METRICS.eventPublishFailed, emf(METRICS.eventPublishFailed), `$.${METRICS.eventPublishFailed}`, cloudwatch.Unit.COUNT),
-      filter('RenewalRunSucceededFilter', METRICS.renewalRunSucceeded, all(renewSummary, numberValue(`$.${IssuerLog.failedField}`, '=', 0)), '1', cloudwatch.Unit.COUNT),
-      filter('RenewalRunFailedFilter', METRICS.renewalRunFailed, all(renewSummary, numberValue(`$.${IssuerLog.failedField}`, '>', 0)), '1', cloudwatch.Unit.COUNT),
+      ...metricLines,
+      this.metricFilter('RenewalRunSucceededFilter', logGroup, METRICS.renewalRunSucceeded, all(renewSummary, numberValue(failed, '=', 0)), '1', cloudwatch.Unit.COUNT),
+      this.metricFilter('RenewalRunFailedFilter', logGroup, METRICS.renewalRunFailed, all(renewSummary, numberValue(failed, '>', 0)), '1', cloudwatch.Unit.COUNT),
     ];
   }
 

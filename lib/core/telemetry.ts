@@ -17,15 +17,15 @@ export const Metrics = {
   daysToExpiry: 'DaysToExpiry',
   /** None, no dimension: every DaysToExpiry value without its dimension, so Minimum is the soonest expiry. */
   minDaysToExpiry: 'MinDaysToExpiry',
-  /** Count, dimensions [Stage] and [Stage, Cause]: a name that failed validation (Stage = preflight | ca). */
+  /** Count, dimensions [Stage, Cause]: a name that failed validation (Stage = preflight | ca). */
   validationFailures: 'ValidationFailures',
-  /** Count, dimension Check (storage | ca-directory | account | responder): a failed `health` check. */
+  /** Count, dimension Check (docs/operations.md lists the checks): a failed `health` check. */
   healthCheckFailed: 'HealthCheckFailed',
   /** Count, no dimension: a renew run whose summary counts no failed certificate. */
   renewalRunSucceeded: 'RenewalRunSucceeded',
   /** Count, no dimension: a renew run with at least one failed certificate. */
   renewalRunFailed: 'RenewalRunFailed',
-  /** Count, dimension DetailType: an EventBridge event the issuer could not put after its retries (lib/core/events.ts). */
+  /** Count, no dimension (the line names its DetailType): an EventBridge event the issuer could not put after its retries (lib/core/events.ts). */
   eventPublishFailed: 'EventPublishFailed',
   /** Count, dimension Outcome: one per responder request line. */
   responderRequests: 'ResponderRequests',
@@ -46,13 +46,41 @@ export const Dimensions = {
 export const IssuerLog = {
   /** Every line's kind. */
   eventField: 'event',
-  /** An EMF document (container/observability/metrics.ts). */
+  /** A metric line: the value under the metric's name, its dimensions beside it (container/observability/metrics.ts). */
   metricEvent: 'metric',
   /** The last line of a renew run, with its counts. */
   renewSummaryEvent: 'renew-summary',
   /** The renew summary's count of failed certificates (a number). */
   failedField: 'failed',
 } as const;
+
+/**
+ * How the stack makes each issuer metric out of a metric line: one metric filter per entry on the
+ * issuer's log group (lib/constructs/monitoring.ts). Metric filters, not EMF: the ECS awslogs
+ * driver sends plain lines, which CloudWatch Logs does not extract EMF from, and a filter works on
+ * them without a CloudWatch agent sidecar. A filter publishes exactly one dimension set, so the
+ * line's other fields (certificateName, errorCode, domain, DetailType) are for Logs Insights only.
+ */
+export interface IssuerMetricFilter {
+  readonly metric: (typeof Metrics)[keyof typeof Metrics];
+  /** The metric line's number field the value is read from: the metric's own name, but for MinDaysToExpiry. */
+  readonly valueField: string;
+  /** Fields of the line that become the metric's dimensions; the filter matches only lines that have them. */
+  readonly dimensions: readonly string[];
+  readonly unit: 'Count' | 'None';
+}
+
+export const ISSUER_METRIC_FILTERS: readonly IssuerMetricFilter[] = [
+  { metric: Metrics.daysToExpiry, valueField: Metrics.daysToExpiry, dimensions: [Dimensions.certificate], unit: 'None' },
+  // every DaysToExpiry value again without its dimension: its Minimum is the soonest expiry (the expiry alarm)
+  { metric: Metrics.minDaysToExpiry, valueField: Metrics.daysToExpiry, dimensions: [], unit: 'None' },
+  { metric: Metrics.issuanceSucceeded, valueField: Metrics.issuanceSucceeded, dimensions: [Dimensions.operation], unit: 'Count' },
+  { metric: Metrics.issuanceFailed, valueField: Metrics.issuanceFailed, dimensions: [Dimensions.operation], unit: 'Count' },
+  { metric: Metrics.validationFailures, valueField: Metrics.validationFailures, dimensions: [Dimensions.stage, Dimensions.cause], unit: 'Count' },
+  { metric: Metrics.healthCheckFailed, valueField: Metrics.healthCheckFailed, dimensions: [Dimensions.check], unit: 'Count' },
+  // no dimension: the event-not-sent alarm reads the metric as one series whatever the event
+  { metric: Metrics.eventPublishFailed, valueField: Metrics.eventPublishFailed, dimensions: [], unit: 'Count' },
+];
 
 /** The responder's request line (lambdas/challenge/observability.ts). */
 export const ResponderLog = {

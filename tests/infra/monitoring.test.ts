@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { IConstruct } from 'constructs';
 import { METRICS } from '../../lib/constructs/monitoring.js';
 import { scheduleIntervalSeconds, WEEK_SECONDS } from '../../lib/core/schedule-interval.js';
-import { IssuerMetrics, MetricsSink } from '../../container/observability/metrics.js';
+import { Writable } from 'node:stream';
+import { metric } from '../../container/observability/metrics.js';
+import { Progress } from '../../container/progress.js';
+import { ISSUER_METRIC_FILTERS, Metrics } from '../../lib/core/telemetry.js';
+import middy from '@middy/core';
+import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { requestLog } from '../../lambdas/challenge/observability.js';
+import { albEvent } from '../support/alb-events.js';
+import { capturedLines } from '../support/process-output.js';
 import { CAUSES } from '../../lib/core/diagnosis.js';
 import { logicalId, only, resourcesOfType, synthesize } from './synth.js';
 import type { Synthesized } from './synth.js';
@@ -126,7 +133,7 @@ describe('metrics from the log groups', () => {
     });
   });
 
-  it('turns the issuer\'s JSON lines into the metrics the alarms read (the awslogs driver does not extract EMF)', () => {
+  it('turns the issuer\'s JSON lines into every metric docs/operations.md lists, by metric filters (the awslogs driver does not extract EMF)', () => {
     const filters = filtersOf(synth.stack.issuer.logGroup);
     expect(filters).toEqual({
       DaysToExpiry: {
@@ -149,6 +156,11 @@ describe('metrics from the log groups', () => {
         pattern: '{ ($.event = "metric") && ($.ValidationFailures = "*") && ($.Stage = "*") && ($.Cause = "*") }',
         value: '$.ValidationFailures',
         dimensions: [{ Key: 'Stage', Value: '$.Stage' }, { Key: 'Cause', Value: '$.Cause' }],
+      },
+      HealthCheckFailed: {
+        pattern: '{ ($.event = "metric") && ($.HealthCheckFailed = "*") && ($.Check = "*") }',
+        value: '$.HealthCheckFailed',
+        dimensions: [{ Key: 'Check', Value: '$.Check' }],
       },
       EventPublishFailed: { pattern: '{ ($.event = "metric") && ($.EventPublishFailed = "*") }', value: '$.EventPublishFailed', dimensions: undefined },
       RenewalRunSucceeded: { pattern: '{ ($.event = "renew-summary") && ($.failed = 0) }', value: '1', dimensions: undefined },
@@ -181,44 +193,50 @@ describe('alarm options', () => {
 describe('the metric filters match the lines the runtime writes', () => {
   // The names come from one module (lib/core/telemetry.ts); these check the lines really carry
   // every field each filter's pattern and value name, written by the real code.
-  it("the responder's request line has the message and the Outcome the filter reads", () => {
-    const lines: string[] = [];
-    const log = requestLog({ write: (line) => lines.push(line) });
-    const request = { event: { httpMethod: 'GET', path: '/', headers: {} }, context: {}, response: { statusCode: 404 } } as never;
-    log.before?.(request);
-    log.after?.(request);
-    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+  it("the responder's request line has the message and the Outcome the filter reads", async () => {
+    const handler = middy<ALBEvent, ALBResult>(async () => ({ statusCode: 404, body: '' })).use(requestLog());
+    const [text] = await capturedLines(() => handler(albEvent('GET', '/'), {} as never));
+    const line = JSON.parse(text!) as Record<string, unknown>;
     expect(line.message).toBe(METRICS.responderRequestMessage);
     expect(line[METRICS.outcomeDimension]).toBe('not-found');
   });
 
-  it("the issuer's EMF lines have the event, the value and every dimension their filter reads, in the namespace the alarms use", () => {
-    const lines: string[] = [];
-    const sink = new MetricsSink({ runId: 'r', enabled: true, out: { write: (text: string) => lines.push(text) } as never });
-    sink.daysToExpiry('shop', new Date('2027-01-10T00:00:00Z'), new Date('2027-01-01T00:00:00Z'));
-    sink.issuanceSucceeded('renew', 'shop');
-    sink.issuanceFailed('issue', 'shop', 'ERR_CA_UNAVAILABLE');
-    sink.validationFailure('ca', CAUSES[0]!, 'shop.example.com');
-    sink.eventPublishFailed('Certificate Renewed', 'shop');
-    const documents = lines.map((text) => JSON.parse(text) as Record<string, any>);
+  it("the issuer's metric lines have the event, the value and every dimension their filter reads, and no EMF block", () => {
+    let text = '';
+    const out = new Writable({ write: (chunk, _encoding, done) => { text += String(chunk); done(); } });
+    const progress = new Progress(true, out);
+    progress.metric(metric.daysToExpiry('shop', new Date('2027-01-10T00:00:00Z'), new Date('2027-01-01T00:00:00Z')));
+    progress.metric(metric.issuanceSucceeded('renew', 'shop'));
+    progress.metric(metric.issuanceFailed('issue', 'shop', 'ERR_CA_UNAVAILABLE'));
+    progress.metric(metric.validationFailure('ca', CAUSES[0]!, 'shop.example.com'));
+    progress.metric(metric.healthCheckFailed('account'));
+    progress.metric(metric.eventPublishFailed('Certificate Renewed', 'shop'));
+    const documents = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const filters = resourcesOfType(synthesize({}).json, 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
+    const written = new Set<string>();
     for (const document of documents) {
-      expect(document.event).toBe('metric');
-      const name = document._aws.CloudWatchMetrics[0].Metrics[0].Name as string;
-      expect(document._aws.CloudWatchMetrics[0].Namespace).toBe(METRICS.namespace);
-      const filter = filters.find((properties) => properties.MetricTransformations[0].MetricName === name);
-      expect(filter, name).toBeDefined();
-      const transformation = filter.MetricTransformations[0];
-      expect(document[transformation.MetricValue.replace(/^\$\./, '')]).toBeTypeOf('number');
-      for (const dimension of transformation.Dimensions ?? []) expect(document[dimension.Value.replace(/^\$\./, '')], dimension.Key).toBeTypeOf('string');
-      for (const field of [...(filter.FilterPattern as string).matchAll(/\$\.(\w+)/g)].map((match) => match[1]!)) expect(document, `${name}: ${field}`).toHaveProperty(field);
+      expect(document).toMatchObject({ event: 'metric', level: 'INFO', runId: progress.runId });
+      expect(document._aws).toBeUndefined();
+      for (const spec of ISSUER_METRIC_FILTERS.filter((f) => typeof document[f.valueField] === 'number' && f.dimensions.every((d) => d in document))) {
+        const filter = filters.find((properties) => properties.MetricTransformations[0].MetricName === spec.metric);
+        expect(filter, spec.metric).toBeDefined();
+        const transformation = filter.MetricTransformations[0];
+        expect(transformation.MetricNamespace).toBe(METRICS.namespace);
+        expect(document[transformation.MetricValue.replace(/^\$\./, '')]).toBeTypeOf('number');
+        for (const dimension of transformation.Dimensions ?? []) expect(document[dimension.Value.replace(/^\$\./, '')], dimension.Key).toBeTypeOf('string');
+        for (const field of [...(filter.FilterPattern as string).matchAll(/\$\.(\w+)/g)].map((match) => match[1]!)) expect(document, `${spec.metric}: ${field}`).toHaveProperty(field);
+        written.add(spec.metric);
+      }
     }
-    expect(documents.map((document) => document._aws.CloudWatchMetrics[0].Metrics[0].Name)).toEqual([
-      IssuerMetrics.DAYS_TO_EXPIRY,
-      IssuerMetrics.ISSUANCE_SUCCEEDED,
-      IssuerMetrics.ISSUANCE_FAILED,
-      IssuerMetrics.VALIDATION_FAILURES,
-      IssuerMetrics.EVENT_PUBLISH_FAILED,
-    ]);
+    // every issuer metric (all but the responder's and the renew summary's) comes out of some line
+    const fromSummary: string[] = [Metrics.renewalRunSucceeded, Metrics.renewalRunFailed, Metrics.responderRequests];
+    expect([...written].sort()).toEqual(Object.values(Metrics).filter((name) => !fromSummary.includes(name)).sort());
+  });
+
+  it('writes metric lines only with JSON output (a terminal has no CloudWatch behind it)', () => {
+    let text = '';
+    const out = new Writable({ write: (chunk, _encoding, done) => { text += String(chunk); done(); } });
+    new Progress(false, out).metric(metric.healthCheckFailed('account'));
+    expect(text).toBe('');
   });
 });

@@ -69,14 +69,11 @@ function closeServer(server: Server | HttpServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** The EMF documents in a run's output, by metric name. */
+/** The metric lines in a run's output (the value under the metric's name, what the stack's metric filters read), by metric name. */
 export function metricLines(stdout: string, name: string): Record<string, unknown>[] {
   return stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((doc) => {
-      const aws = doc._aws as { CloudWatchMetrics?: { Namespace: string; Metrics: { Name: string }[] }[] } | undefined;
-      return aws?.CloudWatchMetrics?.some((m) => m.Namespace === 'AcmeOnAws' && m.Metrics.some((metric) => metric.Name === name)) ?? false;
-    });
+    .filter((doc) => doc.event === 'metric' && typeof doc[name] === 'number');
 }
