@@ -1,4 +1,3 @@
-import type acme from 'acme-client';
 import {
   IssuerError,
   assertPairMatches,
@@ -11,11 +10,10 @@ import {
   type KeyType,
   type LiveMetadata,
   type ObjectStore,
-  type PollSchedule,
   type RenewalRecord,
   type RetiredAcmRecord,
 } from '../../lib/core/index.js';
-import { orderCertificate } from '../acme/order.js';
+import type { CertificateIssuer } from '../acme/port.js';
 import type { AcmImporter } from '../aws/acm-importer.js';
 import type { CertificateExporter } from '../exports/export.js';
 import type { Progress } from '../progress.js';
@@ -46,9 +44,8 @@ export interface IssueRequest {
 
 export interface IssueDeps {
   readonly store: ObjectStore;
-  readonly client: acme.Client;
-  /** How often to ask the CA whether the order is ready (from ACME_POLL_MIN_MS). */
-  readonly poll: PollSchedule;
+  /** The CA, behind the port (container/acme/port.ts). */
+  readonly issuer: CertificateIssuer;
   /** One importer per ACM region (empty when ACM import is off). */
   readonly acm: readonly AcmImporter[];
   /** Secrets Manager / SSM / HTTPS listener hand-over; undefined when none is configured. */
@@ -93,7 +90,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     await deps.preflight?.(request.domains);
     const reused = await reusableKey(store, request.name, request.keyType, existing?.record, request.rotateKey === true);
     progress.info(reused === undefined ? 'ordering with a new private key' : `ordering with the live private key (${reused.source})`, { name: request.name, keyReused: reused !== undefined });
-    const issued = await orderCertificate(deps.client, deps.poll, { ...request, privateKeyPem: reused?.privateKeyPem }, progress.step.bind(progress), (detail) =>
+    const issued = await deps.issuer.issue({ ...request, privateKeyPem: reused?.privateKeyPem }, progress.step.bind(progress), (detail) =>
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);
@@ -116,7 +113,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
  * plan, state `active`, the index entry. Also what finishes a run that crashed after publishing.
  */
 export async function deployPublished(
-  deps: Omit<IssueDeps, 'client' | 'poll'>,
+  deps: Omit<IssueDeps, 'issuer'>,
   loaded: LoadedRecord,
   files: CertificateFiles,
   info: Pick<CertificateInfo, 'serial' | 'keyAlgorithm' | 'notBefore' | 'notAfter'>,

@@ -35,7 +35,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await healLiveCopies(store, name, progress);
     return issueCertificate(
-      { store, client: account.client, poll: account.poll, acm: ctx.acmImporters(name), exports: ctx.exporter(), progress, now },
+      { store, issuer: account.issuer, acm: ctx.acmImporters(name), exports: ctx.exporter(), progress, now },
       {
         name,
         domains,

@@ -249,7 +249,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
         ? undefined
         : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { log: RunLog.of(progress), metrics });
       const outcome = await observeIssuance(metrics, fresh ? 'issue' : 'renew', item.name, () => issueCertificate(
-        { preflight, store, client: account.client, poll: account.poll, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
+        { preflight, store, issuer: account.issuer, acm: ctx.acmImporters(item.name), exports: ctx.exporter(), progress, now },
         {
           name: item.name,
           domains: item.domains,
