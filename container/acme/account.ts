@@ -12,7 +12,6 @@ import {
   type IssuerConfig,
   type KeyType,
   type ObjectStore,
-  type PollSchedule,
 } from '../../lib/core/index.js';
 import { AcmeClient } from './client.js';
 import { fetchDirectory } from './directory.js';
@@ -39,8 +38,6 @@ interface AccountRegistrations {
 export interface Account {
   /** What the lifecycle orders and revokes with (port.ts). */
   readonly issuer: CertificateIssuer;
-  /** How often to ask this CA whether an order is ready (ACME_POLL_MIN_MS). */
-  readonly poll: PollSchedule;
   readonly registration: AccountRegistration;
   /** True when this call changed anything (key created, jwk uploaded, account registered). */
   readonly changed: boolean;
@@ -133,8 +130,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
     changed = true;
   }
   const registration: AccountRegistration = { directoryUrl: config.directoryUrl, keyType, thumbprint, ...entry };
-  const poll = pollSchedule(config.pollMinMs);
-  return { issuer: new AcmeIssuer(client, poll), poll, registration, changed, requests: client.stats };
+  return { issuer: new AcmeIssuer(client, pollSchedule(config.pollMinMs)), registration, changed, requests: client.stats };
 }
 
 /**

@@ -237,7 +237,7 @@ export class AcmeClient {
   }
 
   private rememberAccount(answer: AcmeAnswer<AcmeAccountResource>): AcmeAnswer<AcmeAccountResource> {
-    if (typeof answer.headers.location !== 'string') throw new Error(`the CA answered newAccount with HTTP status but no Location (the account URL)`);
+    if (typeof answer.headers.location !== 'string') throw new Error('the CA answered newAccount without a Location header (the account URL)');
     this.kid = answer.url;
     return answer;
   }

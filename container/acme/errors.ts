@@ -34,7 +34,9 @@ const PROBLEM_HINTS: Readonly<Record<string, string>> = {
 export function caError(step: string, error: unknown, code: ErrorCode = ErrorCodes.ORDER_FAILED): IssuerError {
   if (error instanceof IssuerError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (!(error instanceof AcmeProblem) && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up|certificate|self.signed|ECONNRESET|CONNECT/i.test(message)) {
+  // A proxy refusing the tunnel (proxy-tunnel.ts) is the network path too; the match is exact, as a
+  // CA's detail may say "connection" of a validation.
+  if (!(error instanceof AcmeProblem) && (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up|certificate|self.signed|ECONNRESET/i.test(message) || / to CONNECT /.test(message))) {
     return new IssuerError(ErrorCodes.CA_UNAVAILABLE, `${step}: the CA could not be reached (${message})`, {
       hint: 'check ACME_DIRECTORY and the network path to the CA (for a private CA, ACME_TLS_CA_FILE must name its TLS root; behind a proxy, HTTPS_PROXY and NO_PROXY)',
       cause: error,
