@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // The issuer CLI: what the container image runs (ENTRYPOINT) and what `just issuer …` runs locally.
-import acme from 'acme-client';
 import { ErrorCodes, IssuerError, SECRET_RECOVERY_DAYS, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
 import { configureCaConnections } from './acme/tls.js';
 import { createContext } from './commands/context.js';
@@ -84,8 +83,7 @@ function keyTypeOption(value: string | undefined): KeyType | undefined {
 }
 
 async function run(): Promise<void> {
-  // acme-client's own trace (URLs, statuses, nonces; never keys) for diagnosing a CA conversation.
-  if (process.env.ACME_CLIENT_DEBUG === 'true') acme.setLogger((message) => process.stderr.write(`acme-client: ${message}\n`));
+  // ACME_CLIENT_DEBUG=true: the ACME client (acme/client.ts) traces each request on stderr (URLs, statuses, nonces; never keys).
   const args = process.argv.slice(2);
   const reporter = Progress.forStdout(args.includes('--json'));
   let code: number;

@@ -1,5 +1,4 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
-import acme from 'acme-client';
+import { createPrivateKey } from 'node:crypto';
 import {
   ErrorCodes,
   IssuerError,
@@ -13,14 +12,14 @@ import {
   type IssuerConfig,
   type KeyType,
   type ObjectStore,
-  type PollSchedule,
 } from '../../lib/core/index.js';
-import { fetchDirectory, type DirectoryInfo } from './directory.js';
+import { AcmeClient } from './client.js';
+import { fetchDirectory } from './directory.js';
 import { caError } from './errors.js';
+import { AcmeIssuer } from './issuer.js';
 import { accountJwkText, createPrivateKeyPem, keyTypeOf, publicJwkOf } from './keys.js';
-import { paceRequests, type RequestPacingStats } from './request-pacing.js';
-import { caAgent } from './tls.js';
-import { sendDirect } from './transport.js';
+import type { CertificateIssuer } from './port.js';
+import type { RequestPacingStats } from './request-pacing.js';
 
 interface CaAccount {
   readonly accountUrl: string;
@@ -36,13 +35,9 @@ interface AccountRegistrations {
   readonly accounts: Readonly<Record<string, CaAccount>>;
 }
 
-/** Enough that a CA rejecting most nonces still gets through (0.6^21 ≈ 2e-5 per request). */
-const BAD_NONCE_RETRIES = 20;
-
 export interface Account {
-  readonly client: acme.Client;
-  /** How often to ask this CA whether an order is ready (ACME_POLL_MIN_MS). */
-  readonly poll: PollSchedule;
+  /** What the lifecycle orders and revokes with (port.ts). */
+  readonly issuer: CertificateIssuer;
   readonly registration: AccountRegistration;
   /** True when this call changed anything (key created, jwk uploaded, account registered). */
   readonly changed: boolean;
@@ -67,9 +62,9 @@ export interface AccountOptions {
 
 export async function ensureAccount(store: ObjectStore, config: IssuerConfig, now: () => Date, options: AccountOptions = {}): Promise<Account> {
   let changed = false;
-  // The directory is read while S3 answers (the TLS handshake with the CA overlaps them too). A
-  // failure here is left to acme-client's own read below, which reports it as before.
-  const directoryRead = fetchDirectory(config.directoryUrl).catch(() => undefined);
+  // The directory is read while S3 answers (the TLS handshake with the CA overlaps them too),
+  // once per run: the client is handed it and never reads it again.
+  const directoryRead = fetchDirectory(config.directoryUrl).catch((error: unknown) => error instanceof Error ? error : new Error(String(error)));
   // The three account objects are independent reads: one round trip instead of three.
   const [storedKey, storedJwk, previousObject] = await Promise.all([
     store.get(layout.accountKey),
@@ -106,20 +101,9 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   }
 
   const contact = config.contactEmail === undefined ? [] : [`mailto:${config.contactEmail}`];
-  const client = new acme.Client({
-    directoryUrl: config.directoryUrl,
-    accountKey: keyPem,
-    ...(config.eab === undefined ? {} : { externalAccountBinding: config.eab }),
-  });
-  // RFC 8555 §6.5: a badNonce is retried with the fresh nonce. acme-client gives up after 5, which a
-  // CA under load (pebble with PEBBLE_WFE_NONCEREJECT=60 in tests/reliability) exhausts in one run.
-  (client as unknown as { http: { maxBadNonceRetries: number } }).http.maxBadNonceRetries = BAD_NONCE_RETRIES;
-  // acme-client signs every request with the PEM it was given, which Node parses again each time
-  // (~0.8 ms a request, most of the CPU of a 50-name order): sign with the parsed key instead.
-  (client as unknown as { http: { accountKey: KeyObject } }).http.accountKey = createPrivateKey(keyPem);
-  sendDirect(client, caAgent());
-  giveDirectory(client, await directoryRead);
-  const requests = paceRequests(client);
+  const directory = await directoryRead;
+  if (directory instanceof Error) throw caError(`registering the ACME account at ${config.directoryUrl}`, directory.cause ?? directory, ErrorCodes.CA_UNAVAILABLE);
+  const client = new AcmeClient({ directory, accountKey: createPrivateKey(keyPem), eab: config.eab });
   try {
     await findOrCreateAccount(client, contact);
   } catch (error) {
@@ -133,7 +117,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   const thumbprint = await jwkThumbprint(jwk);
   const keyType = keyTypeOf(keyPem)!;
   const known = previous?.thumbprint === thumbprint ? previous.accounts[config.directoryUrl] : undefined;
-  const accountUrl = client.getAccountUrl();
+  const accountUrl = client.accountUrl;
   let entry: CaAccount;
   if (known !== undefined && known.accountUrl === accountUrl && JSON.stringify(known.contact) === JSON.stringify(contact)) {
     entry = known;
@@ -146,7 +130,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
     changed = true;
   }
   const registration: AccountRegistration = { directoryUrl: config.directoryUrl, keyType, thumbprint, ...entry };
-  return { client, poll: pollSchedule(config.pollMinMs), registration, changed, requests };
+  return { issuer: new AcmeIssuer(client, pollSchedule(config.pollMinMs)), registration, changed, requests: client.stats };
 }
 
 /**
@@ -165,38 +149,20 @@ export function missingAccountKey(published: readonly string[]): IssuerError {
 }
 
 /**
- * Hands acme-client the directory this run already read (for ARI and profiles), so a run reads it
- * once. acme-client keeps it in HttpClient's directoryCache for a day (src/http.js, pinned in
- * package-lock), as it would after reading it itself.
- */
-function giveDirectory(client: acme.Client, directory: DirectoryInfo | undefined): void {
-  if (directory === undefined) return;
-  const http = (client as unknown as { http: { directoryCache: unknown; directoryTimestamp: number } }).http;
-  http.directoryCache = directory.resource;
-  http.directoryTimestamp = Math.floor(Date.now() / 1000);
-}
-
-/**
  * Looks the key up first (onlyReturnExisting), so a known account is found without an "update"
  * the CA would refuse; registers only when the CA has none, and updates the contact if it changed.
  */
-async function findOrCreateAccount(client: acme.Client, contact: readonly string[]): Promise<void> {
-  let account: { contact?: string[]; status?: string } | undefined;
-  try {
-    // acme-client's createAccount follows a found account with an update that repeats the lookup;
-    // its API call alone is the lookup (and records the account URL from Location).
-    const api = (client as unknown as { api: { createAccount(data: object): Promise<{ data: { contact?: string[]; status?: string } }> } }).api;
-    account = (await api.createAccount({ onlyReturnExisting: true })).data;
-  } catch (error) {
-    // acme-client keeps only the problem's detail; CAs word accountDoesNotExist differently.
-    if (!/accountDoesNotExist|does not exist|no account exists|unable to find existing account/i.test(error instanceof Error ? error.message : String(error))) throw error;
-    await client.createAccount({ termsOfServiceAgreed: true, ...(contact.length > 0 ? { contact: [...contact] } : {}) });
+async function findOrCreateAccount(client: AcmeClient, contact: readonly string[]): Promise<void> {
+  const found = await client.findAccount();
+  if (found === undefined) {
+    await client.createAccount(contact);
     return;
   }
+  const account = found.body;
   if (account.status !== undefined && account.status !== 'valid') {
     throw new IssuerError(ErrorCodes.CA_UNAVAILABLE, `the CA reports the account as ${account.status}`, {
       hint: 'a deactivated or revoked account cannot be used again: move account/ aside in S3 and run register for a new one',
     });
   }
-  if (JSON.stringify(account.contact ?? []) !== JSON.stringify(contact)) await client.updateAccount({ contact: [...contact] });
+  if (JSON.stringify(account.contact ?? []) !== JSON.stringify(contact)) await client.updateAccount(contact);
 }

@@ -5,7 +5,7 @@ import { caGet, type CaResponse } from './transport.js';
 
 export interface DirectoryInfo {
   readonly url: string;
-  /** The directory object as the CA sent it: acme-client is given it instead of reading it again (account.ts). */
+  /** The directory object as the CA sent it: the ACME client (client.ts) is given it instead of reading it again. */
   readonly resource: Readonly<Record<string, unknown>>;
   /** RFC 9773 renewal information endpoint, when the CA offers ARI. */
   readonly renewalInfo: string | undefined;

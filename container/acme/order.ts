@@ -1,18 +1,12 @@
-import type acme from 'acme-client';
-import { ErrorCodes, IssuerError, type KeyType, type PollSchedule } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, type PollSchedule } from '../../lib/core/index.js';
 import { addressFromDetail, causeTitle, diagnoseCaProblem, statusFromDetail, urlFromDetail, type Diagnosis } from '../../lib/core/diagnosis.js';
+import type { AcmeAnswer, AcmeAuthorizationResource, AcmeClient, AcmeOrderResource } from './client.js';
 import { createCsrPem } from './csr.js';
 import { caError } from './errors.js';
 import { createPrivateKeyPem } from './keys.js';
 import { waitForStatus } from './poll.js';
-
-export interface IssuedCertificate {
-  /** Leaf first, then the chain, as the CA sent it. */
-  readonly fullchainPem: string;
-  /** The certificate's private key (PKCS#8 PEM): the one passed in, else a fresh one. Never logged. */
-  readonly privateKeyPem: string;
-  readonly orderUrl: string;
-}
+import type { IssuedCertificate, OrderRequest, StepRunner } from './port.js';
+import { AcmeProblem } from './problem.js';
 
 /** What the CA said about one name it refused. */
 export interface ValidationFailure {
@@ -60,35 +54,15 @@ function describeValidationFailure(f: ValidationFailure): string {
   ].join('\n');
 }
 
-interface ChallengeWithRecord {
-  readonly type: string;
-  readonly url: string;
-  readonly status: string;
-  readonly error?: { type?: string; detail?: string };
-  readonly validationRecord?: { url?: string; addressesResolved?: string[]; addressUsed?: string }[];
-  readonly token?: string;
-}
-
 /**
  * One order for all names: every authorization answered at once (the responder already knows
  * the answer, so there is nothing to set up per challenge), then finalize with a fresh key.
  */
-export interface OrderRequest {
-  readonly domains: readonly string[];
-  readonly keyType: KeyType;
-  /** ACME profile name, sent only when set (the CA must list it in its directory). */
-  readonly profile: string | undefined;
-  /** ARI CertID of the certificate being replaced (RFC 9773 §5). */
-  readonly replaces: string | undefined;
-  /** An existing key of `keyType` to order with (renewals reuse the live key); a new one when undefined. */
-  readonly privateKeyPem?: string | undefined;
-}
-
 export async function orderCertificate(
-  client: acme.Client,
+  client: AcmeClient,
   poll: PollSchedule,
   request: OrderRequest,
-  step: <T>(title: string, run: () => Promise<T>, describe?: (value: T) => string) => Promise<T>,
+  step: StepRunner,
   onReplacesRefused?: (detail: string) => void,
 ): Promise<IssuedCertificate> {
   const { domains, keyType } = request;
@@ -96,22 +70,18 @@ export async function orderCertificate(
   // CPU); neither depends on the validation.
   const keyAndCsr = (request.privateKeyPem === undefined ? createPrivateKeyPem(keyType) : Promise.resolve(request.privateKeyPem)).then((privateKeyPem) => ({ privateKeyPem, csr: createCsrPem(privateKeyPem, domains) }));
   keyAndCsr.catch(() => undefined); // awaited after validation; a failed order first must not leave it unhandled
-  const identifiers = domains.map((value) => ({ type: 'dns', value }));
-  const payload = {
-    identifiers,
-    ...(request.profile === undefined ? {} : { profile: request.profile }),
-  };
+  const payload = { domains, profile: request.profile };
   const order = await step(
     request.replaces === undefined ? 'create order' : 'create order (replaces previous, ARI)',
     async () => {
-      if (request.replaces === undefined) return client.createOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
+      if (request.replaces === undefined) return client.newOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
       try {
-        return await client.createOrder({ ...payload, replaces: request.replaces } as typeof payload);
+        return await client.newOrder({ ...payload, replaces: request.replaces });
       } catch (error) {
-        // A CA may refuse `replaces` (already replaced, unknown serial): order without it rather than fail the renewal.
-        if (!/replace/i.test(error instanceof Error ? error.message : '')) throw caError('creating the order', error);
-        onReplacesRefused?.(error instanceof Error ? error.message : String(error));
-        return client.createOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
+        // A CA may refuse `replaces` (alreadyReplaced, unknown serial): order without it rather than fail the renewal.
+        if (!isReplacesRefused(error)) throw caError('creating the order', error);
+        onReplacesRefused?.(error instanceof AcmeProblem ? error.detail : String(error));
+        return client.newOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
       }
     },
     () => `${domains.length} name${domains.length === 1 ? '' : 's'}`,
@@ -121,12 +91,12 @@ export async function orderCertificate(
     async () => {
       // Each name's challenge is answered as soon as its authorization arrives, so the CA is
       // validating the first names while the last authorizations are still being fetched.
-      const urls = order.authorizations ?? [];
-      const pending: acme.Authorization[] = [];
+      const urls = order.body.authorizations ?? [];
+      const pending: AcmeAnswer<AcmeAuthorizationResource>[] = [];
       await Promise.all(
         urls.map(async (url) => {
-          const [authz] = await client.getAuthorizations({ ...order, authorizations: [url] }).catch((e) => Promise.reject(caError('fetching authorizations', e)));
-          if (authz === undefined || authz.status === 'valid') return; // valid: reused by the CA
+          const authz = await client.fetch<AcmeAuthorizationResource>(url).catch((e) => Promise.reject(caError('fetching authorizations', e)));
+          if (authz.body.status === 'valid') return; // reused by the CA
           pending.push(authz);
           await startValidation(client, authz);
         }),
@@ -134,9 +104,9 @@ export async function orderCertificate(
       // One poll of the order instead of one per name: it turns `ready` once every authorization
       // is valid and `invalid` as soon as one fails (RFC 8555 §7.1.6); the failures are read after.
       try {
-        await waitForStatus(client, order, poll);
+        await waitForStatus(client, order.url, poll);
       } catch (error) {
-        const described = await Promise.all(pending.map((authz) => describeFailure(client, authz, authz.identifier.value, error)));
+        const described = await Promise.all(pending.map((authz) => describeFailure(client, authz, authz.body.identifier.value, error)));
         const validation = described.filter((f): f is ValidationFailure => isValidationFailure(f));
         if (validation.length > 0) throw new ValidationError(validation);
         throw caError('validating the names', error);
@@ -149,39 +119,47 @@ export async function orderCertificate(
   const { privateKeyPem, csr } = await keyAndCsr;
   const finalized = await step('finalize order', async () => {
     try {
-      const submitted = await client.finalizeOrder(order, csr);
-      return submitted.status === 'valid' ? submitted : await waitForStatus(client, submitted, poll);
+      const submitted = await client.finalize(order, csr);
+      // `processing` (§7.1.6) is polled with the CA's Retry-After.
+      return submitted.body.status === 'valid' ? submitted : await waitForStatus<AcmeOrderResource>(client, order.url, poll);
     } catch (error) {
       throw caError('finalizing the order', error);
     }
   });
-  const fullchainPem = await step('download certificate', () =>
-    client.getCertificate(finalized).catch((e) => Promise.reject(caError('downloading the certificate', e))),
-  );
-  return { fullchainPem, privateKeyPem, orderUrl: order.url };
+  const downloaded = await step('download certificate', async () => {
+    const url = finalized.body.certificate;
+    if (url === undefined) throw new IssuerError(ErrorCodes.ORDER_FAILED, `the CA's valid order ${order.url} names no certificate URL`, { hint: 'run again; report it to the CA if it persists' });
+    try {
+      const certificate = await client.downloadCertificate(url);
+      return { pem: certificate.pem, alternates: await client.alternateChains(certificate) };
+    } catch (error) {
+      throw caError('downloading the certificate', error);
+    }
+  });
+  return { fullchainPem: downloaded.pem, privateKeyPem, orderUrl: order.url, alternateChains: downloaded.alternates };
 }
 
 /** Tells the CA our responder is ready for this name (it already is: the answer is the account's). */
-async function startValidation(client: acme.Client, authz: acme.Authorization): Promise<void> {
-  const domain = authz.identifier.value;
-  const challenge = authz.challenges.find((c) => c.type === 'http-01');
+async function startValidation(client: AcmeClient, authz: AcmeAnswer<AcmeAuthorizationResource>): Promise<void> {
+  const domain = authz.body.identifier.value;
+  const challenge = authz.body.challenges.find((c) => c.type === 'http-01');
   if (challenge === undefined) {
     throw new IssuerError(ErrorCodes.ORDER_FAILED, `the CA offers no http-01 challenge for ${domain}`, {
       hint: 'this issuer answers HTTP-01 only; use a CA or name for which HTTP-01 is offered',
     });
   }
   try {
-    await client.completeChallenge(challenge);
+    await client.answerChallenge(challenge.url);
   } catch (error) {
     throw await describeFailure(client, authz, domain, error);
   }
 }
 
 /** Reads the authorization once more to get the CA's problem document and validation record. */
-async function describeFailure(client: acme.Client, authz: acme.Authorization, domain: string, error: unknown): Promise<ValidationFailure | unknown> {
+async function describeFailure(client: AcmeClient, authz: AcmeAnswer<AcmeAuthorizationResource>, domain: string, error: unknown): Promise<ValidationFailure | unknown> {
   try {
-    const response = await (client as unknown as { api: { apiRequest(url: string, payload: null, codes: number[]): Promise<{ data: acme.Authorization }> } }).api.apiRequest(authz.url, null, [200]);
-    const challenge = (response.data.challenges as unknown as ChallengeWithRecord[]).find((c) => c.type === 'http-01');
+    const response = await client.fetch<AcmeAuthorizationResource>(authz.url);
+    const challenge = response.body.challenges.find((c) => c.type === 'http-01');
     if (challenge?.status !== 'invalid') return error;
     const record = challenge.validationRecord?.[0];
     return {
@@ -200,4 +178,10 @@ async function describeFailure(client: acme.Client, authz: acme.Authorization, d
 
 function isValidationFailure(value: unknown): value is ValidationFailure {
   return typeof value === 'object' && value !== null && 'domain' in value && 'detail' in value && !(value instanceof Error);
+}
+
+/** RFC 9773 §5: the CA refuses `replaces` with alreadyReplaced, or (older CAs) a malformed naming it. */
+function isReplacesRefused(error: unknown): boolean {
+  if (error instanceof AcmeProblem) return error.kind === 'alreadyReplaced' || /replace/i.test(error.detail);
+  return false;
 }

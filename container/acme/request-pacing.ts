@@ -1,12 +1,3 @@
-import type acme from 'acme-client';
-
-/** The part of acme-client's HttpClient this hooks into (src/http.js, pinned in package-lock). */
-interface HttpClientInternals {
-  request(url: string, method: string, options?: object): Promise<{ status: number; headers: Record<string, unknown>; data: unknown }>;
-  getNonce(): Promise<string>;
-  signedRequest(url: string, payload: unknown, options?: object, attempts?: number): Promise<unknown>;
-}
-
 export interface RequestPacingStats {
   /** Nonces taken from earlier responses. */
   reused: number;
@@ -27,58 +18,38 @@ export const MAX_SIGNED_REQUESTS_IN_FLIGHT = 8;
 const MAX_POOLED = 64;
 
 /**
- * Two things acme-client does not do. It asks newNonce for a nonce before every request although
- * every response to a POST carries a fresh one (RFC 8555 §7.2; lego and certbot keep them): this
- * keeps them and hands out the freshest first. And it sends whatever is asked at once: this
- * queues signed requests beyond MAX_SIGNED_REQUESTS_IN_FLIGHT. A nonce the CA has forgotten comes
- * back as badNonce, which acme-client retries with the nonce in that error response; that one is
- * not pooled, so no nonce is ever used twice.
+ * The nonces the CA handed out (RFC 8555 §7.2: every response carries a fresh one; lego and
+ * certbot keep them too), freshest first. A nonce leaves the pool when taken, so none is used twice;
+ * `fetch` (a HEAD to newNonce) runs only when the pool is empty.
  */
-export function paceRequests(client: acme.Client, maxInFlight = MAX_SIGNED_REQUESTS_IN_FLIGHT): RequestPacingStats {
-  const http = (client as unknown as { http: HttpClientInternals }).http;
-  const stats: RequestPacingStats = { reused: 0, fetched: 0, peakInFlight: 0 };
-  const pool: string[] = [];
-  const request = http.request.bind(http);
-  const getNonce = http.getNonce.bind(http);
-  const signedRequest = http.signedRequest.bind(http);
-  const slots = new Slots(maxInFlight);
+export class NoncePool {
+  private readonly nonces: string[] = [];
 
-  http.request = async (url, method, options) => {
-    const response = await request(url, method, options);
-    const nonce = response.headers['replay-nonce'];
-    // HEAD newNonce answers are returned by getNonce itself; badNonce answers feed the retry.
-    if (method === 'post' && typeof nonce === 'string' && nonce !== '' && !isBadNonce(response)) {
-      pool.push(nonce);
-      if (pool.length > MAX_POOLED) pool.shift();
-    }
-    return response;
-  };
-  http.getNonce = async () => {
-    const nonce = pool.pop();
+  constructor(
+    private readonly fetch: () => Promise<string>,
+    private readonly stats: RequestPacingStats,
+  ) {}
+
+  /** Keeps the Replay-Nonce of an answer (any answer, errors included: each is valid once). */
+  keep(nonce: unknown): void {
+    if (typeof nonce !== 'string' || nonce === '') return;
+    this.nonces.push(nonce);
+    if (this.nonces.length > MAX_POOLED) this.nonces.shift();
+  }
+
+  async take(): Promise<string> {
+    const nonce = this.nonces.pop();
     if (nonce !== undefined) {
-      stats.reused += 1;
+      this.stats.reused += 1;
       return nonce;
     }
-    stats.fetched += 1;
-    return getNonce();
-  };
-  // acme-client retries a badNonce by calling signedRequest again with attempts > 0: that retry
-  // already holds its slot, and waiting for another could deadlock a full set of slots.
-  http.signedRequest = async (url, payload, options, attempts = 0) => {
-    if (attempts > 0) return signedRequest(url, payload, options, attempts);
-    const release = await slots.acquire();
-    stats.peakInFlight = Math.max(stats.peakInFlight, slots.inUse);
-    try {
-      return await signedRequest(url, payload, options, attempts);
-    } finally {
-      release();
-    }
-  };
-  return stats;
+    this.stats.fetched += 1;
+    return this.fetch();
+  }
 }
 
 /** A counting semaphore: first come, first served. */
-class Slots {
+export class Slots {
   inUse = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -94,9 +65,4 @@ class Slots {
       else next();
     };
   }
-}
-
-function isBadNonce(response: { status: number; data: unknown }): boolean {
-  const type = typeof response.data === 'object' && response.data !== null ? (response.data as { type?: unknown }).type : undefined;
-  return response.status === 400 && type === 'urn:ietf:params:acme:error:badNonce';
 }

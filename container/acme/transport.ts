@@ -1,10 +1,11 @@
 import { request as httpsRequest, type Agent } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import acme from 'acme-client';
+import { connectionFor } from './proxy-tunnel.js';
+import { caSecureContext } from './tls.js';
 import { retryAfterMs } from '../../lib/core/index.js';
 
-/** What acme-client's HttpClient.request returns (an axios response; src/http.js, pinned in package-lock). */
+/** One answer of the CA. */
 export interface CaResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -12,7 +13,7 @@ export interface CaResponse {
   readonly data: unknown;
 }
 
-/** acme-client's HttpClient.request: `data` is the JWS (an object) for a POST. */
+/** A request to the CA: `data` is the JWS (an object) for a POST. */
 export type CaRequest = (url: string, method: string, options?: { data?: unknown; headers?: Record<string, string> }) => Promise<CaResponse>;
 
 /** certbot's network timeout: a CA that accepts the connection and never answers fails the run. */
@@ -23,49 +24,31 @@ const MAX_RETRIES = 3;
 const MAX_RETRY_WAIT_MS = 10_000;
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
+/** RFC 8555 §6.1: clients send a User-Agent naming themselves. */
+export const USER_AGENT = 'acme-on-aws (node:https)';
 
 /**
- * Sends acme-client's requests with node:https on the CA's agent instead of through its axios
- * instance: axios's per-request machinery (config merging, interceptors, follow-redirects) was
- * the largest JavaScript cost of a 50-name order (~0.4 ms of CPU a request, bench/). What axios
- * gave acme-client is kept: JSON bodies parsed (anything else left as text), redirects of GETs
- * followed, a 5xx retried after Retry-After. Changed on purpose: a request times out after 45 s,
- * a 429 asking for more than 10 s is returned as the CA's answer (it is a rate limit; the
- * renewal state records when to try again), and a refused or unresolvable CA fails at once
- * instead of after acme-client's 75 s of retries.
+ * Every request to the CA (signed ACME requests, the directory, ARI, health) goes through here:
+ * node:https on the CA's agent (tls.ts). JSON bodies are parsed (anything else is left as text),
+ * redirects of GETs followed, a 5xx retried after Retry-After, a request times out after 45 s, a
+ * 429 asking for more than 10 s is returned as the CA's answer (it is a rate limit; the renewal
+ * state records when to try again), and a refused or unresolvable CA fails at once.
  *
- * Not used when an HTTPS proxy is configured (HTTPS_PROXY, ALL_PROXY): axios honours those.
+ * Behind an HTTPS proxy (HTTPS_PROXY or ALL_PROXY, minus NO_PROXY) the same requests go through a
+ * CONNECT tunnel (proxy-tunnel.ts): one transport either way, the TLS trust unchanged.
  */
-export function sendDirect(client: acme.Client, agent: Agent, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (proxyConfigured(env)) return false;
-  (client as unknown as { http: { request: CaRequest } }).http.request = caRequest(agent);
-  return true;
-}
-
-/** The request function sendDirect gives acme-client. */
-export function caRequest(agent: Agent, timeoutMs = CA_REQUEST_TIMEOUT_MS): CaRequest {
-  const userAgent = String(acme.axios.defaults.headers.common['User-Agent'] ?? 'node-acme-client');
+export function caRequest(agent: Agent, timeoutMs = CA_REQUEST_TIMEOUT_MS, env: NodeJS.ProcessEnv = process.env): CaRequest {
   return (url, method, options = {}) => {
     const body = options.data === undefined ? undefined : typeof options.data === 'string' ? options.data : JSON.stringify(options.data);
-    const headers: Record<string, string> = { 'user-agent': userAgent, accept: 'application/json, */*', ...lowerCased(options.headers ?? {}) };
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json, */*', ...lowerCased(options.headers ?? {}) };
     if (body !== undefined) headers['content-type'] = 'application/jose+json';
-    return withRetries(() => send({ agent, timeoutMs }, url, method.toUpperCase(), headers, body, MAX_REDIRECTS));
+    return withRetries(() => send({ agent, timeoutMs, env }, url, method.toUpperCase(), headers, body, MAX_REDIRECTS));
   };
 }
 
-/**
- * An unsigned GET to the CA outside acme-client (the directory, ARI), on the same transport
- * sendDirect gives acme-client: caRequest on the CA's agent, or acme-client's axios behind a proxy.
- * Any status is returned; the caller says which it accepts.
- */
+/** An unsigned GET to the CA (the directory, ARI, health). Any status is returned; the caller says which it accepts. */
 export async function caGet(url: string, agent: Agent, env: NodeJS.ProcessEnv = process.env): Promise<CaResponse> {
-  if (!proxyConfigured(env)) return caRequest(agent)(url, 'GET');
-  const response = await acme.axios.get<unknown>(url, { validateStatus: () => true });
-  return { status: response.status, headers: response.headers as IncomingHttpHeaders, data: response.data };
-}
-
-function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
-  return ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'].some((name) => (env[name] ?? '') !== '');
+  return caRequest(agent, CA_REQUEST_TIMEOUT_MS, env)(url, 'GET');
 }
 
 function lowerCased(headers: Record<string, string>): Record<string, string> {
@@ -104,9 +87,11 @@ function isLostConnection(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE' || (error instanceof Error && error.message === 'socket hang up');
 }
 
-function send(via: { agent: Agent; timeoutMs: number }, url: string, method: string, headers: Record<string, string>, body: string | undefined, redirectsLeft: number): Promise<CaResponse> {
+async function send(via: { agent: Agent; timeoutMs: number; env: NodeJS.ProcessEnv }, url: string, method: string, headers: Record<string, string>, body: string | undefined, redirectsLeft: number): Promise<CaResponse> {
+  const connection = await connectionFor(url, via.agent, caSecureContext(), via.env);
   return new Promise<CaResponse>((resolve, reject) => {
-    const request = httpsRequest(url, { method, agent: via.agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+    const sized = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    const request = httpsRequest(url, { method, headers: sized, ...connection }, (response) => {
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if ((method === 'GET' || method === 'HEAD') && [301, 302, 303, 307, 308].includes(status) && location !== undefined && redirectsLeft > 0) {
@@ -132,7 +117,7 @@ function send(via: { agent: Agent; timeoutMs: number }, url: string, method: str
   });
 }
 
-/** As axios did for acme-client: JSON when it parses as JSON (problem documents, resources), else the text (PEM). */
+/** JSON when it parses as JSON (problem documents, resources), else the text (a PEM chain). */
 function parseBody(text: string): unknown {
   const first = text.trimStart()[0];
   if (first !== '{' && first !== '[') return text;

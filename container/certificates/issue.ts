@@ -1,5 +1,4 @@
 // The issuance pipeline (plan, order, archive, publish, deploy) and the record of each attempt.
-import type acme from 'acme-client';
 import {
   IssuerError,
   nextRetryAt,
@@ -8,10 +7,9 @@ import {
   type AcmRecord,
   type KeyType,
   type ObjectStore,
-  type PollSchedule,
   type RenewalRecord,
 } from '../../lib/core/index.js';
-import { orderCertificate } from '../acme/order.js';
+import type { CertificateIssuer } from '../acme/port.js';
 import { archiveVersion, certificateFiles } from './archive.js';
 import { deployPublished, type DeployDeps } from './deploy.js';
 import { indexEntryOf, putIndexEntry } from './index-store.js';
@@ -39,9 +37,8 @@ export interface IssueRequest {
 }
 
 export interface IssueDeps extends PlanDeps, DeployDeps {
-  readonly client: acme.Client;
-  /** How often to ask the CA whether the order is ready (from ACME_POLL_MIN_MS). */
-  readonly poll: PollSchedule;
+  /** The CA, behind the port (container/acme/port.ts). */
+  readonly issuer: CertificateIssuer;
 }
 
 export interface IssueOutcome {
@@ -68,7 +65,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
   try {
     // Inside the try: a name that does not reach us is a failure with back-off, like any other.
     const plan = await planOrder(deps, request, existing?.record);
-    const issued = await orderCertificate(deps.client, deps.poll, { ...request, privateKeyPem: plan.privateKeyPem }, progress.step.bind(progress), (detail) =>
+    const issued = await deps.issuer.issue({ ...request, privateKeyPem: plan.privateKeyPem }, progress.step.bind(progress), (detail) =>
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);

@@ -1,5 +1,4 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, assertCertName } from '../../lib/core/index.js';
-import { caError } from '../acme/errors.js';
 import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
 import { indexEntryOf, putIndexEntry } from '../certificates/index-store.js';
 import { withLease } from '../certificates/lease.js';
@@ -44,9 +43,7 @@ export async function revokeCommand(ctx: CommandContext, nameArg: string, reason
   const stored = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     const files = await readLiveFiles(store, metadata);
     await progress.step(`revoke serial ${metadata.serial} (${reason})`, () =>
-      account.client.revokeCertificate(files.cert, { reason: REVOCATION_REASONS[reason] }).catch((error: unknown) => {
-        throw caError('revoking the certificate', error);
-      }),
+      account.issuer.revoke(files.cert, REVOCATION_REASONS[reason]),
     );
     const current = (await loadRecord(store, name)) ?? loaded;
     // A compromised key is never ordered with again (the CA would refuse it too): the next issuance makes a new one.

@@ -1,8 +1,8 @@
 // `health`: what a run needs, checked one by one with a pass/fail line each, changing nothing:
 // S3 reachable, the CA's directory reachable, the account registered (in S3 and at the CA), and
 // the responder answering through the public path (DNS -> ALB -> Lambda) for the names we serve.
+import { createPrivateKey } from 'node:crypto';
 import { get as httpsGet } from 'node:https';
-import acme from 'acme-client';
 import {
   ErrorCodes,
   IssuerError,
@@ -19,8 +19,9 @@ import {
 import { missingAccountKey } from '../acme/account.js';
 import { checkRenewalIndex, checkStoredRecords, readableRecords, recordKeys } from './stored-state.js';
 import { causeTitle } from '../../lib/core/diagnosis.js';
+import { AcmeClient } from '../acme/client.js';
 import { caAgent } from '../acme/tls.js';
-import { sendDirect } from '../acme/transport.js';
+import { fetchDirectory } from '../acme/directory.js';
 import { metric } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import { checkNames, preflightOptionsFromEnv } from '../preflight.js';
@@ -132,18 +133,20 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
     if (caReachable !== true) {
       throw new HealthFailure('registered in S3, but not confirmed at the CA: its directory cannot be reached', 'fix the ca-directory check first');
     }
-    const client = new acme.Client({ directoryUrl: deps.config.directoryUrl, accountKey: keyObject.body });
-    sendDirect(client, caAgent());
+    let client: AcmeClient;
     let account: { status?: string };
     try {
-      account = await client.createAccount({ onlyReturnExisting: true });
+      client = new AcmeClient({ directory: await fetchDirectory(deps.config.directoryUrl), accountKey: createPrivateKey(keyObject.body) });
+      const found = await client.findAccount();
+      if (found === undefined) throw new Error('no account exists for this key');
+      account = found.body;
     } catch (error) {
       throw new HealthFailure(`the CA does not know the account (${error instanceof Error ? error.message : String(error)})`, 'run `register`');
     }
     if (account.status !== undefined && account.status !== 'valid') {
       throw new HealthFailure(`the CA reports the account as ${account.status}`, 'a deactivated account cannot be used again: move account/ aside in S3 and run `register`');
     }
-    return { value: thumbprint, detail: `registered at the CA as ${client.getAccountUrl()} (thumbprint ${thumbprint})` };
+    return { value: thumbprint, detail: `registered at the CA as ${client.accountUrl} (thumbprint ${thumbprint})` };
   }, 'run `register`');
 
   const domains = options.domains.length > 0 ? options.domains : [...new Set(records.flatMap((r) => r.domains))];

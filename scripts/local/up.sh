@@ -46,7 +46,7 @@ else say "ok   challtestsrv (already running)"; fi
 if ! pebble_healthy >/dev/null 2>&1; then
   stop_service pebble
   start_service pebble env PEBBLE_VA_NOSLEEP="${PEBBLE_VA_NOSLEEP:-1}" PEBBLE_WFE_NONCEREJECT="${PEBBLE_WFE_NONCEREJECT:-0}" \
-    PEBBLE_AUTHZREUSE="${PEBBLE_AUTHZREUSE:-0}" "${PEBBLE_BIN:-pebble}" -config "$PEBBLE_DIR/pebble.json" -dnsserver "127.0.0.1:$CHALLTESTSRV_DNS_PORT"
+    PEBBLE_AUTHZREUSE="${PEBBLE_AUTHZREUSE:-0}" "${PEBBLE_BIN:-pebble}" ${PEBBLE_STRICT:+-strict} -config "$PEBBLE_DIR/pebble.json" -dnsserver "127.0.0.1:$CHALLTESTSRV_DNS_PORT"
   wait_for pebble pebble_healthy
 else say "ok   pebble (already running)"; fi
 

@@ -1,6 +1,6 @@
 // How often a run reads the CA's directory, counted at a TLS proxy in front of pebble. The
 // directory names pebble's own URLs for everything else, so only the directory GETs pass the
-// proxy. One read per run: acme-client is given the directory the issuer already read (for ARI
+// proxy. One read per run: the ACME client is given the directory the issuer already read (for ARI
 // and profiles) instead of fetching it again.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -4,16 +4,17 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, type Server } from 'node:https';
+import { createServer as createHttpServer } from 'node:http';
+import { connect } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import acme from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchDirectory, fetchRenewalInfo } from '../../container/acme/directory.js';
 import { configureCaConnections } from '../../container/acme/tls.js';
-import { caRequest, sendDirect } from '../../container/acme/transport.js';
+import { USER_AGENT, caRequest } from '../../container/acme/transport.js';
 
 let dir: string;
 let cert: string;
@@ -75,17 +76,14 @@ describe('answers', () => {
     expect((await send(`${ca.url}/nonce`, 'head')).data).toBe('');
   });
 
-  it('is what acme-client sends with, through its public API', async () => {
+  it('names itself in a User-Agent (RFC 8555 §6.1)', async () => {
     let userAgent: string | undefined;
     const ca = await serve((request, response) => {
       userAgent = request.headers['user-agent'];
-      json(response, 200, { newNonce: '/n', newAccount: '/a', newOrder: '/o', meta: { termsOfService: 'https://ca.example/tos' } });
+      json(response, 200, { newNonce: '/n' });
     });
-    const client = new acme.Client({ directoryUrl: `${ca.url}/dir`, accountKey: await acme.crypto.createPrivateEcdsaKey() });
-    expect(sendDirect(client, agent, {})).toBe(true);
-    expect(await client.getTermsOfServiceUrl()).toBe('https://ca.example/tos');
-    expect(ca.requests()).toBe(1);
-    expect(userAgent).toMatch(/^node-acme-client\//);
+    expect((await caRequest(agent, 5000, {})(`${ca.url}/dir`, 'get')).status).toBe(200);
+    expect(userAgent).toBe(USER_AGENT);
   });
 
   it('follows a redirect of a GET, not of a POST', async () => {
@@ -99,11 +97,34 @@ describe('answers', () => {
     expect((await send(`${ca.url}/dir`, 'post', { data: {} })).status).toBe(302);
   });
 
-  it('leaves acme-client on axios when an HTTPS proxy is configured (axios honours it)', async () => {
-    const client = new acme.Client({ directoryUrl: 'https://127.0.0.1:9/dir', accountKey: await acme.crypto.createPrivateEcdsaKey() });
-    const before = (client as unknown as { http: { request: unknown } }).http.request;
-    expect(sendDirect(client, agent, { HTTPS_PROXY: 'http://proxy.internal:3128' })).toBe(false);
-    expect((client as unknown as { http: { request: unknown } }).http.request).toBe(before);
+  it('goes through a CONNECT tunnel when HTTPS_PROXY is set, with the same TLS trust, and not for NO_PROXY hosts', async () => {
+    const tunnels: string[] = [];
+    const proxy = createHttpServer();
+    proxy.on('connect', (request: IncomingMessage, client: import('node:net').Socket) => {
+      tunnels.push(request.url ?? '');
+      const [host, port] = (request.url ?? '').split(/:(?=\d+$)/);
+      const upstream = connect(Number(port), host === '[::1]' ? '::1' : host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const ca = await serve((request, response) => json(response, 201, { method: request.method }, { 'replay-nonce': 'n1' }));
+      const env = { HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+      // Inside the tunnel the TLS trust is the one the CLI configured (ACME_TLS_CA_FILE).
+      const trusting = configureCaConnections(join(dir, 'cert.pem'));
+      const posted = await caRequest(trusting, 5000, env)(`${ca.url}/new-order`, 'post', { data: {} });
+      expect(posted).toMatchObject({ status: 201, data: { method: 'POST' } });
+      expect(tunnels).toEqual([new URL(ca.url).host]);
+      await caRequest(trusting, 5000, { ...env, NO_PROXY: 'localhost,127.0.0.1' })(`${ca.url}/x`, 'post', { data: {} });
+      expect(tunnels).toHaveLength(1);
+      expect(ca.requests()).toBe(2);
+    } finally {
+      proxy.close();
+    }
   });
 });
 

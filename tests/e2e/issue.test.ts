@@ -1,15 +1,16 @@
 // End to end on the local stack: the real CLI process, real pebble validating through the local
 // ALB adapter into the real responder handler, real moto S3 and ACM.
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { GetCertificateCommand } from '@aws-sdk/client-acm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAccount } from '../../container/acme/account.js';
-import { orderCertificate } from '../../container/acme/order.js';
+import { AcmeClient } from '../../container/acme/client.js';
+import { fetchDirectory } from '../../container/acme/directory.js';
 import { waitForStatus } from '../../container/acme/poll.js';
 import { MAX_SIGNED_REQUESTS_IN_FLIGHT } from '../../container/acme/request-pacing.js';
 import { configureCaConnections } from '../../container/acme/tls.js';
 import { S3ObjectStore } from '../../container/storage/s3-object-store.js';
-import { chainVerifies, keyMatchesCertificate, parseCertificate, parseIssuerConfig } from '../../lib/core/index.js';
+import { chainVerifies, keyMatchesCertificate, layout, parseCertificate, parseIssuerConfig } from '../../lib/core/index.js';
 import { clientsFor, pebbleRoot } from '../support/aws.js';
 import { eventOf, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
 
@@ -154,7 +155,7 @@ describe('the ACME conversation', () => {
   /** The account, then one order for `names`. */
   async function orderInProcess(names: readonly string[]) {
     const account = await accountInProcess();
-    const issued = await orderCertificate(account.client, account.poll, { domains: names, keyType: 'ec-p256', profile: undefined, replaces: undefined }, (_title, run) => run());
+    const issued = await account.issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces: undefined }, (_title, run) => run());
     expect(parseCertificate(issued.fullchainPem).names).toEqual(names);
     return account.requests;
   }
@@ -178,15 +179,20 @@ describe('the ACME conversation', () => {
   });
 
   it('polls a pending order at a fixed interval, not a doubling one, and gives up at the timeout', async () => {
-    const account = await accountInProcess();
+    await accountInProcess();
+    // The client itself (the lifecycle sees only the port), on the account the issuer registered.
+    const config = parseIssuerConfig(stack.env);
+    const key = (await new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId }).get(layout.accountKey))!.body;
+    const client = new AcmeClient({ directory: await fetchDirectory(config.directoryUrl), accountKey: createPrivateKey(key) });
+    await client.findAccount();
     // Nobody answers this order's challenge: it stays pending.
-    const order = await account.client.createOrder({ identifiers: [{ type: 'dns', value: 'pending.poll.example.com' }] });
-    const before = account.requests.reused + account.requests.fetched;
+    const order = await client.newOrder({ domains: ['pending.poll.example.com'] });
+    const before = client.stats.reused + client.stats.fetched;
     const started = Date.now();
-    await expect(waitForStatus(account.client, order, { intervalMs: 100, maxIntervalMs: 100, timeoutMs: 1000 })).rejects.toThrow(
+    await expect(waitForStatus(client, order.url, { intervalMs: 100, maxIntervalMs: 100, timeoutMs: 1000 })).rejects.toThrow(
       /is still pending after 1 s of polling every 100 ms/,
     );
-    const polls = account.requests.reused + account.requests.fetched - before;
+    const polls = client.stats.reused + client.stats.fetched - before;
     // Every 100 ms for a second: 10 polls and the first (a doubling schedule from 100 ms makes 4).
     expect(polls).toBeGreaterThanOrEqual(9);
     expect(polls).toBeLessThanOrEqual(11);

@@ -1,5 +1,5 @@
 // A full run (register with External Account Binding, issue, health, show) through the real CLI,
-// with acme-client's own debug trace on, and not one byte of key material in any output: no PEM
+// with the ACME client's debug trace on (ACME_CLIENT_DEBUG), and not one byte of key material in any output: no PEM
 // private key, not the account key's `d`, not the certificate key's `d`, not the EAB HMAC key.
 // The CA is a second real pebble that requires EAB (the stack's own one does not).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -70,7 +70,7 @@ describe('no key material in the output of a full run', () => {
     }
     // The run really happened: EAB registration and issuance at the EAB pebble, with the debug trace on.
     expect(runs[1]!.events.find((e) => e.event === 'issued')).toBeDefined();
-    expect(runs.map((r) => r.stderr).join('')).toMatch(/acme-client: /);
+    expect(runs.map((r) => r.stderr).join('')).toMatch(/acme: POST https:\/\/\S+ nonce=\S+ -> 20[01] /);
 
     const aws = clientsFor(stack);
     const accountKeyPem = (await aws.read('account/key.pem'))!;

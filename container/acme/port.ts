@@ -1,0 +1,40 @@
+import type { KeyType } from '../../lib/core/index.js';
+import type { RenewalInfo } from './directory.js';
+
+/**
+ * What the certificate lifecycle (container/certificates, container/commands) asks of a CA, and
+ * all it knows of one: CertMagic's Issuer. The ACME client (issuer.ts) implements it; nothing in
+ * the lifecycle imports the client.
+ */
+export interface CertificateIssuer {
+  /** Orders, validates, finalizes and downloads one certificate for the names. */
+  issue(request: OrderRequest, step: StepRunner, onReplacesRefused?: (detail: string) => void): Promise<IssuedCertificate>;
+  /** Revokes a certificate this account holds; `reason` is an RFC 5280 CRLReason code. */
+  revoke(certPem: string, reason: number): Promise<void>;
+  /** The CA's suggested renewal window (RFC 9773), or undefined when it offers none. */
+  renewalInfo(certPem: string, now: Date): Promise<RenewalInfo | undefined>;
+}
+
+/** Runs one named step of the issuance (Progress.step): timed and reported. */
+export type StepRunner = <T>(title: string, run: () => Promise<T>, describe?: (value: T) => string) => Promise<T>;
+
+export interface OrderRequest {
+  readonly domains: readonly string[];
+  readonly keyType: KeyType;
+  /** ACME profile name, sent only when set (the CA must list it in its directory). */
+  readonly profile: string | undefined;
+  /** ARI CertID of the certificate being replaced (RFC 9773 §5). */
+  readonly replaces: string | undefined;
+  /** An existing key of `keyType` to order with (renewals reuse the live key); a new one when undefined. */
+  readonly privateKeyPem?: string | undefined;
+}
+
+export interface IssuedCertificate {
+  /** Leaf first, then the chain, as the CA sent it. */
+  readonly fullchainPem: string;
+  /** The certificate's private key (PKCS#8 PEM): the one passed in, else a fresh one. Never logged. */
+  readonly privateKeyPem: string;
+  readonly orderUrl: string;
+  /** Other chains the CA offered (Link rel="alternate"), fetched; none is chosen yet. */
+  readonly alternateChains: readonly string[];
+}
