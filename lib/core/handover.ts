@@ -1,6 +1,7 @@
 import { keyMatchesCertificate, parseCertificate } from './certificate.js';
 import { ErrorCodes, IssuerError } from './errors.js';
 import type { LiveMetadata } from './records.js';
+import { handoverDocumentShape, shapeProblem } from './stored-shapes.js';
 
 /**
  * The hand-over document: certificate, chain, fullchain, private key and the facts about them in
@@ -33,8 +34,6 @@ export interface HandoverFiles {
   readonly fullchain: string;
   readonly privkey: string;
 }
-
-const FIELDS = ['name', 'domains', 'serial', 'notBefore', 'notAfter', 'fingerprint', 'keyAlgorithm', 'issuer', 'directoryUrl', 'issuedAt', 'certificate', 'chain', 'fullchain', 'privateKey'] as const;
 
 /** The document's text for one version; the same input always gives the same bytes (live copies are compared byte for byte). */
 export function handoverDocument(metadata: LiveMetadata, files: HandoverFiles): string {
@@ -69,11 +68,10 @@ export function readHandoverDocument(text: string): HandoverDocument | { problem
   } catch {
     return { problem: 'it is not valid JSON' };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { problem: 'it is not a JSON object' };
-  const record = value as Record<string, unknown>;
-  const wrong = FIELDS.filter((field) => (field === 'domains' ? !Array.isArray(record[field]) : typeof record[field] !== 'string'));
-  if (wrong.length > 0) return { problem: `it lacks or mistypes ${wrong.join(', ')}` };
-  const document = record as unknown as HandoverDocument;
+  // The one shape of the document (lib/core/stored-shapes.ts), as every stored object is checked.
+  const wrong = shapeProblem(value, handoverDocumentShape);
+  if (wrong !== undefined) return { problem: wrong };
+  const document = value as HandoverDocument;
   const pair = pairProblem(document.certificate, document.privateKey);
   return pair === undefined ? document : { problem: pair };
 }

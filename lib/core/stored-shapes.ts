@@ -101,6 +101,17 @@ export function corruptObject(key: string, why: string, options: { hint?: string
   });
 }
 
+/** Why a parsed value is not of `shape` ("field F: expected …, got …"), or undefined when it is. */
+export function shapeProblem(value: unknown, shape: Shape): string | undefined {
+  try {
+    shape(value, '');
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ShapeMismatch)) throw error;
+    return error.field === '' ? `expected ${error.expected}, ${described(error.value)}` : `field ${error.field}: expected ${error.expected}, ${described(error.value)}`;
+  }
+}
+
 /** Parses a stored JSON object and checks its shape; the error names the object and the field. */
 export function parseStored<T>(key: string, body: string, shape: Shape, hint?: string): T {
   let value: unknown;
@@ -109,13 +120,8 @@ export function parseStored<T>(key: string, body: string, shape: Shape, hint?: s
   } catch (cause) {
     throw corruptObject(key, 'it is not valid JSON', { hint, cause });
   }
-  try {
-    shape(value, '');
-  } catch (error) {
-    if (!(error instanceof ShapeMismatch)) throw error;
-    const why = error.field === '' ? `expected ${error.expected}, ${described(error.value)}` : `field ${error.field}: expected ${error.expected}, ${described(error.value)}`;
-    throw corruptObject(key, why, { hint });
-  }
+  const why = shapeProblem(value, shape);
+  if (why !== undefined) throw corruptObject(key, why, { hint });
   return value as T;
 }
 
@@ -207,3 +213,21 @@ export const accountRegistrationShape = object({
 
 /** locks/NAME.json: who works on a certificate, until when. */
 export const leaseShape = object({ holder: nonEmpty, expiresAt: date });
+
+/** archive/NAME/SERIAL/bundle.json and its live copy, and the Secrets Manager / SSM document (lib/core/handover.ts). */
+export const handoverDocumentShape = object({
+  name: certName,
+  domains: arrayOf(nonEmpty, { nonEmpty: true }),
+  serial: nonEmpty,
+  notBefore: date,
+  notAfter: date,
+  fingerprint: nonEmpty,
+  keyAlgorithm: nonEmpty,
+  issuer: text,
+  directoryUrl: nonEmpty,
+  issuedAt: date,
+  certificate: nonEmpty,
+  chain: text,
+  fullchain: nonEmpty,
+  privateKey: nonEmpty,
+});

@@ -63,8 +63,8 @@ describe('the hand-over document', () => {
 
   it.each([
     ['{"name":', 'it is not valid JSON'],
-    ['[1]', 'it is not a JSON object'],
-    [JSON.stringify({ ...JSON.parse(handoverDocument(metadata, files)), privateKey: undefined, domains: 'shop.example.com' }), 'it lacks or mistypes domains, privateKey'],
+    ['[1]', 'expected a JSON object, got an array'],
+    [JSON.stringify({ ...JSON.parse(handoverDocument(metadata, files)), privateKey: undefined, domains: 'shop.example.com' }), 'field domains: expected a non-empty array, got "shop.example.com"'],
     [handoverDocument(metadata, { ...files, cert: cert.slice(0, 200) }), 'its certificate does not parse'],
     [handoverDocument(metadata, { ...files, privkey: pair('other.example.com').key }), 'its private key is not the key of its certificate'],
   ])('names what is wrong with a stored one (%#)', (text, problem) => {
