@@ -4,6 +4,7 @@
 // request and pebble's VA sleeping before it validates, for every tool alike).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEPLOYED_POLL_MIN_MS } from '../lib/core/issuer-environment.js';
 import { freePort } from '../scripts/local/free-port.js';
 import { CountingProxy } from './lib/counting-proxy.js';
 import { measure, run, tail } from './lib/proc.js';
@@ -102,7 +103,9 @@ async function sleepingPebbles(stack: BenchStack, sleepSeconds: number): Promise
 
 /** The tools pointed at the proxies: ours through ACME_DIRECTORY, the peers through --server. */
 function toolsThrough(stack: BenchStack, pair: CaPair): { tool: Tool; proxy: CountingProxy; register?: () => Promise<unknown> }[] {
-  const oursStack: BenchStack = { ...stack, env: { ...stack.env, ACME_DIRECTORY: pair.ours.directoryUrl } };
+  // Ours polls at its deployed pace, not the bench stack's 25 ms: the peers poll at their defaults,
+  // and a poll every 25 ms would count requests no deployment makes.
+  const oursStack: BenchStack = { ...stack, env: { ...stack.env, ACME_DIRECTORY: pair.ours.directoryUrl, ACME_POLL_MIN_MS: DEPLOYED_POLL_MIN_MS } };
   const peersStack: BenchStack = { ...stack, peerDirectory: pair.peers.directoryUrl };
   const ours = ourTools(oursStack).bundle;
   const register = () => run(process.execPath, [cliBundle, 'register', '--json'], { cwd: repoRoot, env: oursStack.env, timeoutMs: 120_000 });
@@ -144,7 +147,7 @@ async function runCase(stack: BenchStack, spec: Omit<ProtocolCase, 'runs'>, pair
   return { ...spec, runs };
 }
 
-export async function runProtocol(stack: BenchStack, log: (line: string) => void): Promise<{ floorOneName: number; cases: ProtocolCase[] }> {
+export async function runProtocol(stack: BenchStack, log: (line: string) => void): Promise<{ floorOneName: number; oursPollMinMs: number; cases: ProtocolCase[] }> {
   const runId = Math.random().toString(36).slice(2, 7);
   const delayMs = Number(process.env.BENCH_CA_DELAY_MS ?? 40);
   const sleepSeconds = Number(process.env.BENCH_CA_VA_SLEEP_S ?? 3);
@@ -172,5 +175,5 @@ export async function runProtocol(stack: BenchStack, log: (line: string) => void
   } finally {
     await pebbles.stop();
   }
-  return { floorOneName: RFC_FLOOR_ONE_NAME, cases };
+  return { floorOneName: RFC_FLOOR_ONE_NAME, oursPollMinMs: Number(DEPLOYED_POLL_MIN_MS), cases };
 }
