@@ -11,7 +11,7 @@ import { measure, run, tail } from './lib/proc.js';
 import { protocolCost, RFC_FLOOR_ONE_NAME, type ProtocolCost } from './lib/round-trips.js';
 import { selected } from './lib/selection.js';
 import { repoRoot, waitFor, type BenchStack } from './lib/stack.js';
-import { cliBundle, ourTools, peerTools, type Cert, type Tool } from './lib/tools.js';
+import { benchDir, cliBundle, ourTools, peerTools, type Cert, type Tool } from './lib/tools.js';
 
 export interface ProtocolRun {
   readonly tool: string;
@@ -116,13 +116,19 @@ function toolsThrough(stack: BenchStack, pair: CaPair): { tool: Tool; proxy: Cou
   return all.filter((t) => chosen.has(t.tool.id));
 }
 
-async function issueCounted(tool: Tool, proxy: CountingProxy, cert: Cert): Promise<Omit<ProtocolRun, 'tool' | 'label' | 'ours' | 'names'>> {
+/** Every run's requests, one file per tool, case and name count, to look into a count (not committed). */
+const timelineDir = join(benchDir, 'protocol-timelines');
+
+async function issueCounted(tool: Tool, proxy: CountingProxy, cert: Cert, timeline?: string): Promise<Omit<ProtocolRun, 'tool' | 'label' | 'ours' | 'names'>> {
   proxy.take();
   const invocation = tool.issue(cert);
   const result = await measure(invocation.command, invocation.args, { cwd: repoRoot, env: invocation.env, timeoutMs: PROCESS_TIMEOUT_MS });
-  // The proxy records a request once its answer is written, a moment after the tool may have exited.
-  await new Promise((r) => setTimeout(r, 100));
-  const cost = protocolCost(proxy.take());
+  const requests = proxy.take();
+  if (timeline !== undefined) {
+    mkdirSync(timelineDir, { recursive: true });
+    writeFileSync(join(timelineDir, `${timeline}.json`), `${JSON.stringify(requests, null, 1)}\n`);
+  }
+  const cost = protocolCost(requests);
   const ok = result.code === 0 && tool.landed(cert, result.stdout);
   return { ok, wallMs: result.wallMs, cost, ...(ok ? {} : { error: `exit ${result.code}\n${tail(result.stdout, 8)}\n${tail(result.stderr, 8)}` }) };
 }
@@ -139,7 +145,7 @@ async function runCase(stack: BenchStack, spec: Omit<ProtocolCase, 'runs'>, pair
     const warm = await issueCounted(tool, proxy, cert('warm', 1));
     if (!warm.ok) throw new Error(`protocol ${spec.id}: warm-up failed for ${tool.id}\n${warm.error}`);
     for (const names of NAME_COUNTS) {
-      const counted = await issueCounted(tool, proxy, cert(`n${names}`, names));
+      const counted = await issueCounted(tool, proxy, cert(`n${names}`, names), `${spec.id}-${tool.id}-${names}`);
       runs.push({ tool: tool.id, label: tool.label, ours: tool.ours, names, ...counted });
       log(`  protocol ${spec.id} ${tool.id} ${names} name(s): ${counted.cost.requests} requests, ${counted.cost.sequentialRoundTrips} sequential round trips, ${(counted.wallMs / 1000).toFixed(2)} s${counted.ok ? '' : ` FAILED\n${counted.error}`}`);
     }

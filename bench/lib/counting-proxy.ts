@@ -50,12 +50,14 @@ export class CountingProxy {
               answer.on('end', () => {
                 void (async () => {
                   if (this.options.delayMs > 0) await wait();
+                  // The end is the moment the answer is handed over, before it is written: a client
+                  // that waits for it cannot send its next request, nor can this process see it,
+                  // any earlier. (The write's own callback can come after that next request.)
+                  const method = incoming.method ?? '?';
+                  const path = incoming.url ?? '/';
+                  this.recorded.push({ method, path, kind: requestKind(method, path), status: answer.statusCode ?? 0, startMs, endMs: performance.now() - this.epoch });
                   outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-                  outgoing.end(Buffer.concat(chunks), () => {
-                    const method = incoming.method ?? '?';
-                    const path = incoming.url ?? '/';
-                    this.recorded.push({ method, path, kind: requestKind(method, path), status: answer.statusCode ?? 0, startMs, endMs: performance.now() - this.epoch });
-                  });
+                  outgoing.end(Buffer.concat(chunks));
                 })();
               });
             },
@@ -75,7 +77,7 @@ export class CountingProxy {
     this.server = server;
   }
 
-  /** The requests recorded since the last take, in the order they finished; starts a new record. */
+  /** The requests recorded since the last take, in the order they were answered; starts a new record. */
   take(): CaRequest[] {
     const taken = this.recorded;
     this.recorded = [];
