@@ -120,6 +120,44 @@ function sweepTables(doc: Doc): string[] {
   return out;
 }
 
+/** `protocol`: CA requests and sequential round trips per tool, loopback beside latency (bench/protocol.ts). */
+function protocolTables(doc: Doc): string[] {
+  const protocol = doc.protocol;
+  if (!protocol) return [];
+  const out = ['### ACME protocol cost (CA requests through the counting proxy)', '', ...carried(protocol)];
+  out.push(`RFC 8555 floor for one name (directory cached, a nonce in hand): ${protocol.floorOneName} requests, ${protocol.floorOneName} sequential round trips.`, '');
+  const byCase = new Map<string, Doc>(protocol.cases.map((c: Doc) => [c.id, c]));
+  const loopback = byCase.get('loopback');
+  const latency = byCase.get('latency');
+  const names = [...new Set<number>(protocol.cases.flatMap((c: Doc) => c.runs.map((r: Doc) => r.names)))].sort((a, b) => a - b);
+  const columns = [loopback, latency].filter((c): c is Doc => c !== undefined);
+  const cell = (c: Doc, tool: string, n: number) => c.runs.find((r: Doc) => r.tool === tool && r.names === n);
+  const ratio = (ours: number | undefined, peer: number | undefined) => (ours && peer ? `${(peer / ours).toFixed(2)}x` : '—');
+  for (const n of names) {
+    out.push(`**${n} name${n === 1 ? '' : 's'}** (requests / sequential round trips / wall s; peer ÷ ours in brackets)`, '');
+    out.push(`| tool | ${columns.map((c) => c.title).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`);
+    const tools = [...new Set<string>(columns.flatMap((c) => c.runs.map((r: Doc) => r.tool)))];
+    for (const tool of tools) {
+      const cells = columns.map((c) => {
+        const r = cell(c, tool, n);
+        if (!r) return '—';
+        if (!r.ok) return 'failed';
+        const ours = c.runs.find((x: Doc) => x.ours && x.names === n && x.ok);
+        const vs = r.ours || !ours ? '' : ` (${ratio(ours.cost.requests, r.cost.requests)} / ${ratio(ours.cost.sequentialRoundTrips, r.cost.sequentialRoundTrips)} / ${ratio(ours.wallMs, r.wallMs)})`;
+        return `${r.cost.requests} / ${r.cost.sequentialRoundTrips} / ${s(r.wallMs)}${vs}`;
+      });
+      out.push(`| ${tool} | ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  }
+  out.push('Requests by kind (loopback):', '');
+  for (const r of loopback?.runs ?? []) {
+    out.push(`- ${r.tool}, ${r.names} name${r.names === 1 ? '' : 's'}: ${Object.entries(r.cost.byKind).map(([k, x]) => `${k} ${String(x)}`).join(', ')}`);
+  }
+  out.push('');
+  return out;
+}
+
 export function tables(doc: Doc): string {
   const m = doc.machine ?? {};
   const v = doc.versions ?? {};
@@ -133,6 +171,7 @@ export function tables(doc: Doc): string {
     ...issuanceTables(doc),
     ...responderTables(doc),
     ...sweepTables(doc),
+    ...protocolTables(doc),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 // `just bench`: brings up the bench's local stack once, runs every part, writes
 // bench/results/<time>.json (+ latest.json) and refreshes docs/performance.md and the chart.
-// Parts can be picked: `just bench issuance responder sweep` (default: all).
+// Parts can be picked: `just bench issuance responder sweep protocol` (default: all).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { benchDir, cliBundle, imageCompileCache, imageNode, oursRef, oursRoot } 
 import { runIssuance } from './issuance.js';
 import { runResponder } from './responder.js';
 import { runSweep } from './sweep.js';
+import { runProtocol } from './protocol.js';
 import { render } from './report.js';
 import { buildImageBundle } from '../scripts/image-bundle.js';
 
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     if (want('issuance')) results.issuance = await runIssuance(stack, log);
     if (want('responder')) results.responder = await runResponder(stack, log);
     if (want('sweep')) results.sweep = await runSweep(stack, log);
+    if (want('protocol')) results.protocol = await runProtocol(stack, log);
   } finally {
     if (process.env.BENCH_KEEP_STACK !== 'true') await stack.stop();
   }
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
       ACME_POLL_MIN_MS: stack.env.ACME_POLL_MIN_MS,
       ACM_IMPORT: stack.env.ACM_IMPORT,
       keyType: 'EC P-256 for every tool',
-      parts: parts.length === 0 ? ['issuance', 'responder', 'sweep'] : parts,
+      parts: parts.length === 0 ? ['issuance', 'responder', 'sweep', 'protocol'] : parts,
     },
     ...results,
   };
@@ -91,9 +93,11 @@ async function main(): Promise<void> {
   // A run of some parts keeps the other parts of the previous latest.json, marked as carried over.
   if (parts.length > 0 && existsSync(join(dir, 'latest.json'))) {
     const previous = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Record<string, unknown>;
-    for (const part of ['issuance', 'responder', 'sweep']) {
+    for (const part of ['issuance', 'responder', 'sweep', 'protocol']) {
       if (!(part in results) && previous[part] !== undefined) {
-        (document as Record<string, unknown>)[part] = { ...(previous[part] as object), carriedOverFrom: previous.startedAt };
+        // A part already carried over keeps the date of the run that measured it.
+        const earlier = previous[part] as { carriedOverFrom?: string };
+        (document as Record<string, unknown>)[part] = { ...earlier, carriedOverFrom: earlier.carriedOverFrom ?? previous.startedAt };
       }
     }
   }

@@ -26,8 +26,8 @@ export interface IssuerTaskResources {
 /** Variables ECS injects from Secrets Manager at task start: never in the template, never quoted in an error. */
 export const ISSUER_SECRET_VARIABLES = ['ACME_EAB_HMAC_KEY'] as const satisfies readonly SecretVariable[];
 
-/** The deployed issuer polls a public CA no faster than certbot does. */
-const DEPLOYED_POLL_MIN_MS = '2000';
+/** The deployed issuer polls a public CA no faster than certbot does (the bench counts requests at this pace too). */
+export const DEPLOYED_POLL_MIN_MS = '2000';
 
 export function issuerTaskEnvironment(config: DeployConfig, resources: IssuerTaskResources): Record<string, string> {
   const env: Record<string, string> = {
