@@ -86,7 +86,13 @@ export class Progress {
     const cell = (value: unknown) => (value === undefined || value === null || value === '' ? '-' : String(value));
     const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
     this.line(columns.map((column, i) => column.toUpperCase().padEnd(widths[i]!)).join('  '));
-    for (const row of rows) this.line(columns.map((column, i) => cell(row[column]).padEnd(widths[i]!)).join('  ').trimEnd());
+    for (const row of rows)
+      this.line(
+        columns
+          .map((column, i) => cell(row[column]).padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      );
   }
 
   /** A line of its own kind (`event`): `fields` in JSON, `text` as it is on a terminal. */

@@ -51,9 +51,7 @@ export function certIdOf(certPem: string): string | undefined {
 /** GET {renewalInfo}/{certID} (unauthenticated, RFC 9773 §4.2). */
 export async function fetchRenewalInfo(directory: DirectoryInfo, certId: string, now: Date): Promise<RenewalInfo | undefined> {
   if (directory.renewalInfo === undefined) return undefined;
-  const response = await getJson<{ suggestedWindow?: { start?: string; end?: string }; explanationURL?: string }>(
-    `${directory.renewalInfo.replace(/\/$/, '')}/${certId}`,
-  ).catch((error: unknown) => {
+  const response = await getJson<{ suggestedWindow?: { start?: string; end?: string }; explanationURL?: string }>(`${directory.renewalInfo.replace(/\/$/, '')}/${certId}`).catch((error: unknown) => {
     throw caError('asking the CA for renewal information (ARI)', error);
   });
   const start = new Date(response.data.suggestedWindow?.start ?? '');

@@ -76,7 +76,10 @@ function inputsHash(): string {
       for (const entry of readdirSync(path).sort()) visit(join(path, entry));
       return;
     }
-    hash.update(`${relative(REPO_ROOT, path)}\0`).update(readFileSync(path)).update('\0');
+    hash
+      .update(`${relative(REPO_ROOT, path)}\0`)
+      .update(readFileSync(path))
+      .update('\0');
   };
   for (const input of INPUTS) visit(join(REPO_ROOT, input));
   // the one deploy setting the construct is given here (see synthesize)

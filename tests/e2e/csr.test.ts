@@ -11,7 +11,11 @@ function openssl(csr: string): string {
   return execFileSync('openssl', ['req', '-noout', '-verify', '-text'], { input: csr, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-const sans = (text: string) => /X509v3 Subject Alternative Name:\s*\n\s*(.*)\n/.exec(text)?.[1]?.split(', ').map((s) => s.replace(/^DNS:/, ''));
+const sans = (text: string) =>
+  /X509v3 Subject Alternative Name:\s*\n\s*(.*)\n/
+    .exec(text)?.[1]
+    ?.split(', ')
+    .map((s) => s.replace(/^DNS:/, ''));
 const subject = (text: string) => /Subject:(.*)\n/.exec(text)?.[1]?.trim();
 
 describe('the order CSR', () => {

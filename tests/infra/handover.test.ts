@@ -83,9 +83,7 @@ describe('Secrets Manager and SSM exports', () => {
     const keyArn = { 'Fn::GetAtt': [logicalId(synth, synth.stack.issuer.exportKey!), 'Arn'] };
     const statements = taskStatements(synth);
     expect(byService(statements, 'ssm')).toEqual([{ Action: ['ssm:DeleteParameter', 'ssm:PutParameter'], Effect: 'Allow', Resource: arn('ssm', ':parameter/certs/prod/*') }]);
-    expect(statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(keyArn))).toEqual([
-      { Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: keyArn, Condition: via('ssm') },
-    ]);
+    expect(statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(keyArn))).toEqual([{ Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: keyArn, Condition: via('ssm') }]);
     expect(byService(statements, 'secretsmanager')).toEqual([]);
     expect(taskEnv(synth)).toMatchObject({ EXPORTS: 'ssm', EXPORT_SSM_PREFIX: '/certs/prod/' });
   });
