@@ -1,7 +1,6 @@
 import { Aws, CfnOutput, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from './core/deploy-config.js';
@@ -50,7 +49,7 @@ export class AcmeIssuerStack extends Stack {
       httpsCertificateArn: config.httpsCertificateArn,
       jwkRefreshSeconds: config.jwkRefreshSeconds,
       reservedConcurrency: config.responderReservedConcurrency,
-      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRetention: config.logRetentionDays,
     });
 
     this.issuer = new IssuerTask(this, 'Issuer', {
@@ -58,7 +57,7 @@ export class AcmeIssuerStack extends Stack {
       vpc: network.vpc,
       subnets: network.taskSubnets,
       assignPublicIp: config.network.taskSubnets === 'public',
-      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRetention: config.logRetentionDays,
       environment: (resources) => issuerTaskEnvironment(config, { ...resources, albDnsName: this.responder.loadBalancer?.loadBalancerDnsName }),
       eabHmacSecret: config.eabHmacSecretArn ? this.eabSecret(config.eabHmacSecretArn) : undefined,
       acmExtraRegions: config.acmImport ? config.acmGlobalExtraRegions : [],

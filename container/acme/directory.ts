@@ -29,7 +29,7 @@ export function fetchDirectory(url: string): Promise<DirectoryInfo> {
     pending = getJson<{ renewalInfo?: unknown; meta?: { profiles?: Record<string, string> } }>(url)
       .then(({ data }) => ({
         url,
-        resource: data as Record<string, unknown>,
+        resource: data,
         renewalInfo: typeof data.renewalInfo === 'string' ? data.renewalInfo : undefined,
         profiles: data.meta?.profiles ?? {},
       }))
@@ -71,5 +71,5 @@ async function getJson<T extends object>(url: string): Promise<{ data: Partial<T
     throw new Error(`HTTP ${response.status} from ${url}${detail}`);
   }
   if (typeof response.data !== 'object' || response.data === null) throw new Error(`${url} did not answer with a JSON object`);
-  return { data: response.data as Partial<T>, headers: response.headers };
+  return { data: response.data, headers: response.headers };
 }

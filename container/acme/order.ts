@@ -147,8 +147,8 @@ async function startValidation(client: AcmeClient, authz: AcmeAnswer<AcmeAuthori
   }
 }
 
-/** Reads the authorization once more to get the CA's problem document and validation record. */
-async function describeFailure(client: AcmeClient, authz: AcmeAnswer<AcmeAuthorizationResource>, domain: string, error: unknown): Promise<ValidationFailure | unknown> {
+/** Reads the authorization once more to get the CA's problem document and validation record: a ValidationFailure, or `error` itself when there is none. */
+async function describeFailure(client: AcmeClient, authz: AcmeAnswer<AcmeAuthorizationResource>, domain: string, error: unknown): Promise<unknown> {
   try {
     const response = await client.fetch<AcmeAuthorizationResource>(authz.url);
     const challenge = response.body.challenges.find((c) => c.type === 'http-01');

@@ -204,33 +204,33 @@ export class IssuerMonitoring extends Construct {
    * depends on that).
    */
   private issuerMetricFilters(logGroup: logs.ILogGroup): logs.MetricFilter[] {
-    const { all, exists, numberValue, stringValue } = logs.FilterPattern;
+    const pattern = logs.FilterPattern;
     const metricLines = ISSUER_METRIC_FILTERS.map(({ metric, valueField, dimensions, unit }) =>
       this.metricFilter(
         `${metric}Filter`,
         logGroup,
         metric,
         // The value field and every dimension field are in the pattern, as CloudWatch requires.
-        all(stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.metricEvent), ...[valueField, ...dimensions].map((field) => exists(`$.${field}`))),
+        pattern.all(pattern.stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.metricEvent), ...[valueField, ...dimensions].map((field) => pattern.exists(`$.${field}`))),
         `$.${valueField}`,
         unit === 'None' ? cloudwatch.Unit.NONE : cloudwatch.Unit.COUNT,
         dimensions.length === 0 ? undefined : Object.fromEntries(dimensions.map((field) => [field, `$.${field}`])),
       ),
     );
-    const renewSummary = stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.renewSummaryEvent);
+    const renewSummary = pattern.stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.renewSummaryEvent);
     const failed = `$.${IssuerLog.failedField}`;
     return [
       ...metricLines,
-      this.metricFilter('RenewalRunSucceededFilter', logGroup, METRICS.renewalRunSucceeded, all(renewSummary, numberValue(failed, '=', 0)), '1', cloudwatch.Unit.COUNT),
-      this.metricFilter('RenewalRunFailedFilter', logGroup, METRICS.renewalRunFailed, all(renewSummary, numberValue(failed, '>', 0)), '1', cloudwatch.Unit.COUNT),
+      this.metricFilter('RenewalRunSucceededFilter', logGroup, METRICS.renewalRunSucceeded, pattern.all(renewSummary, pattern.numberValue(failed, '=', 0)), '1', cloudwatch.Unit.COUNT),
+      this.metricFilter('RenewalRunFailedFilter', logGroup, METRICS.renewalRunFailed, pattern.all(renewSummary, pattern.numberValue(failed, '>', 0)), '1', cloudwatch.Unit.COUNT),
     ];
   }
 
   /** ResponderRequests by Outcome: one per request line of the responder. */
   private responderMetricFilter(logGroup: logs.ILogGroup): logs.MetricFilter {
-    const { all, exists, stringValue } = logs.FilterPattern;
+    const patterns = logs.FilterPattern;
     const outcome = METRICS.outcomeDimension;
-    const pattern = all(stringValue('$.message', '=', METRICS.responderRequestMessage), exists(`$.${outcome}`));
+    const pattern = patterns.all(patterns.stringValue('$.message', '=', METRICS.responderRequestMessage), patterns.exists(`$.${outcome}`));
     return this.metricFilter('ResponderRequestsFilter', logGroup, METRICS.responderRequests, pattern, '1', cloudwatch.Unit.COUNT, { [outcome]: `$.${outcome}` });
   }
 

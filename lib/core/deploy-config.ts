@@ -246,7 +246,7 @@ export function parseDeployConfig(env: Env): DeployConfig {
     reader.report("DEPLOY_EVENTS_SNS and DEPLOY_EVENTS_RELOAD_TAG make rules on a bus the stack names; with DEPLOY_EVENT_BUS as an ARN (possibly another account's), route there instead, or give the bus by name");
   }
 
-  const retention = reader.oneOf('DEPLOY_LOG_RETENTION_DAYS', LOG_RETENTION_DAYS.map(String) as readonly string[], '90');
+  const retention = reader.oneOf('DEPLOY_LOG_RETENTION_DAYS', LOG_RETENTION_DAYS.map(String), '90');
 
   const config: DeployConfig = {
     stackName: reader.string('DEPLOY_STACK_NAME', { default: 'AcmeIssuer', pattern: STACK_NAME, expected: 'a CloudFormation stack name (letters, digits, hyphens; starts with a letter)' }),
