@@ -102,7 +102,7 @@ async function synthesizePolicies(deploy: Record<string, string>, templateFile: 
       Object.values(json.Resources)
         .filter((resource) => resource.Type === 'AWS::IAM::Policy' && (resource.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref === roleLogicalId))
         .flatMap((resource) => resource.Properties.PolicyDocument.Statement as PolicyStatement[]);
-    const issuerRole = id(stack.issuer.taskDefinition.taskRole as never)!;
+    const issuerRole = id(stack.issuer.taskDefinition.taskRole)!;
     const responderRole = id(stack.responder.role)!;
     writeFileSync(templateFile, JSON.stringify(json, null, 1));
     return {

@@ -102,8 +102,10 @@ export class LambdaFunctionError extends Error {
     readonly payload: string,
   ) {
     const document = parseObject(payload);
-    super(`function failed (request ${requestId}): ${String(document?.errorType ?? 'Unhandled')}: ${String(document?.errorMessage ?? payload)}`);
-    this.errorType = String(document?.errorType ?? 'Unhandled');
+    const errorType = typeof document?.errorType === 'string' ? document.errorType : 'Unhandled';
+    const errorMessage = typeof document?.errorMessage === 'string' ? document.errorMessage : payload;
+    super(`function failed (request ${requestId}): ${errorType}: ${errorMessage}`);
+    this.errorType = errorType;
   }
 }
 
@@ -132,6 +134,7 @@ const RESERVED = new Set([
 const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
 const START_TIMEOUT_MS = 15_000;
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a bad option rejects the promise callers await (tests/scripts/lambda-runtime.test.ts), not throws before it exists
 export async function startLambdaFunction(options: LambdaFunctionOptions): Promise<LambdaFunction> {
   const reserved = Object.keys(options.environment ?? {}).filter((name) => RESERVED.has(name));
   if (reserved.length > 0) throw new TypeError(`startLambdaFunction: environment sets ${reserved.join(', ')}, which Lambda reserves; use the options (region, credentials, functionName, ...)`);
@@ -305,7 +308,7 @@ async function launch(
   );
   const recent: string[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
-    createInterface({ input: child[stream]!, crlfDelay: Infinity }).on('line', (line) => {
+    createInterface({ input: child[stream], crlfDelay: Infinity }).on('line', (line) => {
       recent.push(line);
       if (recent.length > 20) recent.shift();
       output(line, stream);

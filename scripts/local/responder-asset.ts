@@ -7,7 +7,7 @@
 // and TypeScript settings, the lock that pins node_modules, this file).
 // Usage: node --import tsx scripts/local/responder-asset.ts   prints the function as JSON (builds it when not cached)
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../../lib/constructs/repo.js';
 import { parseResponderReservedConcurrency } from '../../lib/core/deploy-config.js';

@@ -4,8 +4,6 @@
 // the roles hold exactly the template's statements; that taking one statement away makes exactly
 // the step that needs it fail, with a message naming the action, the resource and what to do; and
 // what moto does not check, shown rather than assumed (docs/security.md lists what only AWS can show).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +38,7 @@ const s3As = (credentials: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: s
 const refusal = (promise: Promise<unknown>) =>
   promise.then(
     () => 'allowed',
-    (error: { name?: string }) => error.name ?? String(error),
+    (error: { name?: string }) => error.name ?? JSON.stringify(error),
   );
 const errorOf = (result: Awaited<ReturnType<typeof runCli>>) => eventOf(result, 'error') as { code: string; message: string; hint: string };
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IConstruct } from 'constructs';
 import { METRICS } from '../../lib/constructs/monitoring.js';
-import { scheduleIntervalSeconds, WEEK_SECONDS } from '../../lib/core/schedule-interval.js';
 import { Writable } from 'node:stream';
 import { metric } from '../../container/observability/metrics.js';
 import { Progress } from '../../container/progress.js';
@@ -203,7 +202,7 @@ describe('the metric filters match the lines the runtime writes', () => {
   // The names come from one module (lib/core/telemetry.ts); these check the lines really carry
   // every field each filter's pattern and value name, written by the real code.
   it("the responder's request line has the message and the Outcome the filter reads", async () => {
-    const handler = middy<ALBEvent, ALBResult>(async () => ({ statusCode: 404, body: '' })).use(requestLog());
+    const handler = middy<ALBEvent, ALBResult>(() => Promise.resolve({ statusCode: 404, body: '' })).use(requestLog());
     const [text] = await capturedLines(() => handler(albEvent('GET', '/'), {} as never));
     const line = JSON.parse(text!) as Record<string, unknown>;
     expect(line.message).toBe(METRICS.responderRequestMessage);

@@ -267,7 +267,7 @@ describe('issuer task', () => {
 
   it("stages the image's build context without .env, node_modules or cdk.out", () => {
     const manifest = JSON.parse(readFileSync(join(synth.outdir, `${synth.stack.artifactId}.assets.json`), 'utf8'));
-    const image = only(Object.values(manifest.dockerImages) as any[]);
+    const image = only<any>(Object.values(manifest.dockerImages));
     expect(image.source.dockerFile).toBe('container/Dockerfile');
     const context = join(synth.outdir, image.source.directory);
     const staged = readdirSync(context);

@@ -68,7 +68,7 @@ async function refuses(cls: string, cases: readonly BadCase[]): Promise<void> {
 
 function verdict(c: BadCase, result: CliResult): string | undefined {
   const error = result.events.find((e) => e.event === 'error');
-  if (result.code !== c.code) return `exit ${result.code}, expected ${c.code}: ${String(error?.message ?? result.stdout.slice(-500) + result.stderr.slice(-500))}`;
+  if (result.code !== c.code) return `exit ${result.code}, expected ${c.code}: ${typeof error?.message === 'string' ? error.message : result.stdout.slice(-500) + result.stderr.slice(-500)}`;
   if (error === undefined) return 'no error event';
   if (!c.message.test(String(error.message))) return `message ${JSON.stringify(error.message)} does not match ${c.message}`;
   if (/\n\s+at /.test(result.stdout + result.stderr)) return 'a stack trace was printed';

@@ -30,7 +30,7 @@ afterAll(async () => stack?.stop());
 const otherKey = () => generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 const liveSerial = async () => (JSON.parse((await aws.read(`live/${NAME}/metadata.json`))!) as { serial: string }).serial;
 const check = (result: CliResult, name: string) => result.events.find((e) => e.event === 'check' && e.check === name) ?? {};
-const messages = (result: CliResult) => result.events.map((e) => String(e.message ?? ''));
+const messages = (result: CliResult) => result.events.map((e) => (typeof e.message === 'string' ? e.message : ''));
 const row = (result: CliResult) => result.events.find((e) => e.event === 'certificate' && e.name === NAME) ?? {};
 
 async function liveObjects(): Promise<(string | undefined)[]> {
