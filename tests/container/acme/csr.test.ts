@@ -3,9 +3,9 @@
 // pebble accepting it is covered by every issuance in the other e2e files.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createCsrPem } from '../../container/acme/csr.js';
-import { createPrivateKeyPem } from '../../container/acme/keys.js';
-import type { KeyType } from '../../lib/core/index.js';
+import { createCsrPem } from '../../../container/acme/csr.js';
+import { createPrivateKeyPem } from '../../../container/acme/keys.js';
+import type { KeyType } from '../../../lib/core/index.js';
 
 function openssl(csr: string): string {
   return execFileSync('openssl', ['req', '-noout', '-verify', '-text'], { input: csr, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });

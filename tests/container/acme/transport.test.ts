@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchDirectory, fetchRenewalInfo } from '../../container/acme/directory.js';
-import { configureCaConnections } from '../../container/acme/tls.js';
-import { USER_AGENT, caRequest } from '../../container/acme/transport.js';
+import { fetchDirectory, fetchRenewalInfo } from '../../../container/acme/directory.js';
+import { configureCaConnections } from '../../../container/acme/tls.js';
+import { USER_AGENT, caRequest } from '../../../container/acme/transport.js';
 
 let dir: string;
 let cert: string;
