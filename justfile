@@ -52,6 +52,11 @@ issuer *ARGS:
 typecheck:
     npx tsc --noEmit -p .
 
+# formatting (prettier --check) and lint (eslint, type-aware; a warning fails it, so does an unused disable comment)
+lint:
+    npx prettier --check .
+    npx eslint --max-warnings 0 --report-unused-disable-directives .
+
 # install what the local stack and the tests run (pebble, moto, cfn-lint) when missing
 install:
     scripts/local/install.sh
@@ -66,7 +71,7 @@ image-replay: install
     node --import tsx scripts/dockerfile-replay.ts
 
 # the test suite: core, responder, end to end on pebble + moto, infra (each e2e file starts its own stack)
-test: install typecheck
+test: install typecheck lint
     npx vitest run
 
 

@@ -18,6 +18,4 @@ const result = await imported.handler(
   {},
 );
 const answered = performance.now();
-process.stdout.write(
-  `${JSON.stringify({ bootMs: scriptStart, importMs: afterImport - scriptStart, firstAnswerMs: answered - scriptStart, sinceProcessStartMs: answered, status: result.statusCode })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ bootMs: scriptStart, importMs: afterImport - scriptStart, firstAnswerMs: answered - scriptStart, sinceProcessStartMs: answered, status: result.statusCode })}\n`);

@@ -148,7 +148,12 @@ export async function runIssuance(stack: BenchStack, log: (line: string) => void
           sample = await sequence(tool, certs);
         }
         samples.get(tool.id)!.push({ round, ...sample });
-        const steps = sample.steps === undefined ? '' : ` (${Object.entries(sample.steps).map(([name, ms]) => `${name} ${ms}`).join(', ')} ms)`;
+        const steps =
+          sample.steps === undefined
+            ? ''
+            : ` (${Object.entries(sample.steps)
+                .map(([name, ms]) => `${name} ${ms}`)
+                .join(', ')} ms)`;
         log(`  ${spec.id} r${round} ${tool.id}: ${(sample.wallMs / 1000).toFixed(2)} s, max RSS ${(sample.maxRssKb / 1024).toFixed(0)} MiB${sample.ok ? steps : ` FAILED\n${sample.error}`}`);
       }
     }
@@ -161,12 +166,7 @@ export async function runIssuance(stack: BenchStack, log: (line: string) => void
           tool: tool.id,
           label: tool.label,
           ours: tool.ours,
-          mode:
-            spec.certs === 1
-              ? 'one process'
-              : tool.ours && oursRenew
-                ? 'one `renew` run'
-                : `${spec.certs} processes, one per certificate`,
+          mode: spec.certs === 1 ? 'one process' : tool.ours && oursRenew ? 'one `renew` run' : `${spec.certs} processes, one per certificate`,
           samples: list,
           wall: summarize(good.map((s) => s.wallMs)),
           maxRssKb: Math.max(0, ...good.map((s) => s.maxRssKb)),

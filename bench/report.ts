@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './lib/stack.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- results of every past schema version are read as untyped JSON */
 type Doc = Record<string, any>;
 
 const s = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '—');
@@ -30,10 +30,7 @@ function issuanceTables(doc: Doc): string[] {
   const issuance = doc.issuance;
   if (!issuance) return out;
   out.push('### Issuance: whole processes, CLI start to certificate stored (wall time, seconds)', '', ...carried(issuance));
-  out.push(
-    `Ours for the 20-certificate case: ${issuance.oursRenew ? 'one `renew` run reconciling CERTIFICATES' : '20 `issue` processes one after another (no `renew` command was available)'}.`,
-    '',
-  );
+  out.push(`Ours for the 20-certificate case: ${issuance.oursRenew ? 'one `renew` run reconciling CERTIFICATES' : '20 `issue` processes one after another (no `renew` command was available)'}.`, '');
   // One ratio column per way of running ours: the image (the targets), the same bundle on this
   // machine's Node 20 (older runs have no such row), and the tsx development entry.
   const oursIds = ['ours', 'ours-node20', 'ours-tsx'];
@@ -45,9 +42,7 @@ function issuanceTables(doc: Doc): string[] {
     for (const t of c.tools) {
       const okCount = t.samples.filter((x: any) => x.ok).length;
       const ratios = oursRows.map((o) => (t.ours ? '' : ratioText(o?.wall.median, t.wall.median)));
-      out.push(
-        `| ${c.title} | ${t.tool} | ${t.mode} | ${okCount}/${t.samples.length} | ${s(t.wall.median)} | ${s(t.wall.iqr)} | ${s(t.wall.min)}–${s(t.wall.max)} | ${mib(t.maxRssKb)} | ${ratios.join(' | ')} |`,
-      );
+      out.push(`| ${c.title} | ${t.tool} | ${t.mode} | ${okCount}/${t.samples.length} | ${s(t.wall.median)} | ${s(t.wall.iqr)} | ${s(t.wall.min)}–${s(t.wall.max)} | ${mib(t.maxRssKb)} | ${ratios.join(' | ')} |`);
     }
   }
   out.push('');
@@ -82,7 +77,9 @@ function responderTables(doc: Doc): string[] {
   }
   if (r.coldInit) {
     out.push(`| cold init: import of the bundle | ${r.coldInit.importMs.median.toFixed(0)} ms median (${r.coldInit.importMs.min.toFixed(0)}–${r.coldInit.importMs.max.toFixed(0)}) |`);
-    out.push(`| cold init: import to first answer (reads account/jwk.json from moto) | ${r.coldInit.firstAnswerMs.median.toFixed(0)} ms median (${r.coldInit.firstAnswerMs.min.toFixed(0)}–${r.coldInit.firstAnswerMs.max.toFixed(0)}) |`);
+    out.push(
+      `| cold init: import to first answer (reads account/jwk.json from moto) | ${r.coldInit.firstAnswerMs.median.toFixed(0)} ms median (${r.coldInit.firstAnswerMs.min.toFixed(0)}–${r.coldInit.firstAnswerMs.max.toFixed(0)}) |`,
+    );
     out.push(`| cold init: whole process, spawn to exit | ${r.coldInit.processMs.median.toFixed(0)} ms median |`);
   }
   const lambda = r.lambdaColdStart;
@@ -98,7 +95,10 @@ function responderTables(doc: Doc): string[] {
     const ours = lambda.rows.find((x: any) => x.id === 'responder');
     const minimal = lambda.rows.find((x: any) => x.id === 'minimal');
     if (ours && minimal) {
-      out.push('', `responder/minimal, cold start to first answer: ${(ours.firstAnswerMs.median / minimal.firstAnswerMs.median).toFixed(2)}x; first invocation Duration: ${(ours.firstDurationMs.median / minimal.firstDurationMs.median).toFixed(2)}x`);
+      out.push(
+        '',
+        `responder/minimal, cold start to first answer: ${(ours.firstAnswerMs.median / minimal.firstAnswerMs.median).toFixed(2)}x; first invocation Duration: ${(ours.firstDurationMs.median / minimal.firstDurationMs.median).toFixed(2)}x`,
+      );
     }
   }
   out.push('');
@@ -164,9 +164,13 @@ export function tables(doc: Doc): string {
   const lines = [
     `Run ${doc.startedAt} → ${doc.finishedAt} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, kernel ${m.kernel}; load average at start ${m.loadAverageAtStart?.join(' ')}.`,
     '',
-    `Versions: ${Object.entries(v).map(([k, x]) => `${k} ${String(x).replace(/\n/g, ' ')}`).join('; ')}.`,
+    `Versions: ${Object.entries(v)
+      .map(([k, x]) => `${k} ${String(x).replace(/\n/g, ' ')}`)
+      .join('; ')}.`,
     '',
-    `Settings: ${Object.entries(doc.settings ?? {}).map(([k, x]) => `${k}=${Array.isArray(x) ? x.join(',') : String(x)}`).join('; ')}.`,
+    `Settings: ${Object.entries(doc.settings ?? {})
+      .map(([k, x]) => `${k}=${Array.isArray(x) ? x.join(',') : String(x)}`)
+      .join('; ')}.`,
     '',
     ...issuanceTables(doc),
     ...responderTables(doc),

@@ -22,8 +22,17 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 function bundle(entry: string, outfile: string, extra: string[] = []): void {
   execFileSync(
     join(repoRoot, 'node_modules/.bin/esbuild'),
-    [entry, '--bundle', '--platform=node', '--target=node22', '--format=esm', `--outfile=${outfile}`, '--log-level=warning',
-      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);", ...extra],
+    [
+      entry,
+      '--bundle',
+      '--platform=node',
+      '--target=node22',
+      '--format=esm',
+      `--outfile=${outfile}`,
+      '--log-level=warning',
+      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      ...extra,
+    ],
     { cwd: repoRoot, stdio: 'inherit' },
   );
 }

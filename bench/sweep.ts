@@ -21,7 +21,10 @@ const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
 
 const pem = (label: string, der: ArrayBuffer) =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
+  `-----BEGIN ${label}-----\n${Buffer.from(der)
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END ${label}-----\n`;
 
 interface LocalCa {
   readonly cert: x509.X509Certificate;
@@ -39,13 +42,13 @@ async function localCa(): Promise<LocalCa> {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { cert: string; caKey: webcrypto.JsonWebKey; leafPublic: webcrypto.JsonWebKey; leafPrivatePem: string };
     return {
       cert: new x509.X509Certificate(saved.cert),
-      caKey: (await subtle.importKey('jwk', saved.caKey, EC, true, ['sign'])) as unknown as webcrypto.CryptoKey,
-      leafPublic: (await subtle.importKey('jwk', saved.leafPublic, EC, true, ['verify'])) as unknown as webcrypto.CryptoKey,
+      caKey: await subtle.importKey('jwk', saved.caKey, EC, true, ['sign']),
+      leafPublic: await subtle.importKey('jwk', saved.leafPublic, EC, true, ['verify']),
       leafPrivatePem: saved.leafPrivatePem,
     };
   }
-  const caKeys = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as unknown as webcrypto.CryptoKeyPair;
-  const leafKeys = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as unknown as webcrypto.CryptoKeyPair;
+  const caKeys = await subtle.generateKey(EC, true, ['sign', 'verify']);
+  const leafKeys = await subtle.generateKey(EC, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: 'CN=acme-on-aws bench local CA',
@@ -55,14 +58,14 @@ async function localCa(): Promise<LocalCa> {
     keys: caKeys,
     extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
   });
-  const leafPrivatePem = pem('PRIVATE KEY', await subtle.exportKey('pkcs8', leafKeys.privateKey as never));
+  const leafPrivatePem = pem('PRIVATE KEY', await subtle.exportKey('pkcs8', leafKeys.privateKey));
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     file,
     JSON.stringify({
       cert: cert.toString('pem'),
-      caKey: await subtle.exportKey('jwk', caKeys.privateKey as never),
-      leafPublic: await subtle.exportKey('jwk', leafKeys.publicKey as never),
+      caKey: await subtle.exportKey('jwk', caKeys.privateKey),
+      leafPublic: await subtle.exportKey('jwk', leafKeys.publicKey),
       leafPrivatePem,
     }),
   );
@@ -81,7 +84,9 @@ async function pool<T>(items: readonly T[], width: number, task: (item: T) => Pr
 
 /** Lines in moto's request log (werkzeug writes one per request served). */
 function motoRequests(logFile: string, bucket: string): { total: number; s3: number } {
-  const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => /"(GET|PUT|POST|HEAD|DELETE) /.test(l));
+  const lines = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((l) => /"(GET|PUT|POST|HEAD|DELETE) /.test(l));
   return { total: lines.length, s3: lines.filter((l) => l.includes(` /${bucket}`)).length };
 }
 
@@ -207,7 +212,9 @@ export async function runSweep(stack: BenchStack, log: (line: string) => void) {
       const parsed = summary ? (JSON.parse(summary) as Record<string, number>) : undefined;
       const ok = result.code === 0 && parsed?.skipped === n && parsed.issued === 0 && parsed.renewed === 0;
       samples.push({ round, wallMs: result.wallMs, maxRssKb: result.maxRssKb, s3Requests: after.s3 - before.s3, allRequests: after.total - before.total, ok });
-      log(`  sweep ${n} r${round}: ${(result.wallMs / 1000).toFixed(2)} s, ${after.s3 - before.s3} S3 requests (${after.total - before.total} to moto in all), max RSS ${(result.maxRssKb / 1024).toFixed(0)} MiB${ok ? '' : ` NOT OK\n${tail(result.stdout, 6)}\n${tail(result.stderr, 6)}`}`);
+      log(
+        `  sweep ${n} r${round}: ${(result.wallMs / 1000).toFixed(2)} s, ${after.s3 - before.s3} S3 requests (${after.total - before.total} to moto in all), max RSS ${(result.maxRssKb / 1024).toFixed(0)} MiB${ok ? '' : ` NOT OK\n${tail(result.stdout, 6)}\n${tail(result.stderr, 6)}`}`,
+      );
     }
     const good = samples.filter((x) => x.ok);
     rows.push({
@@ -223,7 +230,7 @@ export async function runSweep(stack: BenchStack, log: (line: string) => void) {
     });
   }
   return {
-    method: 'requests counted from moto\'s own request log during each `renew` run (CERTIFICATES empty: renew every certificate already issued); the command is the bundle (node dist/cli.mjs)',
+    method: "requests counted from moto's own request log during each `renew` run (CERTIFICATES empty: renew every certificate already issued); the command is the bundle (node dist/cli.mjs)",
     objectSet,
     rows,
   };

@@ -33,11 +33,12 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
     case 'register':
       await registerCommand(ctx);
       return ExitCodes.OK;
-    case 'issue':
+    case 'issue': {
       if (values.name === undefined) throw usage('issue needs --name NAME');
       const keyType = keyTypeOption(values['key-type']); // bad flags fail before the account or any probe
       await issueCommand(ctx, { name: values.name, domains: values.domain ?? [], keyType, newArn: values['new-arn'], rotateKey: values['rotate-key'], skipPreflight: values['skip-preflight'] });
       return ExitCodes.OK;
+    }
     case 'renew': {
       const reports = await renewCommand(ctx, { names, force: values.force, dryRun: values['dry-run'], skipPreflight: values['skip-preflight'], rotateKey: values['rotate-key'] });
       return renewExitCode(reports);

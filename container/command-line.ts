@@ -51,10 +51,7 @@ export const COMMANDS = {
   register: {
     options: ['new-account'],
     names: 'none',
-    summary: [
-      'create or reuse the account key, register it at the CA, publish the public JWK',
-      '(--new-account: make a new key although account/key.pem is lost and its JWK published)',
-    ],
+    summary: ['create or reuse the account key, register it at the CA, publish the public JWK', '(--new-account: make a new key although account/key.pem is lost and its JWK published)'],
   },
   issue: {
     options: ['name', 'domain', 'key-type', 'new-arn', 'rotate-key', 'skip-preflight'],
@@ -65,10 +62,7 @@ export const COMMANDS = {
   renew: {
     options: ['force', 'dry-run', 'rotate-key', 'skip-preflight'],
     names: 'any',
-    summary: [
-      'reconcile CERTIFICATES: issue what is missing or changed, renew what is due;',
-      "a named certificate's damaged live/ copies are rewritten from the archive",
-    ],
+    summary: ['reconcile CERTIFICATES: issue what is missing or changed, renew what is due;', "a named certificate's damaged live/ copies are rewritten from the archive"],
     refusalHints: {
       'new-arn': 'a key type changed in CERTIFICATES or CERT_KEY_TYPE moves the certificate to a new ACM ARN by itself (ACM cannot change it in place); --new-arn is for issue',
     },
@@ -88,10 +82,7 @@ export const COMMANDS = {
   health: {
     options: ['domain'],
     names: 'none',
-    summary: [
-      "check S3, each certificate's archived pair and live/ copies, the CA directory, the account",
-      "and the responder's public path (pass/fail per check)",
-    ],
+    summary: ["check S3, each certificate's archived pair and live/ copies, the CA directory, the account", "and the responder's public path (pass/fail per check)"],
   },
 } as const satisfies Record<string, CommandSpec>;
 
@@ -106,8 +97,7 @@ export type OptionValues = ReturnType<typeof parse>['values'];
 
 export type CommandLine =
   /** No command, or --help: the usage text is printed (exit 0 only when asked for). */
-  | { readonly command: undefined; readonly help: boolean }
-  | { readonly command: CommandName; readonly help: boolean; readonly values: OptionValues; readonly names: readonly string[] };
+  { readonly command: undefined; readonly help: boolean } | { readonly command: CommandName; readonly help: boolean; readonly values: OptionValues; readonly names: readonly string[] };
 
 /**
  * Parses argv against the table: an unknown command, an option the command does not take, or the
@@ -123,7 +113,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const spec: CommandSpec = COMMANDS[command];
   for (const option of Object.keys(OPTIONS) as OptionName[]) {
     if (!given(values[option]) || spec.options.includes(option) || (GLOBAL_OPTIONS as readonly string[]).includes(option)) continue;
-    const owners = Object.entries(COMMANDS).filter(([, other]) => (other.options as readonly string[]).includes(option)).map(([name]) => `\`${name}\``);
+    const owners = Object.entries(COMMANDS)
+      .filter(([, other]) => (other.options as readonly string[]).includes(option))
+      .map(([name]) => `\`${name}\``);
     throw usage(`${command} takes no --${option}: it is an option of ${owners.join(', ')} only`, spec.refusalHints?.[option]);
   }
   if (spec.names === 'none' && names.length > 0) throw usage(`${command} takes no NAME argument (got "${names.join(' ')}")`);

@@ -121,11 +121,7 @@ export async function preflight(domains: readonly string[], options: PreflightOp
  * What the CLI runs before ordering: the pre-flight with options from the environment, a line
  * per name, a ValidationFailures metric (Stage=preflight) per failed name, then the verdict.
  */
-export async function runPreflight(
-  domains: readonly string[],
-  thumbprint: string,
-  deps: { readonly progress: Pick<Progress, 'log' | 'metric'>; readonly env?: Env },
-): Promise<PreflightReport> {
+export async function runPreflight(domains: readonly string[], thumbprint: string, deps: { readonly progress: Pick<Progress, 'log' | 'metric'>; readonly env?: Env }): Promise<PreflightReport> {
   const report = await checkNames(domains, preflightOptionsFromEnv(deps.env ?? process.env, thumbprint));
   for (const warning of report.warnings) deps.progress.log('WARN', 'preflight-warning', `  ! pre-flight: ${warning}`, { message: warning });
   for (const name of report.names) {

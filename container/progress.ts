@@ -4,6 +4,13 @@ import type { MetricLine } from './observability/metrics.js';
 
 type Fields = Record<string, unknown>;
 
+/** A field as a terminal shows it: objects as JSON (String() would print `[object Object]`). */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
 /** A line's level in JSON output. */
 export type Level = 'INFO' | 'WARN' | 'ERROR';
 
@@ -72,7 +79,7 @@ export class Progress {
     }
     const width = Math.max(...Object.keys(fields).map((k) => k.length));
     for (const [key, value] of Object.entries(fields)) {
-      const text = Array.isArray(value) ? value.join('\n' + ' '.repeat(width + 4)) : String(value ?? '-');
+      const text = Array.isArray(value) ? value.join('\n' + ' '.repeat(width + 4)) : shown(value ?? '-');
       this.line(`  ${key.padEnd(width)}  ${text}`);
     }
   }
@@ -83,10 +90,16 @@ export class Progress {
       for (const row of rows) this.emit({ level: 'INFO', event, ...row });
       return;
     }
-    const cell = (value: unknown) => (value === undefined || value === null || value === '' ? '-' : String(value));
+    const cell = (value: unknown) => (value === undefined || value === null || value === '' ? '-' : shown(value));
     const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
     this.line(columns.map((column, i) => column.toUpperCase().padEnd(widths[i]!)).join('  '));
-    for (const row of rows) this.line(columns.map((column, i) => cell(row[column]).padEnd(widths[i]!)).join('  ').trimEnd());
+    for (const row of rows)
+      this.line(
+        columns
+          .map((column, i) => cell(row[column]).padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      );
   }
 
   /** A line of its own kind (`event`): `fields` in JSON, `text` as it is on a terminal. */

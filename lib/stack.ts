@@ -1,7 +1,6 @@
 import { Aws, CfnOutput, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from './core/deploy-config.js';
@@ -46,13 +45,11 @@ export class AcmeIssuerStack extends Stack {
       store: this.store,
       vpc: network.vpc,
       albSubnets: network.albSubnets,
-      existingListener: config.existingListener
-        ? { listenerArn: config.existingListener.listenerArn, priority: config.existingListener.rulePriority }
-        : undefined,
+      existingListener: config.existingListener ? { listenerArn: config.existingListener.listenerArn, priority: config.existingListener.rulePriority } : undefined,
       httpsCertificateArn: config.httpsCertificateArn,
       jwkRefreshSeconds: config.jwkRefreshSeconds,
       reservedConcurrency: config.responderReservedConcurrency,
-      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRetention: config.logRetentionDays,
     });
 
     this.issuer = new IssuerTask(this, 'Issuer', {
@@ -60,15 +57,12 @@ export class AcmeIssuerStack extends Stack {
       vpc: network.vpc,
       subnets: network.taskSubnets,
       assignPublicIp: config.network.taskSubnets === 'public',
-      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRetention: config.logRetentionDays,
       environment: (resources) => issuerTaskEnvironment(config, { ...resources, albDnsName: this.responder.loadBalancer?.loadBalancerDnsName }),
       eabHmacSecret: config.eabHmacSecretArn ? this.eabSecret(config.eabHmacSecretArn) : undefined,
       acmExtraRegions: config.acmImport ? config.acmGlobalExtraRegions : [],
       acmCertificateRegions: config.acmImport ? config.acmExtraRegions : [],
-      exports:
-        config.exports.used.length > 0
-          ? { kinds: config.exports.used, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix }
-          : undefined,
+      exports: config.exports.used.length > 0 ? { kinds: config.exports.used, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix } : undefined,
       httpsListenerArn: config.acmImport ? this.responder.httpsListener?.listenerArn : undefined,
       eventBus: config.events.bus,
     });
@@ -109,9 +103,7 @@ export class AcmeIssuerStack extends Stack {
     if (network.vpcId !== undefined) {
       const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: network.vpcId, availabilityZones: [...network.availabilityZones] });
       const subnets = (kind: string, ids: readonly string[]) =>
-        ids.map((subnetId, index) =>
-          ec2.Subnet.fromSubnetAttributes(this, `${kind}Subnet${index}`, { subnetId, availabilityZone: network.availabilityZones[index] }),
-        );
+        ids.map((subnetId, index) => ec2.Subnet.fromSubnetAttributes(this, `${kind}Subnet${index}`, { subnetId, availabilityZone: network.availabilityZones[index] }));
       return {
         vpc,
         albSubnets: network.albSubnetIds.length > 0 ? { subnets: subnets('Alb', network.albSubnetIds) } : undefined,
@@ -143,9 +135,7 @@ export class AcmeIssuerStack extends Stack {
 
   private eabSecret(arn: string): secretsmanager.ISecret {
     // A complete ARN ends in the 6-character suffix Secrets Manager adds; anything else is partial.
-    return /-[A-Za-z0-9]{6}$/.test(arn)
-      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'EabHmacSecret', arn)
-      : secretsmanager.Secret.fromSecretPartialArn(this, 'EabHmacSecret', arn);
+    return /-[A-Za-z0-9]{6}$/.test(arn) ? secretsmanager.Secret.fromSecretCompleteArn(this, 'EabHmacSecret', arn) : secretsmanager.Secret.fromSecretPartialArn(this, 'EabHmacSecret', arn);
   }
 
   private outputs(config: DeployConfig): void {

@@ -41,7 +41,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       console.log(`ok   npm@${version} ci accepts package-lock.json`);
     } else {
       failed += 1;
-      const missing = output.split('\n').filter((line) => /Missing:|Invalid:|ERR/.test(line)).slice(0, 8);
+      const missing = output
+        .split('\n')
+        .filter((line) => /Missing:|Invalid:|ERR/.test(line))
+        .slice(0, 8);
       console.error(`FAIL npm@${version} ci refuses package-lock.json:\n  ${(missing.length > 0 ? missing : output.split('\n').slice(-8)).join('\n  ')}`);
     }
   }

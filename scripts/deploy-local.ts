@@ -24,17 +24,7 @@ import { deployLocalDir, parseDeployLocalConfig, type DeployLocalConfig } from '
 import { fetchDeployedResponder } from './deploy-local/deployed-responder.js';
 import { isMotoServer, startMoto, stopGroup, type MotoServer } from './deploy-local/moto.js';
 import { askResponder } from './deploy-local/responder-check.js';
-import {
-  MOTO_ACCOUNT,
-  MOTO_CREDENTIALS,
-  MOTO_REGION,
-  adoptEnv,
-  motoClientSettings,
-  motoEnv,
-  offlineEnv,
-  sandboxHome,
-  withoutAws,
-} from './deploy-local/sandbox-env.js';
+import { MOTO_ACCOUNT, MOTO_CREDENTIALS, MOTO_REGION, adoptEnv, motoClientSettings, motoEnv, offlineEnv, sandboxHome, withoutAws } from './deploy-local/sandbox-env.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const shown = (path: string) => relative(process.cwd(), path) || '.';
@@ -77,11 +67,19 @@ async function deploy(config: DeployLocalConfig): Promise<boolean> {
   say(`deploying ${config.stackName} into a fresh moto with the CDK CLI (files in ${shown(dir)})`);
 
   // moto first: a configured port that is taken stops the run before the synth's seconds are spent
-  const moto: MotoServer = await step('start moto', () => startMoto({ port: config.motoPort, logFile: log('moto'), env: withoutAws(original) }), (server) => `${server.endpoint} (pid ${server.pid})`);
+  const moto: MotoServer = await step(
+    'start moto',
+    () => startMoto({ port: config.motoPort, logFile: log('moto'), env: withoutAws(original) }),
+    (server) => `${server.endpoint} (pid ${server.pid})`,
+  );
   // written at once, so a kept moto can be stopped whatever happens to this run
   if (config.keepMoto) writeFileSync(join(dir, 'moto.pid'), `${moto.pid}\n`);
   try {
-    await step('cdk synth (offline)', () => runCdk({ args: ['synth', '--quiet', '--no-notices', '--output', assemblyDir], env: offlineEnv(original, home), logFile: log('cdk-synth') }), () => shown(assemblyDir));
+    await step(
+      'cdk synth (offline)',
+      () => runCdk({ args: ['synth', '--quiet', '--no-notices', '--output', assemblyDir], env: offlineEnv(original, home), logFile: log('cdk-synth') }),
+      () => shown(assemblyDir),
+    );
     const assembly = readStackAssembly(assemblyDir, config.stackName);
 
     const env = motoEnv(original, home, moto.endpoint);
@@ -90,8 +88,16 @@ async function deploy(config: DeployLocalConfig): Promise<boolean> {
     const clients = { cloudformation: new CloudFormationClient(settings), lambda: new LambdaClient(settings), s3: new S3Client(settings) };
 
     const environment = `aws://${MOTO_ACCOUNT}/${MOTO_REGION}`;
-    await step('cdk bootstrap', () => runCdk({ args: ['bootstrap', '--no-notices', '--app', assemblyDir, environment], env, logFile: log('cdk-bootstrap') }), () => environment);
-    await step('put the image assets into the bootstrap repository', () => putAssetImages(new ECRClient(settings), assembly.assets, MOTO_ACCOUNT, MOTO_REGION), (put) => put.map((image) => `${image.repositoryName}:${image.imageTag.slice(0, 12)}…`).join(', '));
+    await step(
+      'cdk bootstrap',
+      () => runCdk({ args: ['bootstrap', '--no-notices', '--app', assemblyDir, environment], env, logFile: log('cdk-bootstrap') }),
+      () => environment,
+    );
+    await step(
+      'put the image assets into the bootstrap repository',
+      () => putAssetImages(new ECRClient(settings), assembly.assets, MOTO_ACCOUNT, MOTO_REGION),
+      (put) => put.map((image) => `${image.repositoryName}:${image.imageTag.slice(0, 12)}…`).join(', '),
+    );
     await step(
       'cdk deploy --method=direct',
       () => runCdk({ args: ['deploy', '--no-notices', '--app', assemblyDir, '--method=direct', '--require-approval', 'never', '--outputs-file', outputsFile, config.stackName], env, logFile: log('cdk-deploy') }),
@@ -100,36 +106,55 @@ async function deploy(config: DeployLocalConfig): Promise<boolean> {
     const outputs = (JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>)[config.stackName] ?? {};
     // the outputs on stdout, everything else on stderr
     const width = Math.max(0, ...Object.keys(outputs).map((key) => key.length));
-    process.stdout.write(`outputs of ${config.stackName}:\n${Object.entries(outputs).map(([key, value]) => `  ${key.padEnd(width)}  ${value}\n`).join('')}`);
+    process.stdout.write(
+      `outputs of ${config.stackName}:\n${Object.entries(outputs)
+        .map(([key, value]) => `  ${key.padEnd(width)}  ${value}\n`)
+        .join('')}`,
+    );
 
     say('checking the deployed responder:');
-    const responder = await step('read the deployed function', () => fetchDeployedResponder(clients, assembly, MOTO_ACCOUNT, MOTO_REGION, join(dir, 'responder')), (found) =>
-      `${found.functionName}, ${found.runtime}, ${found.handler}, ${found.logFormat} logs (from ${found.logFormatFrom}), code ${found.codeObject}`);
+    const responder = await step(
+      'read the deployed function',
+      () => fetchDeployedResponder(clients, assembly, MOTO_ACCOUNT, MOTO_REGION, join(dir, 'responder')),
+      (found) => `${found.functionName}, ${found.runtime}, ${found.handler}, ${found.logFormat} logs (from ${found.logFormatFrom}), code ${found.codeObject}`,
+    );
     const bucket = outputs['CertificateBucket'];
     const kmsKeyArn = outputs['CertificateKeyArn'];
     if (bucket === undefined || kmsKeyArn === undefined) throw new Error(`the stack's outputs have no CertificateBucket or CertificateKeyArn (${shown(outputsFile)})`);
-    const seeded = await step('put an account public JWK into the bucket', () => seedAccountJwk({ s3: clients.s3, endpoint: moto.endpoint, region: MOTO_REGION, bucket, kmsKeyArn, keyType: config.accountKeyType }), (jwk) => `${jwk.object}, SSE-KMS with ${kmsKeyArn}`);
+    const seeded = await step(
+      'put an account public JWK into the bucket',
+      () => seedAccountJwk({ s3: clients.s3, endpoint: moto.endpoint, region: MOTO_REGION, bucket, kmsKeyArn, keyType: config.accountKeyType }),
+      (jwk) => `${jwk.object}, SSE-KMS with ${kmsKeyArn}`,
+    );
     const answer = await step(
       'GET /.well-known/acme-challenge/<token> through the Lambda runtime emulator',
-      () => askResponder({
-        responder,
-        jwk: seeded.jwk,
-        aws: { endpoint: moto.endpoint, region: MOTO_REGION, ...MOTO_CREDENTIALS },
-        logFile: log('responder'),
-      }),
+      () =>
+        askResponder({
+          responder,
+          jwk: seeded.jwk,
+          aws: { endpoint: moto.endpoint, region: MOTO_REGION, ...MOTO_CREDENTIALS },
+          logFile: log('responder'),
+        }),
       (result) => `${result.status ?? 'no status'} ${JSON.stringify(result.body)}`,
       (result) => result.ok,
     );
 
-    writeFileSync(join(dir, 'run.json'), `${JSON.stringify({
-      stackName: config.stackName,
-      endpoint: moto.endpoint,
-      motoPid: config.keepMoto ? moto.pid : undefined,
-      outputsFile,
-      outputs,
-      responder,
-      answer: { token: answer.token, status: answer.status, body: answer.body, expected: answer.expected, ok: answer.ok, event: answer.event },
-    }, null, 2)}\n`);
+    writeFileSync(
+      join(dir, 'run.json'),
+      `${JSON.stringify(
+        {
+          stackName: config.stackName,
+          endpoint: moto.endpoint,
+          motoPid: config.keepMoto ? moto.pid : undefined,
+          outputsFile,
+          outputs,
+          responder,
+          answer: { token: answer.token, status: answer.status, body: answer.body, expected: answer.expected, ok: answer.ok, event: answer.event },
+        },
+        null,
+        2,
+      )}\n`,
+    );
     if (answer.ok) say(`responder answered 200 with <token>.<thumbprint> (thumbprint computed independently with jose)`);
     else say(`responder answered ${answer.status ?? 'nothing'} ${JSON.stringify(answer.body)}; expected 200 ${JSON.stringify(answer.expected)}`);
     return answer.ok;

@@ -116,7 +116,16 @@ export function replayDockerfile(options: ReplayOptions = {}): { dir: string; st
     const name = /\bAS\s+(\S+)/i.exec(from!)?.[1] ?? String(index);
     const root = join(base, name);
     mkdirSync(root, { recursive: true });
-    const stage = { name, from: from!.replace(/^FROM\s+/i, ''), root, env: {} as Record<string, string>, user: 'root', workdir: '/', entrypoint: undefined as string[] | undefined, cmd: undefined as string[] | undefined };
+    const stage = {
+      name,
+      from: from!.replace(/^FROM\s+/i, ''),
+      root,
+      env: {} as Record<string, string>,
+      user: 'root',
+      workdir: '/',
+      entrypoint: undefined as string[] | undefined,
+      cmd: undefined as string[] | undefined,
+    };
     const at = (path: string) => join(root, path.startsWith('/') ? path : join(stage.workdir, path));
 
     for (const instruction of rest) {
@@ -187,7 +196,13 @@ export function replayDockerfile(options: ReplayOptions = {}): { dir: string; st
             },
             timeout: 600_000,
           });
-          const step = { stage: name, instruction, status: result.status ?? -1, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`, ms: Math.round(performance.now() - begun) };
+          const step = {
+            stage: name,
+            instruction,
+            status: result.status ?? -1,
+            output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
+            ms: Math.round(performance.now() - begun),
+          };
           steps.push(step);
           options.onStep?.(step);
           if (step.status !== 0) throw new ReplayError(step, base);

@@ -17,7 +17,10 @@ export function printReliabilityReport(file = resolve(process.env.LOCAL_STATE_DI
     console.log(`no reliability report at ${file}: run the tests first (just reliability)`);
     return 1;
   }
-  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
   const rows = lines.map((l) => [l.kind, l.suite, l.class, String(l.tried), String(l.survived), String(l.objectsLost)]);
   const header = ['kind', 'suite', 'class', 'tried', 'survived', 'lost'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

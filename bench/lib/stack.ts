@@ -113,9 +113,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     peerDirectory,
     peerHttpPort: p.peerHttp,
     stop: async () => {
-      await run('bash', ['-c', 'source scripts/local/lib.sh && stop_service peer-pebble && scripts/local/down.sh'], options).catch((error) =>
-        console.error(String(error)),
-      );
+      await run('bash', ['-c', 'source scripts/local/lib.sh && stop_service peer-pebble && scripts/local/down.sh'], options).catch((error) => console.error(String(error)));
     },
   };
 }

@@ -64,13 +64,9 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   let changed = false;
   // The directory is read while S3 answers (the TLS handshake with the CA overlaps them too),
   // once per run: the client is handed it and never reads it again.
-  const directoryRead = fetchDirectory(config.directoryUrl).catch((error: unknown) => error instanceof Error ? error : new Error(String(error)));
+  const directoryRead = fetchDirectory(config.directoryUrl).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   // The three account objects are independent reads: one round trip instead of three.
-  const [storedKey, storedJwk, previousObject] = await Promise.all([
-    store.get(layout.accountKey),
-    store.get(layout.accountJwk),
-    store.get(layout.accountRegistration),
-  ]);
+  const [storedKey, storedJwk, previousObject] = await Promise.all([store.get(layout.accountKey), store.get(layout.accountJwk), store.get(layout.accountRegistration)]);
   let keyPem = storedKey?.body;
   if (keyPem === undefined && options.allowNewAccount !== true) {
     const published = [storedJwk === undefined ? undefined : layout.accountJwk, previousObject === undefined ? undefined : layout.accountRegistration].filter((k) => k !== undefined);
@@ -112,8 +108,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
 
   // One key, one account per CA: registration.json keeps them all, so the responder's single
   // thumbprint answers for every CA.
-  const previous =
-    previousObject === undefined ? undefined : parseStored<AccountRegistrations>(layout.accountRegistration, previousObject.body, accountRegistrationShape);
+  const previous = previousObject === undefined ? undefined : parseStored<AccountRegistrations>(layout.accountRegistration, previousObject.body, accountRegistrationShape);
   const thumbprint = await jwkThumbprint(jwk);
   const keyType = keyTypeOf(keyPem)!;
   const known = previous?.thumbprint === thumbprint ? previous.accounts[config.directoryUrl] : undefined;

@@ -29,7 +29,7 @@ export function fetchDirectory(url: string): Promise<DirectoryInfo> {
     pending = getJson<{ renewalInfo?: unknown; meta?: { profiles?: Record<string, string> } }>(url)
       .then(({ data }) => ({
         url,
-        resource: data as Record<string, unknown>,
+        resource: data,
         renewalInfo: typeof data.renewalInfo === 'string' ? data.renewalInfo : undefined,
         profiles: data.meta?.profiles ?? {},
       }))
@@ -51,9 +51,7 @@ export function certIdOf(certPem: string): string | undefined {
 /** GET {renewalInfo}/{certID} (unauthenticated, RFC 9773 §4.2). */
 export async function fetchRenewalInfo(directory: DirectoryInfo, certId: string, now: Date): Promise<RenewalInfo | undefined> {
   if (directory.renewalInfo === undefined) return undefined;
-  const response = await getJson<{ suggestedWindow?: { start?: string; end?: string }; explanationURL?: string }>(
-    `${directory.renewalInfo.replace(/\/$/, '')}/${certId}`,
-  ).catch((error: unknown) => {
+  const response = await getJson<{ suggestedWindow?: { start?: string; end?: string }; explanationURL?: string }>(`${directory.renewalInfo.replace(/\/$/, '')}/${certId}`).catch((error: unknown) => {
     throw caError('asking the CA for renewal information (ARI)', error);
   });
   const start = new Date(response.data.suggestedWindow?.start ?? '');
@@ -73,5 +71,5 @@ async function getJson<T extends object>(url: string): Promise<{ data: Partial<T
     throw new Error(`HTTP ${response.status} from ${url}${detail}`);
   }
   if (typeof response.data !== 'object' || response.data === null) throw new Error(`${url} did not answer with a JSON object`);
-  return { data: response.data as Partial<T>, headers: response.headers };
+  return { data: response.data, headers: response.headers };
 }

@@ -7,7 +7,7 @@ import { AcmeProblem } from './problem.js';
  * read by order.ts's ValidationError instead, with the validation record.
  */
 const PROBLEM_HINTS: Readonly<Record<string, string>> = {
-  rateLimited: 'the CA\'s rate limit: the renewal record holds this certificate until the time above; the previous certificate stays live (Let\'s Encrypt limits: https://letsencrypt.org/docs/rate-limits/)',
+  rateLimited: "the CA's rate limit: the renewal record holds this certificate until the time above; the previous certificate stays live (Let's Encrypt limits: https://letsencrypt.org/docs/rate-limits/)",
   caa: 'a CAA record of the name forbids this CA: add one that allows it (e.g. `0 issue "letsencrypt.org"`), then run again',
   badNonce: 'the CA kept refusing fresh nonces; run again (a CA under load recovers)',
   alreadyReplaced: 'the certificate named in `replaces` was already renewed; the next run orders without `replaces`',
@@ -17,7 +17,7 @@ const PROBLEM_HINTS: Readonly<Record<string, string>> = {
   rejectedIdentifier: 'the CA will not issue for one of the names (policy or public suffix): remove it from the certificate',
   unsupportedIdentifier: 'the CA will not issue for one of the names (policy or public suffix): remove it from the certificate',
   invalidProfile: 'the CA does not offer this ACME_PROFILE: use one its directory lists under meta.profiles, or none',
-  userActionRequired: 'the CA needs you to act first (e.g. accept new terms of service): see the CA\'s instructions',
+  userActionRequired: "the CA needs you to act first (e.g. accept new terms of service): see the CA's instructions",
   serverInternal: 'the CA failed; run again later (the previous certificate stays live)',
   badCSR: 'the CA refused the certificate request (key type or names): check CERT_KEY_TYPE and the names',
   badPublicKey: 'the CA refused the key type: use CERT_KEY_TYPE ec-p256 or rsa-2048',

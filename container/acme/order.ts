@@ -25,11 +25,9 @@ export class ValidationError extends IssuerError {
   readonly diagnoses: readonly Diagnosis[];
 
   constructor(readonly failures: readonly ValidationFailure[]) {
-    super(
-      ErrorCodes.VALIDATION_FAILED,
-      `the CA could not validate ${failures.map((f) => f.domain).join(', ')}:\n${failures.map(describeValidationFailure).join('\n')}`,
-      { hint: 'fix the cause named for each name, check with `health --domain NAME`, then run again; the previous certificate stays live (Let\'s Encrypt allows 5 failed validations per name per hour)' },
-    );
+    super(ErrorCodes.VALIDATION_FAILED, `the CA could not validate ${failures.map((f) => f.domain).join(', ')}:\n${failures.map(describeValidationFailure).join('\n')}`, {
+      hint: "fix the cause named for each name, check with `health --domain NAME`, then run again; the previous certificate stays live (Let's Encrypt allows 5 failed validations per name per hour)",
+    });
     this.diagnoses = failures.map((f) => diagnoseCaProblem(f));
   }
 }
@@ -58,13 +56,7 @@ function describeValidationFailure(f: ValidationFailure): string {
  * One order for all names: every authorization answered at once (the responder already knows
  * the answer, so there is nothing to set up per challenge), then finalize with a fresh key.
  */
-export async function orderCertificate(
-  client: AcmeClient,
-  poll: PollSchedule,
-  request: OrderRequest,
-  step: StepRunner,
-  onReplacesRefused?: (detail: string) => void,
-): Promise<IssuedCertificate> {
+export async function orderCertificate(client: AcmeClient, poll: PollSchedule, request: OrderRequest, step: StepRunner, onReplacesRefused?: (detail: string) => void): Promise<IssuedCertificate> {
   const { domains, keyType } = request;
   // The certificate's key and CSR are made while the CA validates (an RSA key takes 50-200 ms of
   // CPU); neither depends on the validation.
@@ -155,8 +147,8 @@ async function startValidation(client: AcmeClient, authz: AcmeAnswer<AcmeAuthori
   }
 }
 
-/** Reads the authorization once more to get the CA's problem document and validation record. */
-async function describeFailure(client: AcmeClient, authz: AcmeAnswer<AcmeAuthorizationResource>, domain: string, error: unknown): Promise<ValidationFailure | unknown> {
+/** Reads the authorization once more to get the CA's problem document and validation record: a ValidationFailure, or `error` itself when there is none. */
+async function describeFailure(client: AcmeClient, authz: AcmeAnswer<AcmeAuthorizationResource>, domain: string, error: unknown): Promise<unknown> {
   try {
     const response = await client.fetch<AcmeAuthorizationResource>(authz.url);
     const challenge = response.body.challenges.find((c) => c.type === 'http-01');

@@ -39,7 +39,7 @@ function contextTrusting(file: string): SecureContext {
     pem = readFileSync(file, 'utf8');
   } catch (cause) {
     throw new IssuerError(ErrorCodes.CONFIG_INVALID, `ACME_TLS_CA_FILE="${file}" cannot be read`, {
-      hint: 'point it at a PEM file of the CA endpoint\'s TLS root, or leave it empty to use the system roots (run `just up` to make the local one)',
+      hint: "point it at a PEM file of the CA endpoint's TLS root, or leave it empty to use the system roots (run `just up` to make the local one)",
       cause,
     });
   }

@@ -1,10 +1,4 @@
-import {
-  ACMClient,
-  DeleteCertificateCommand,
-  DescribeCertificateCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-acm';
+import { ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-acm';
 import { ErrorCodes, IssuerError, awsClientSettings, type AwsConfig } from '../../lib/core/index.js';
 import { acmDenied } from './acm-importer.js';
 
@@ -29,8 +23,10 @@ export class AcmCertificates {
       return { exists: true, inUseBy: described.Certificate?.InUseBy ?? [] };
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return { exists: false };
-      throw acmDenied(error, { action: 'acm:DescribeCertificate', resource: certificateArn, during: `could not describe ${certificateArn}` }) ??
-        new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${certificateArn}: ${errorText(error)}`, { cause: error });
+      throw (
+        acmDenied(error, { action: 'acm:DescribeCertificate', resource: certificateArn, during: `could not describe ${certificateArn}` }) ??
+        new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${certificateArn}: ${errorText(error)}`, { cause: error })
+      );
     }
   }
 
@@ -48,8 +44,10 @@ export class AcmCertificates {
           cause: error,
         });
       }
-      throw acmDenied(error, { action: 'acm:DeleteCertificate', resource: certificateArn, during: `could not delete ${certificateArn}`, notes }) ??
-        new IssuerError(ErrorCodes.ACM_FAILED, `could not delete ${certificateArn}: ${errorText(error)}`, { hint: notes.join('; '), cause: error });
+      throw (
+        acmDenied(error, { action: 'acm:DeleteCertificate', resource: certificateArn, during: `could not delete ${certificateArn}`, notes }) ??
+        new IssuerError(ErrorCodes.ACM_FAILED, `could not delete ${certificateArn}: ${errorText(error)}`, { hint: notes.join('; '), cause: error })
+      );
     }
   }
 }

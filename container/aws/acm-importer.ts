@@ -1,9 +1,4 @@
-import {
-  ACMClient,
-  DescribeCertificateCommand,
-  ImportCertificateCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-acm';
+import { ACMClient, DescribeCertificateCommand, ImportCertificateCommand, ResourceNotFoundException } from '@aws-sdk/client-acm';
 import { ACM_OWNER_TAG, ErrorCodes, IssuerError, accessDeniedError, acmImportTags, awsClientSettings, partitionOf, type AcmRecord, type AwsConfig } from '../../lib/core/index.js';
 import type { CertificateFiles } from '../certificates/archive.js';
 
@@ -54,13 +49,7 @@ export class AcmImporter {
       ...(request.files.chain === '' ? {} : { CertificateChain: Buffer.from(request.files.chain) }),
     };
     try {
-      const result = await this.acm.send(
-        new ImportCertificateCommand(
-          target === undefined
-            ? { ...input, Tags: acmImportTags(request.name) }
-            : { ...input, CertificateArn: target },
-        ),
-      );
+      const result = await this.acm.send(new ImportCertificateCommand(target === undefined ? { ...input, Tags: acmImportTags(request.name) } : { ...input, CertificateArn: target }));
       return { region: this.aws.region, certificateArn: result.CertificateArn ?? target ?? '', serial: request.serial, importedAt: now.toISOString() };
     } catch (cause) {
       const hint = 'the certificate is stored in S3 and the previous one stays in ACM; fix the cause and run renew to import again';
@@ -91,17 +80,16 @@ export class AcmImporter {
       algorithm = described.Certificate?.KeyAlgorithm;
     } catch (cause) {
       if (cause instanceof ResourceNotFoundException) return undefined; // deleted by hand: import anew
-      throw acmDenied(cause, { action: 'acm:DescribeCertificate', resource: arn, during: `could not describe ${arn}` }) ??
-        new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${arn}: ${errorText(cause)}`, { cause });
+      throw (
+        acmDenied(cause, { action: 'acm:DescribeCertificate', resource: arn, during: `could not describe ${arn}` }) ?? new IssuerError(ErrorCodes.ACM_FAILED, `could not describe ${arn}: ${errorText(cause)}`, { cause })
+      );
     }
     const wanted = ACM_KEY_ALGORITHM[request.keyAlgorithm];
     if (algorithm !== undefined && wanted !== undefined && algorithm !== wanted) {
       if (request.allowNewArn) return undefined;
-      throw new IssuerError(
-        ErrorCodes.ACM_FAILED,
-        `${request.name}: ACM cannot re-import a ${request.keyAlgorithm} certificate into ${arn}, which holds ${algorithm}`,
-        { hint: 'keep the certificate key type, or pass --new-arn to import under a new ARN and then move listeners to it' },
-      );
+      throw new IssuerError(ErrorCodes.ACM_FAILED, `${request.name}: ACM cannot re-import a ${request.keyAlgorithm} certificate into ${arn}, which holds ${algorithm}`, {
+        hint: 'keep the certificate key type, or pass --new-arn to import under a new ARN and then move listeners to it',
+      });
     }
     return arn;
   }

@@ -1,12 +1,5 @@
 // Step 5 of an issuance: the live version goes where it is used (ACM, exports) and the record says so.
-import {
-  assertPairMatches,
-  layout,
-  type CertificateInfo,
-  type LiveMetadata,
-  type ObjectStore,
-  type RetiredAcmRecord,
-} from '../../lib/core/index.js';
+import { assertPairMatches, layout, type CertificateInfo, type LiveMetadata, type ObjectStore, type RetiredAcmRecord } from '../../lib/core/index.js';
 import type { AcmImporter } from '../aws/acm-importer.js';
 import type { CertificateExporter } from '../exports/export.js';
 import type { Progress } from '../progress.js';
@@ -81,8 +74,7 @@ export async function deployPublished(
       ? loaded.record.exports
       : await deps.exports.export({ name: request.name, domains: loaded.record.domains, serial: info.serial, notAfter: info.notAfter, files, metadata, acm }, progress, now());
   // After the exports: the listener holds the new ARN before the old one is taken off it.
-  const { kept, outcomes } =
-    retired.length === 0 ? { kept: [], outcomes: [] } : await retireAcm(retired, listenersOf(loaded.record, deps.exports?.listenerArn), deps.acm[0]?.aws, progress);
+  const { kept, outcomes } = retired.length === 0 ? { kept: [], outcomes: [] } : await retireAcm(retired, listenersOf(loaded.record, deps.exports?.listenerArn), deps.acm[0]?.aws, progress);
   const plan = await planned;
   const active = await transition(store, loaded, 'active', cause, now(), {
     serial: info.serial,

@@ -43,12 +43,7 @@ export async function loadIndex(store: ObjectStore, notice?: IndexNotice): Promi
 }
 
 /** Returns undefined when another writer won the conditional write. */
-async function rebuildIndex(
-  store: ObjectStore,
-  damaged: StoredObject | undefined,
-  problem: string | undefined,
-  notice: IndexNotice | undefined,
-): Promise<{ index: RenewalIndex; etag: string | undefined } | undefined> {
+async function rebuildIndex(store: ObjectStore, damaged: StoredObject | undefined, problem: string | undefined, notice: IndexNotice | undefined): Promise<{ index: RenewalIndex; etag: string | undefined } | undefined> {
   const records = await recordsInStore(store).catch((error: unknown) => {
     if (!(error instanceof IssuerError && error.code === ErrorCodes.STORAGE_CORRUPT)) throw error;
     throw new IssuerError(ErrorCodes.STORAGE_CORRUPT, `${layout.renewalIndex} is ${damaged === undefined ? 'missing' : 'corrupt'} and cannot be rebuilt: ${error.message}`, { hint: error.hint, cause: error });
@@ -68,9 +63,7 @@ async function rebuildIndex(
   }
   const from = `from ${records.length} record${records.length === 1 ? '' : 's'} in ${layout.renewalPrefix}`;
   notice?.(
-    damaged === undefined
-      ? `${layout.renewalIndex} was missing; rebuilt it ${from}`
-      : `${layout.renewalIndex} was corrupt (${problem}); rebuilt it ${from}; its previous content stays in the bucket's version history`,
+    damaged === undefined ? `${layout.renewalIndex} was missing; rebuilt it ${from}` : `${layout.renewalIndex} was corrupt (${problem}); rebuilt it ${from}; its previous content stays in the bucket's version history`,
     { object: layout.renewalIndex, rebuilt: true, cause: damaged === undefined ? 'missing' : 'corrupt', records: records.length },
   );
   return { index, etag };

@@ -1,14 +1,5 @@
 // The issuance pipeline (plan, order, archive, publish, deploy) and the record of each attempt.
-import {
-  IssuerError,
-  nextRetryAt,
-  withState,
-  rateLimitRetryAfter,
-  type AcmRecord,
-  type KeyType,
-  type ObjectStore,
-  type RenewalRecord,
-} from '../../lib/core/index.js';
+import { IssuerError, nextRetryAt, withState, rateLimitRetryAfter, type AcmRecord, type KeyType, type ObjectStore, type RenewalRecord } from '../../lib/core/index.js';
 import type { CertificateIssuer } from '../acme/port.js';
 import { archiveVersion, certificateFiles } from './archive.js';
 import { deployPublished, type DeployDeps } from './deploy.js';

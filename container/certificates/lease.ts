@@ -13,12 +13,7 @@ export const DEFAULT_LEASE_MS = 10 * 60_000;
  * with If-None-Match; take over an expired one with If-Match on the version we read (so two
  * takers cannot both win); release it only if it is still ours.
  */
-export async function withLease<T>(
-  store: ObjectStore,
-  name: string,
-  lease: { readonly holder: string; readonly now: () => Date; readonly ttlMs?: number },
-  work: () => Promise<T>,
-): Promise<T> {
+export async function withLease<T>(store: ObjectStore, name: string, lease: { readonly holder: string; readonly now: () => Date; readonly ttlMs?: number }, work: () => Promise<T>): Promise<T> {
   const { holder, now, ttlMs = DEFAULT_LEASE_MS } = lease;
   const key = layout.lock(name);
   const body = () => `${JSON.stringify({ holder, expiresAt: new Date(now().getTime() + ttlMs).toISOString() } satisfies Lease)}\n`;
@@ -48,13 +43,16 @@ export async function withLease<T>(
   // Keep the lease fresh while working (CertMagic does the same), so a slow issuance is never
   // mistaken for a dead one; only our own version is extended (If-Match).
   let beating = Promise.resolve();
-  const heartbeat = setInterval(() => {
-    beating = beating
-      .then(async () => {
-        etag = await store.put(key, body(), { condition: { ifMatch: etag } });
-      })
-      .catch(() => undefined); // lost or unreachable: the work's own conditional writes still guard the data
-  }, Math.max(50, Math.floor(ttlMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      beating = beating
+        .then(async () => {
+          etag = await store.put(key, body(), { condition: { ifMatch: etag } });
+        })
+        .catch(() => undefined); // lost or unreachable: the work's own conditional writes still guard the data
+    },
+    Math.max(50, Math.floor(ttlMs / 3)),
+  );
   try {
     return await work();
   } finally {

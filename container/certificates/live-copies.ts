@@ -1,14 +1,4 @@
-import {
-  ErrorCodes,
-  IssuerError,
-  PEM_FILES,
-  handoverDocument,
-  layout,
-  parseCertificate,
-  readHandoverDocument,
-  type LiveMetadata,
-  type ObjectStore,
-} from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, PEM_FILES, handoverDocument, layout, parseCertificate, readHandoverDocument, type LiveMetadata, type ObjectStore } from '../../lib/core/index.js';
 import { putCreateOnly, readLiveFiles, readLiveMetadata, type CertificateFiles } from './archive.js';
 import { liveCopiesOf, writeLiveCopies } from './publish.js';
 
@@ -40,11 +30,7 @@ export async function inspectLiveCopies(store: ObjectStore, name: string): Promi
   if (metadata === undefined) return undefined;
   const bundleKey = layout.archiveBundle(name, metadata.serial);
   const liveKeys = [...PEM_FILES.map((file) => layout.livePem(name, file)), layout.liveBundle(name)];
-  const [files, archivedBundle, live] = await Promise.all([
-    readLiveFiles(store, metadata),
-    store.get(bundleKey),
-    Promise.all(liveKeys.map(async (key) => [key, (await store.get(key))?.body] as const)),
-  ]);
+  const [files, archivedBundle, live] = await Promise.all([readLiveFiles(store, metadata), store.get(bundleKey), Promise.all(liveKeys.map(async (key) => [key, (await store.get(key))?.body] as const))]);
   if (archivedBundle !== undefined) assertArchivedBundle(bundleKey, archivedBundle.body, metadata, files);
   const bundle = archivedBundle?.body ?? handoverDocument(metadata, files);
   const actual = new Map(live);
@@ -74,11 +60,7 @@ export async function syncLiveCopies(store: ObjectStore, name: string): Promise<
 }
 
 /** syncLiveCopies, with a line for each copy it rewrote (the object, its source and what was wrong). */
-export async function healLiveCopies(
-  store: ObjectStore,
-  name: string,
-  log: { info(message: string, fields?: Record<string, unknown>): void },
-): Promise<readonly DamagedCopy[]> {
+export async function healLiveCopies(store: ObjectStore, name: string, log: { info(message: string, fields?: Record<string, unknown>): void }): Promise<readonly DamagedCopy[]> {
   const rewritten = await syncLiveCopies(store, name);
   for (const copy of rewritten) {
     log.info(`rewrote ${copy.key} from ${copy.source}: it was ${copy.problem}`, { name, key: copy.key, source: copy.source, problem: copy.problem });

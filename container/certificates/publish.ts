@@ -27,10 +27,7 @@ export async function publishVersion(store: ObjectStore, name: string, archived:
 
 /** What a live copy should hold, by key: the four PEMs and bundle.json of the version the pointer names. */
 export function liveCopiesOf(name: string, files: CertificateFiles, bundle: string): { key: string; body: string; sensitive: boolean }[] {
-  return [
-    ...pemBodiesOf(files).map(({ file, body }) => ({ key: layout.livePem(name, file), body, sensitive: file === 'privkey.pem' })),
-    { key: layout.liveBundle(name), body: bundle, sensitive: true },
-  ];
+  return [...pemBodiesOf(files).map(({ file, body }) => ({ key: layout.livePem(name, file), body, sensitive: file === 'privkey.pem' })), { key: layout.liveBundle(name), body: bundle, sensitive: true }];
 }
 
 /**

@@ -1,13 +1,4 @@
-import {
-  corruptObject,
-  layout,
-  parseStored,
-  renewalRecordShape,
-  withState,
-  type CertificateState,
-  type ObjectStore,
-  type RenewalRecord,
-} from '../../lib/core/index.js';
+import { corruptObject, layout, parseStored, renewalRecordShape, withState, type CertificateState, type ObjectStore, type RenewalRecord } from '../../lib/core/index.js';
 
 export interface LoadedRecord {
   readonly record: RenewalRecord;
@@ -36,13 +27,6 @@ export async function saveRecord(store: ObjectStore, loaded: LoadedRecord): Prom
   return { record: loaded.record, etag };
 }
 
-export async function transition(
-  store: ObjectStore,
-  loaded: LoadedRecord,
-  state: CertificateState,
-  cause: string,
-  now: Date,
-  changes: Partial<RenewalRecord> = {},
-): Promise<LoadedRecord> {
+export async function transition(store: ObjectStore, loaded: LoadedRecord, state: CertificateState, cause: string, now: Date, changes: Partial<RenewalRecord> = {}): Promise<LoadedRecord> {
   return saveRecord(store, { record: withState({ ...loaded.record, ...changes }, state, cause, now), etag: loaded.etag });
 }

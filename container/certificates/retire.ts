@@ -20,12 +20,7 @@ export interface RetiredOutcome {
  * kept and returned, to be recorded as pending and tried again on a later run. Never throws: the
  * new certificate is live already, and a kept ARN is only something to clean up later.
  */
-export async function retireAcm(
-  retired: readonly RetiredAcmRecord[],
-  listeners: readonly string[],
-  aws: AwsConfig | undefined,
-  progress: Progress,
-): Promise<{ kept: RetiredAcmRecord[]; outcomes: RetiredOutcome[] }> {
+export async function retireAcm(retired: readonly RetiredAcmRecord[], listeners: readonly string[], aws: AwsConfig | undefined, progress: Progress): Promise<{ kept: RetiredAcmRecord[]; outcomes: RetiredOutcome[] }> {
   const kept: RetiredAcmRecord[] = [];
   const outcomes: RetiredOutcome[] = [];
   for (const old of retired) {
@@ -64,10 +59,7 @@ export async function retireAcm(
     }
   }
   for (const outcome of outcomes) {
-    const what =
-      outcome.status === 'kept'
-        ? `kept, pending deletion (${outcome.keptBecause}); it is tried again on every run, and deleted once nothing uses it`
-        : outcome.status;
+    const what = outcome.status === 'kept' ? `kept, pending deletion (${outcome.keptBecause}); it is tried again on every run, and deleted once nothing uses it` : outcome.status;
     progress.info(`ACM ${outcome.region}: ${outcome.newArn} replaces ${outcome.oldArn}; the old one: ${what}`, {
       acmReplaced: { ...outcome },
     });

@@ -53,11 +53,7 @@ export function createContext(config: IssuerConfig, store: ObjectStore, progress
         const regions = [config.aws.region, ...config.acmExtraRegions, ...own];
         return [...new Set(regions)].map((region) => new AcmImporter({ ...config.aws, region }));
       }
-      importers ??= config.acmImport
-        ? [config.aws.region, ...config.acmExtraRegions.filter((r) => r !== config.aws.region)].map(
-            (region) => new AcmImporter({ ...config.aws, region }),
-          )
-        : [];
+      importers ??= config.acmImport ? [config.aws.region, ...config.acmExtraRegions.filter((r) => r !== config.aws.region)].map((region) => new AcmImporter({ ...config.aws, region })) : [];
       return importers;
     },
     exporter() {

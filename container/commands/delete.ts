@@ -62,28 +62,40 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string, option
     for (const listenerArn of listeners) {
       const listener = new ListenerAttachment({ ...config.aws, region: regionOfArn(listenerArn) }, listenerArn);
       for (const certificate of certificates.filter((c) => c.region === regionOfArn(listenerArn))) {
-        await progress.step(`detach ${certificate.certificateArn} from the HTTPS listener`, () => listener.detach(certificate.certificateArn), (result) =>
-          result === 'default' ? 'it is the listener\'s default certificate: left for you to change' : result,
+        await progress.step(
+          `detach ${certificate.certificateArn} from the HTTPS listener`,
+          () => listener.detach(certificate.certificateArn),
+          (result) => (result === 'default' ? "it is the listener's default certificate: left for you to change" : result),
         );
       }
     }
     const notes = ['the record, the exports and the live copies are still there: run delete again once it can'];
     for (const certificate of existing) {
-      await progress.step(`delete ${certificate.certificateArn}`, () => acmIn(certificate.region).delete(certificate.certificateArn, notes), (deleted) => (deleted ? 'deleted' : 'already gone'));
+      await progress.step(
+        `delete ${certificate.certificateArn}`,
+        () => acmIn(certificate.region).delete(certificate.certificateArn, notes),
+        (deleted) => (deleted ? 'deleted' : 'already gone'),
+      );
     }
 
     let secret: { arn: string; deletionDate: Date } | undefined;
     for (const exported of (record.exports ?? []).filter((e) => e.kind === 'secretsmanager')) {
       const secrets = new SecretsManagerExport({ ...config.aws, region: regionOfArn(exported.id) || config.aws.region }, undefined);
-      const scheduled = await progress.step(`delete secret ${exported.id} (recoverable for ${options.recoveryDays} days)`, () => secrets.scheduleDeletion(exported.id, options.recoveryDays), (s) =>
-        s === undefined ? 'already gone' : `${s.scheduledNow ? 'scheduled' : 'already scheduled'}: deleted for good on ${s.deletionDate.toISOString()}`,
+      const scheduled = await progress.step(
+        `delete secret ${exported.id} (recoverable for ${options.recoveryDays} days)`,
+        () => secrets.scheduleDeletion(exported.id, options.recoveryDays),
+        (s) => (s === undefined ? 'already gone' : `${s.scheduledNow ? 'scheduled' : 'already scheduled'}: deleted for good on ${s.deletionDate.toISOString()}`),
       );
       secret ??= scheduled;
     }
     const parameters: string[] = [];
     for (const exported of (record.exports ?? []).filter((e) => e.kind === 'ssm')) {
       const ssm = new SsmExport(config.aws, undefined);
-      await progress.step(`delete parameter ${exported.id}`, () => ssm.delete(exported.id), (deleted) => (deleted ? 'deleted' : 'already gone'));
+      await progress.step(
+        `delete parameter ${exported.id}`,
+        () => ssm.delete(exported.id),
+        (deleted) => (deleted ? 'deleted' : 'already gone'),
+      );
       parameters.push(exported.id);
     }
 

@@ -28,9 +28,13 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const existing = await loadRecord(store, name);
   if (!options.newArn && existing !== undefined && existing.record.acm.length > 0 && existing.record.keyType !== keyType) {
     // Refused before ordering: ACM would refuse the re-import only after a certificate was spent.
-    throw new IssuerError(ErrorCodes.BAD_INPUT, `"${name}" is ${existing.record.keyType} in ACM (${existing.record.acm.map((r) => r.certificateArn).join(', ')}); ACM cannot re-import a ${keyType} certificate into the same ARN`, {
-      hint: 'pass --new-arn to import it under a new ARN (the listener is moved to it and the old ARN deleted once nothing uses it), or keep --key-type as it was; nothing was ordered',
-    });
+    throw new IssuerError(
+      ErrorCodes.BAD_INPUT,
+      `"${name}" is ${existing.record.keyType} in ACM (${existing.record.acm.map((r) => r.certificateArn).join(', ')}); ACM cannot re-import a ${keyType} certificate into the same ARN`,
+      {
+        hint: 'pass --new-arn to import it under a new ARN (the listener is moved to it and the old ARN deleted once nothing uses it), or keep --key-type as it was; nothing was ordered',
+      },
+    );
   }
   // The account before the lease: a CA that cannot be reached (or refuses the account) then
   // fails the run before anything is written, as the bad-input suite demands. It is kept per run.
@@ -69,9 +73,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
     s3Keys: outcome.published.keysWritten.map((key) => `s3://${config.bucket}/${key}`),
     acmArn: outcome.acm.map((r) => r.certificateArn).join(', ') || '(ACM import off)',
     // Said whatever the path: a key-type change moves the certificate to a new ARN, never "the same".
-    ...(outcome.replacedAcm.length === 0
-      ? {}
-      : { replacedAcmArns: outcome.replacedAcm.map((r) => `${r.oldArn} → ${r.newArn}: ${r.status === 'kept' ? `kept, pending deletion (${r.keptBecause})` : r.status}`) }),
+    ...(outcome.replacedAcm.length === 0 ? {} : { replacedAcmArns: outcome.replacedAcm.map((r) => `${r.oldArn} → ${r.newArn}: ${r.status === 'kept' ? `kept, pending deletion (${r.keptBecause})` : r.status}`) }),
   });
   return outcome;
 }

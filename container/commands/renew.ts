@@ -1,14 +1,4 @@
-import {
-  ErrorCodes,
-  EventDetailTypes,
-  IssuerError,
-  domainsKey,
-  parseCertificate,
-  sweepVerdict,
-  type CertificateSpec,
-  type IndexEntry,
-  type KeyType,
-} from '../../lib/core/index.js';
+import { ErrorCodes, EventDetailTypes, IssuerError, domainsKey, parseCertificate, sweepVerdict, type CertificateSpec, type IndexEntry, type KeyType } from '../../lib/core/index.js';
 import { certIdOf, fetchDirectory } from '../acme/directory.js';
 import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
 import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
@@ -119,7 +109,11 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
     }
   }
   reports.sort((a, b) => a.name.localeCompare(b.name));
-  progress.table('certificate', reports.map((r) => ({ ...r })), ['name', 'action', 'reason', 'serial', 'renewAt']);
+  progress.table(
+    'certificate',
+    reports.map((r) => ({ ...r })),
+    ['name', 'action', 'reason', 'serial', 'renewAt'],
+  );
   // DaysToExpiry for every certificate on every run, as this run left it: the expiry alarm and the
   // dashboard read it (docs/operations.md), so it must not depend on something being issued.
   if (!options.dryRun) {
@@ -128,7 +122,10 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       const notAfter = report.notAfter ?? index.entries[report.name]?.notAfter;
       if (notAfter !== undefined) progress.metric(metric.daysToExpiry(report.name, new Date(notAfter), now()));
     }
-    await publishExpiring(ctx, reports.map((report) => ({ name: report.name, notAfter: report.notAfter ?? index.entries[report.name]?.notAfter })));
+    await publishExpiring(
+      ctx,
+      reports.map((report) => ({ name: report.name, notAfter: report.notAfter ?? index.entries[report.name]?.notAfter })),
+    );
   }
   const counts = Object.fromEntries(['issued', 'renewed', 'skipped', 'failed', 'locked', 'would-issue'].map((a) => [a, reports.filter((r) => r.action === a).length]));
   // The stack's RenewalRun* metric filters read this line (lib/core/telemetry.ts): its `failed` count is a number.
@@ -136,12 +133,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   return reports;
 }
 
-function desiredSet(
-  specs: readonly CertificateSpec[],
-  entries: Readonly<Record<string, IndexEntry>>,
-  names: readonly string[],
-  config: CommandContext['config'],
-): Desired[] {
+function desiredSet(specs: readonly CertificateSpec[], entries: Readonly<Record<string, IndexEntry>>, names: readonly string[], config: CommandContext['config']): Desired[] {
   const fromSpec = (spec: CertificateSpec): Desired => ({
     name: spec.name,
     domains: spec.domains,
@@ -236,8 +228,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
         }
       }
       // Recorded together with `issuing` in one write, so a crash cannot leave the record saying "due" alone.
-      const precedingState =
-        loaded?.record.state !== 'active' ? undefined : loaded.record.notAfter !== undefined && new Date(loaded.record.notAfter) <= now() ? ('expired' as const) : ('renewal-due' as const);
+      const precedingState = loaded?.record.state !== 'active' ? undefined : loaded.record.notAfter !== undefined && new Date(loaded.record.notAfter) <= now() ? ('expired' as const) : ('renewal-due' as const);
       const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
       progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
       const request = {
@@ -254,7 +245,13 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
         renewBeforeDays: config.renewBeforeDays,
         rotateKey: options.rotateKey,
       };
-      const outcome = await runIssuance(ctx, progress, request, { skipPreflight: options.skipPreflight }, { operation: fresh ? 'issue' : 'renew', event: fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, reason });
+      const outcome = await runIssuance(
+        ctx,
+        progress,
+        request,
+        { skipPreflight: options.skipPreflight },
+        { operation: fresh ? 'issue' : 'renew', event: fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, reason },
+      );
       return {
         name: item.name,
         action: fresh ? ('issued' as const) : ('renewed' as const),
@@ -284,9 +281,7 @@ function failedReport(progress: Progress, name: string, error: unknown): RenewRe
 async function healSkipped(ctx: CommandContext, report: RenewReport): Promise<RenewReport> {
   const progress = ctx.progress.forCertificate(report.name);
   try {
-    const rewritten = await withLease(ctx.store, report.name, { holder: progress.runId, now: ctx.now, ttlMs: ctx.config.leaseSeconds * 1000 }, () =>
-      healLiveCopies(ctx.store, report.name, progress),
-    );
+    const rewritten = await withLease(ctx.store, report.name, { holder: progress.runId, now: ctx.now, ttlMs: ctx.config.leaseSeconds * 1000 }, () => healLiveCopies(ctx.store, report.name, progress));
     return rewritten.length === 0 ? report : { ...report, reason: `${report.reason}; rewrote ${rewritten.map((copy) => copy.key).join(', ')} from the archive` };
   } catch (error) {
     // Whoever holds the lease checks the copies itself.

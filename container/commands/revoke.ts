@@ -42,9 +42,7 @@ export async function revokeCommand(ctx: CommandContext, nameArg: string, reason
   const account = await ctx.account(metadata.directoryUrl);
   const stored = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     const files = await readLiveFiles(store, metadata);
-    await progress.step(`revoke serial ${metadata.serial} (${reason})`, () =>
-      account.issuer.revoke(files.cert, REVOCATION_REASONS[reason]),
-    );
+    await progress.step(`revoke serial ${metadata.serial} (${reason})`, () => account.issuer.revoke(files.cert, REVOCATION_REASONS[reason]));
     const current = (await loadRecord(store, name)) ?? loaded;
     // A compromised key is never ordered with again (the CA would refuse it too): the next issuance makes a new one.
     const revoked = await transition(store, current, 'revoked', `revoked (${reason})`, now(), { revokedAt: now().toISOString(), ...(reason === 'keyCompromise' ? { rotateKey: true } : {}) });

@@ -3,19 +3,7 @@
 // the responder answering through the public path (DNS -> ALB -> Lambda) for the names we serve.
 import { createPrivateKey } from 'node:crypto';
 import { get as httpsGet } from 'node:https';
-import {
-  ErrorCodes,
-  IssuerError,
-  jwkThumbprint,
-  layout,
-  accountRegistrationShape,
-  normalizeDomains,
-  parsePublicJwk,
-  parseStored,
-  type Env,
-  type IssuerConfig,
-  type ObjectStore,
-} from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, jwkThumbprint, layout, accountRegistrationShape, normalizeDomains, parsePublicJwk, parseStored, type Env, type IssuerConfig, type ObjectStore } from '../../lib/core/index.js';
 import { missingAccountKey } from '../acme/account.js';
 import { checkRenewalIndex, checkStoredRecords, readableRecords, recordKeys } from './stored-state.js';
 import { causeTitle } from '../../lib/core/diagnosis.js';
@@ -52,28 +40,35 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   const report = (result: HealthResult) => {
     results.push(result);
     const mark = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' }[result.status];
-    deps.progress.log(
-      result.status === 'fail' ? 'ERROR' : 'INFO',
-      'check',
-      `  ${mark} ${result.check.padEnd(12)} ${result.detail}${result.fix ? `\n       what to do: ${result.fix}` : ''}`,
-      { check: result.check, ok: result.status !== 'fail', status: result.status, detail: result.detail, ...(result.fix ? { fix: result.fix } : {}), durationMs: result.durationMs },
-    );
+    deps.progress.log(result.status === 'fail' ? 'ERROR' : 'INFO', 'check', `  ${mark} ${result.check.padEnd(12)} ${result.detail}${result.fix ? `\n       what to do: ${result.fix}` : ''}`, {
+      check: result.check,
+      ok: result.status !== 'fail',
+      status: result.status,
+      detail: result.detail,
+      ...(result.fix ? { fix: result.fix } : {}),
+      durationMs: result.durationMs,
+    });
     if (result.status === 'fail') deps.progress.metric(metric.healthCheckFailed(result.check));
   };
 
-  const stored = await timed('storage', report, async () => {
-    const keys = recordKeys(await deps.store.list(layout.renewalPrefix));
-    const bodies = await Promise.all(keys.map(async (key) => [key, (await deps.store.get(key))?.body] as const));
-    const found = new Map(bodies.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
-    return { value: found, detail: `s3://${deps.config.bucket} reachable (${found.size} certificate${found.size === 1 ? '' : 's'})` };
-  }, 'check CERT_BUCKET, AWS_REGION and the task role (s3:ListBucket, s3:GetObject); with AWS_ENDPOINT_URL set, that the endpoint is up');
+  const stored = await timed(
+    'storage',
+    report,
+    async () => {
+      const keys = recordKeys(await deps.store.list(layout.renewalPrefix));
+      const bodies = await Promise.all(keys.map(async (key) => [key, (await deps.store.get(key))?.body] as const));
+      const found = new Map(bodies.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
+      return { value: found, detail: `s3://${deps.config.bucket} reachable (${found.size} certificate${found.size === 1 ? '' : 's'})` };
+    },
+    'check CERT_BUCKET, AWS_REGION and the task role (s3:ListBucket, s3:GetObject); with AWS_ENDPOINT_URL set, that the endpoint is up',
+  );
 
   if (stored === undefined) {
     report({ check: 'renewal-index', status: 'skip', detail: 'not checked: S3 cannot be read', durationMs: 0 });
     report({ check: 'records', status: 'skip', detail: 'not checked: S3 cannot be read', durationMs: 0 });
   } else {
     await timed('renewal-index', report, () => checkRenewalIndex(deps.store, [...stored.keys()]), 'run `renew` or `list`: the index is rebuilt from renewal/*.json');
-    await timed('records', report, () => checkStoredRecords(deps.store, stored), 'restore each named object from the bucket\'s version history');
+    await timed('records', report, () => checkStoredRecords(deps.store, stored), "restore each named object from the bucket's version history");
   }
   const records = stored === undefined ? [] : readableRecords(stored);
 
@@ -86,68 +81,77 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
     report({ check: 'key-pairs', status: 'skip', detail, durationMs: 0 });
     report({ check: 'live-copies', status: 'skip', detail, durationMs: 0 });
   } else {
-    const looks = await lookAtLive(deps.store, records.map((r) => r.name));
-    await timed('key-pairs', report, async () => verdictValue(keyPairsVerdict(looks)), '');
-    await timed('live-copies', report, async () => verdictValue(liveCopiesVerdict(looks)), '');
+    const looks = await lookAtLive(
+      deps.store,
+      records.map((r) => r.name),
+    );
+    await timed('key-pairs', report, () => Promise.resolve(verdictValue(keyPairsVerdict(looks))), '');
+    await timed('live-copies', report, () => Promise.resolve(verdictValue(liveCopiesVerdict(looks))), '');
   }
 
-  const caReachable = await timed('ca-directory', report, async () => {
-    const { status, body } = await getOnce(deps.config.directoryUrl, 10_000);
-    let directory: Record<string, unknown> = {};
-    try {
-      directory = JSON.parse(body) as Record<string, unknown>;
-    } catch {
-      // not JSON: reported below
-    }
-    if (status !== 200 || typeof directory.newOrder !== 'string' || typeof directory.newAccount !== 'string') {
-      throw new Error(`${deps.config.directoryUrl} answered HTTP ${status} but not with an ACME directory (no newOrder/newAccount)`);
-    }
-    return { value: true, detail: `${deps.config.directoryUrl} answered with an ACME directory` };
-  }, 'check ACME_DIRECTORY and the network path to the CA (NAT gateway or public IP for the task; for a private CA, ACME_TLS_CA_FILE)');
+  const caReachable = await timed(
+    'ca-directory',
+    report,
+    async () => {
+      const { status, body } = await getOnce(deps.config.directoryUrl, 10_000);
+      let directory: Record<string, unknown> = {};
+      try {
+        directory = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        // not JSON: reported below
+      }
+      if (status !== 200 || typeof directory.newOrder !== 'string' || typeof directory.newAccount !== 'string') {
+        throw new Error(`${deps.config.directoryUrl} answered HTTP ${status} but not with an ACME directory (no newOrder/newAccount)`);
+      }
+      return { value: true, detail: `${deps.config.directoryUrl} answered with an ACME directory` };
+    },
+    'check ACME_DIRECTORY and the network path to the CA (NAT gateway or public IP for the task; for a private CA, ACME_TLS_CA_FILE)',
+  );
 
-  const thumbprint = await timed('account', report, async () => {
-    const [keyObject, jwkObject, registrationObject] = await Promise.all([
-      deps.store.get(layout.accountKey),
-      deps.store.get(layout.accountJwk),
-      deps.store.get(layout.accountRegistration),
-    ]);
-    // A lost key beside a published account is refused by `register`, not re-made: say the same here.
-    if (keyObject === undefined && (jwkObject !== undefined || registrationObject !== undefined)) {
-      throw missingAccountKey([jwkObject && layout.accountJwk, registrationObject && layout.accountRegistration].filter((k) => k !== undefined));
-    }
-    if (keyObject === undefined || jwkObject === undefined || registrationObject === undefined) {
-      throw new HealthFailure('no account in S3 (account/key.pem, jwk.json or registration.json missing)', 'run `register`');
-    }
-    const registration = parseStored<RegistrationFile>(layout.accountRegistration, registrationObject.body, accountRegistrationShape);
-    const thumbprint = await jwkThumbprint(parsePublicJwk(jwkObject.body));
-    if (registration.thumbprint !== thumbprint) {
-      throw new HealthFailure('account/jwk.json does not match account/registration.json (the key changed since registration)', 'run `register` to publish the current key');
-    }
-    const registeredAt = Object.keys(registration.accounts);
-    if (!registeredAt.includes(deps.config.directoryUrl)) {
-      throw new HealthFailure(
-        `the account is registered at ${registeredAt.join(', ') || 'no CA'}, not at ACME_DIRECTORY=${deps.config.directoryUrl}`,
-        'run `register` to register the same key at this CA (see "Moving to another CA" in docs/operations.md)',
-      );
-    }
-    if (caReachable !== true) {
-      throw new HealthFailure('registered in S3, but not confirmed at the CA: its directory cannot be reached', 'fix the ca-directory check first');
-    }
-    let client: AcmeClient;
-    let account: { status?: string };
-    try {
-      client = new AcmeClient({ directory: await fetchDirectory(deps.config.directoryUrl), accountKey: createPrivateKey(keyObject.body) });
-      const found = await client.findAccount();
-      if (found === undefined) throw new Error('no account exists for this key');
-      account = found.body;
-    } catch (error) {
-      throw new HealthFailure(`the CA does not know the account (${error instanceof Error ? error.message : String(error)})`, 'run `register`');
-    }
-    if (account.status !== undefined && account.status !== 'valid') {
-      throw new HealthFailure(`the CA reports the account as ${account.status}`, 'a deactivated account cannot be used again: move account/ aside in S3 and run `register`');
-    }
-    return { value: thumbprint, detail: `registered at the CA as ${client.accountUrl} (thumbprint ${thumbprint})` };
-  }, 'run `register`');
+  const thumbprint = await timed(
+    'account',
+    report,
+    async () => {
+      const [keyObject, jwkObject, registrationObject] = await Promise.all([deps.store.get(layout.accountKey), deps.store.get(layout.accountJwk), deps.store.get(layout.accountRegistration)]);
+      // A lost key beside a published account is refused by `register`, not re-made: say the same here.
+      if (keyObject === undefined && (jwkObject !== undefined || registrationObject !== undefined)) {
+        throw missingAccountKey([jwkObject && layout.accountJwk, registrationObject && layout.accountRegistration].filter((k) => k !== undefined));
+      }
+      if (keyObject === undefined || jwkObject === undefined || registrationObject === undefined) {
+        throw new HealthFailure('no account in S3 (account/key.pem, jwk.json or registration.json missing)', 'run `register`');
+      }
+      const registration = parseStored<RegistrationFile>(layout.accountRegistration, registrationObject.body, accountRegistrationShape);
+      const thumbprint = await jwkThumbprint(parsePublicJwk(jwkObject.body));
+      if (registration.thumbprint !== thumbprint) {
+        throw new HealthFailure('account/jwk.json does not match account/registration.json (the key changed since registration)', 'run `register` to publish the current key');
+      }
+      const registeredAt = Object.keys(registration.accounts);
+      if (!registeredAt.includes(deps.config.directoryUrl)) {
+        throw new HealthFailure(
+          `the account is registered at ${registeredAt.join(', ') || 'no CA'}, not at ACME_DIRECTORY=${deps.config.directoryUrl}`,
+          'run `register` to register the same key at this CA (see "Moving to another CA" in docs/operations.md)',
+        );
+      }
+      if (caReachable !== true) {
+        throw new HealthFailure('registered in S3, but not confirmed at the CA: its directory cannot be reached', 'fix the ca-directory check first');
+      }
+      let client: AcmeClient;
+      let account: { status?: string };
+      try {
+        client = new AcmeClient({ directory: await fetchDirectory(deps.config.directoryUrl), accountKey: createPrivateKey(keyObject.body) });
+        const found = await client.findAccount();
+        if (found === undefined) throw new Error('no account exists for this key');
+        account = found.body;
+      } catch (error) {
+        throw new HealthFailure(`the CA does not know the account (${error instanceof Error ? error.message : String(error)})`, 'run `register`');
+      }
+      if (account.status !== undefined && account.status !== 'valid') {
+        throw new HealthFailure(`the CA reports the account as ${account.status}`, 'a deactivated account cannot be used again: move account/ aside in S3 and run `register`');
+      }
+      return { value: thumbprint, detail: `registered at the CA as ${client.accountUrl} (thumbprint ${thumbprint})` };
+    },
+    'run `register`',
+  );
 
   const domains = options.domains.length > 0 ? options.domains : [...new Set(records.flatMap((r) => r.domains))];
   // The responder answers with the thumbprint of the published JWK, whatever the CA thinks of the account.
@@ -159,17 +163,25 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   } else if (targets.length === 0) {
     report({ check: 'responder', status: 'skip', detail: 'not checked: no certificates yet and no --domain or ALB_DNS_NAME given', durationMs: 0 });
   } else {
-    await timed('responder', report, async () => {
-      const checked = await checkNames(targets, preflightOptions);
-      const failed = checked.names.filter((n) => !n.ok);
-      if (failed.length > 0) {
-        throw new HealthFailure(
-          failed.map((n) => `${n.domain}: ${causeTitle(n.diagnosis!.cause)}: ${n.diagnosis!.summary}`).join('; '),
-          failed.map((n) => n.diagnosis!.fix).filter((fix, i, all) => all.indexOf(fix) === i).join('; '),
-        );
-      }
-      return { value: true, detail: `our responder answered a probe for ${targets.join(', ')} on port ${preflightOptions.port}` };
-    }, '');
+    await timed(
+      'responder',
+      report,
+      async () => {
+        const checked = await checkNames(targets, preflightOptions);
+        const failed = checked.names.filter((n) => !n.ok);
+        if (failed.length > 0) {
+          throw new HealthFailure(
+            failed.map((n) => `${n.domain}: ${causeTitle(n.diagnosis!.cause)}: ${n.diagnosis!.summary}`).join('; '),
+            failed
+              .map((n) => n.diagnosis!.fix)
+              .filter((fix, i, all) => all.indexOf(fix) === i)
+              .join('; '),
+          );
+        }
+        return { value: true, detail: `our responder answered a probe for ${targets.join(', ')} on port ${preflightOptions.port}` };
+      },
+      '',
+    );
   }
 
   const failed = results.filter((r) => r.status === 'fail');
@@ -222,17 +234,15 @@ function verdictValue(verdict: CheckVerdict): { value: true; detail: string } {
 }
 
 class HealthFailure extends Error {
-  constructor(message: string, readonly fix: string) {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
     super(message);
   }
 }
 
-async function timed<T>(
-  check: HealthCheck,
-  report: (result: HealthResult) => void,
-  run: () => Promise<{ value: T; detail: string }>,
-  fix: string,
-): Promise<T | undefined> {
+async function timed<T>(check: HealthCheck, report: (result: HealthResult) => void, run: () => Promise<{ value: T; detail: string }>, fix: string): Promise<T | undefined> {
   const begun = performance.now();
   try {
     const { value, detail } = await run();
@@ -253,9 +263,6 @@ export async function healthCommand(
   domains: readonly string[],
   env: Env = process.env,
 ): Promise<void> {
-  const results = await runHealth(
-    { store: ctx.store, config: ctx.config, progress: ctx.progress, env, now: ctx.now },
-    { domains: domains.length > 0 ? normalizeDomains(domains) : [] },
-  );
+  const results = await runHealth({ store: ctx.store, config: ctx.config, progress: ctx.progress, env, now: ctx.now }, { domains: domains.length > 0 ? normalizeDomains(domains) : [] });
   ctx.progress.result('healthy', { checks: results.map((r) => `${r.check}: ${r.status}`) });
 }

@@ -63,10 +63,12 @@ export async function checkStoredRecords(store: ObjectStore, records: ReadonlyMa
       problems.push(corruptObject(key, `field name: expected "${name}", got "${record.name}"`));
     } else if (record !== undefined) valid.push(record);
   }
-  const pointers = await Promise.all([...records.keys()].map(async (key) => {
-    const metadataKey = layout.liveMetadata(key.slice(layout.renewalPrefix.length, -'.json'.length));
-    return { key: metadataKey, object: await store.get(metadataKey) };
-  }));
+  const pointers = await Promise.all(
+    [...records.keys()].map(async (key) => {
+      const metadataKey = layout.liveMetadata(key.slice(layout.renewalPrefix.length, -'.json'.length));
+      return { key: metadataKey, object: await store.get(metadataKey) };
+    }),
+  );
   for (const { key, object } of pointers) if (object !== undefined) parse(key, object.body, liveMetadataShape);
   const leases = (await store.list(layout.locksPrefix)).filter((key) => key.endsWith('.json'));
   for (const key of leases) {

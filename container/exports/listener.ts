@@ -1,10 +1,4 @@
-import {
-  AddListenerCertificatesCommand,
-  DescribeListenerCertificatesCommand,
-  ElasticLoadBalancingV2Client,
-  ListenerNotFoundException,
-  RemoveListenerCertificatesCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AddListenerCertificatesCommand, DescribeListenerCertificatesCommand, ElasticLoadBalancingV2Client, ListenerNotFoundException, RemoveListenerCertificatesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ErrorCodes, IssuerError, awsClientSettings, type AwsConfig } from '../../lib/core/index.js';
 import { errorText, exportDenied } from './secrets-manager.js';
 
@@ -17,7 +11,10 @@ import { errorText, exportDenied } from './secrets-manager.js';
 export class ListenerAttachment {
   private readonly client: ElasticLoadBalancingV2Client;
 
-  constructor(aws: AwsConfig, readonly listenerArn: string) {
+  constructor(
+    aws: AwsConfig,
+    readonly listenerArn: string,
+  ) {
     this.client = new ElasticLoadBalancingV2Client({ ...awsClientSettings(aws), maxAttempts: 3 });
   }
 
@@ -31,8 +28,10 @@ export class ListenerAttachment {
       return true;
     } catch (cause) {
       const hint = 'the certificate is in ACM; attach it by hand (aws elbv2 add-listener-certificates) or fix the cause and run renew --force NAME';
-      throw exportDenied(cause, { ...request, during: `could not attach ${certificateArn} to ${this.listenerArn}`, notes: [hint] }) ??
-        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not attach ${certificateArn} to ${this.listenerArn}: ${errorText(cause)}`, { hint, cause });
+      throw (
+        exportDenied(cause, { ...request, during: `could not attach ${certificateArn} to ${this.listenerArn}`, notes: [hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not attach ${certificateArn} to ${this.listenerArn}: ${errorText(cause)}`, { hint, cause })
+      );
     }
   }
 
@@ -53,8 +52,10 @@ export class ListenerAttachment {
     } catch (cause) {
       if (cause instanceof ListenerNotFoundException) return 'not-attached';
       const hint = `detach it by hand (aws elbv2 remove-listener-certificates --listener-arn ${this.listenerArn} --certificates CertificateArn=${certificateArn}) or fix the cause and run the same command again`;
-      throw exportDenied(cause, { ...request, during: `could not detach ${certificateArn} from ${this.listenerArn}`, notes: [hint] }) ??
-        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not detach ${certificateArn} from ${this.listenerArn}: ${errorText(cause)}`, { hint, cause });
+      throw (
+        exportDenied(cause, { ...request, during: `could not detach ${certificateArn} from ${this.listenerArn}`, notes: [hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not detach ${certificateArn} from ${this.listenerArn}: ${errorText(cause)}`, { hint, cause })
+      );
     }
   }
 

@@ -1,11 +1,4 @@
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ErrorCodes, IssuerError, accessDeniedError, awsClientSettings, partitionOf, type AwsConfig } from '../../lib/core/index.js';
 
 export interface SecretWrite {
@@ -32,7 +25,10 @@ export interface SecretDeletion {
 export class SecretsManagerExport {
   private readonly client: SecretsManagerClient;
 
-  constructor(private readonly aws: AwsConfig, private readonly kmsKeyId: string | undefined) {
+  constructor(
+    private readonly aws: AwsConfig,
+    private readonly kmsKeyId: string | undefined,
+  ) {
     this.client = new SecretsManagerClient({ ...awsClientSettings(aws), maxAttempts: 3 });
   }
 
@@ -47,15 +43,18 @@ export class SecretsManagerExport {
         return { arn: put.ARN ?? existing, versionId: put.VersionId ?? '', created: false };
       }
       request = { ...request, action: 'secretsmanager:CreateSecret' };
-      const created = await this.client.send(
-        new CreateSecretCommand({ Name: secretName, SecretString: value, Description: description, ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}) }),
-      );
+      const created = await this.client.send(new CreateSecretCommand({ Name: secretName, SecretString: value, Description: description, ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}) }));
       return { arn: created.ARN ?? '', versionId: created.VersionId ?? '', created: true };
     } catch (cause) {
       if (cause instanceof IssuerError) throw cause;
       const hint = 'the certificate is stored in S3 and imported into ACM; fix the cause (IAM, KMS key policy) and run renew --force NAME to export again';
-      throw exportDenied(cause, { ...request, during: `could not write secret ${secretName}`, notes: [...(this.kmsKeyId ? ['encrypting with EXPORT_KMS_KEY_ID also needs kms:GenerateDataKey and kms:Decrypt on it, through Secrets Manager'] : []), hint] }) ??
-        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write secret ${secretName}: ${errorText(cause)}`, { hint, cause });
+      throw (
+        exportDenied(cause, {
+          ...request,
+          during: `could not write secret ${secretName}`,
+          notes: [...(this.kmsKeyId ? ['encrypting with EXPORT_KMS_KEY_ID also needs kms:GenerateDataKey and kms:Decrypt on it, through Secrets Manager'] : []), hint],
+        }) ?? new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write secret ${secretName}: ${errorText(cause)}`, { hint, cause })
+      );
     }
   }
 
@@ -81,8 +80,10 @@ export class SecretsManagerExport {
       return { arn, deletionDate: deleted.DeletionDate ?? new Date(Date.now() + recoveryDays * 86_400_000), scheduledNow: true };
     } catch (cause) {
       const hint = 'the ACM certificates are deleted already; fix the cause and run delete again';
-      throw exportDenied(cause, { ...request, during: `could not delete secret ${secretId}`, notes: [hint] }) ??
-        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not delete secret ${secretId}: ${errorText(cause)}`, { hint, cause });
+      throw (
+        exportDenied(cause, { ...request, during: `could not delete secret ${secretId}`, notes: [hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not delete secret ${secretId}: ${errorText(cause)}`, { hint, cause })
+      );
     }
   }
 

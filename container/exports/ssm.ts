@@ -15,7 +15,10 @@ export interface ParameterWrite {
 export class SsmExport {
   private readonly client: SSMClient;
 
-  constructor(private readonly aws: AwsConfig, private readonly kmsKeyId: string | undefined) {
+  constructor(
+    private readonly aws: AwsConfig,
+    private readonly kmsKeyId: string | undefined,
+  ) {
     this.client = new SSMClient({ ...awsClientSettings(aws), maxAttempts: 3 });
   }
 
@@ -36,8 +39,14 @@ export class SsmExport {
     } catch (cause) {
       const hint = 'the certificate is stored in S3 and imported into ACM; fix the cause (IAM, KMS key policy) and run renew --force NAME to export again';
       const resource = `arn:${partitionOf(this.aws.region)}:ssm:${this.aws.region}:<account>:parameter${name.startsWith('/') ? '' : '/'}${name}`;
-      throw exportDenied(cause, { action: 'ssm:PutParameter', resource, during: `could not write parameter ${name}`, notes: [...(this.kmsKeyId ? ['a SecureString with EXPORT_KMS_KEY_ID also needs kms:Encrypt (kms:GenerateDataKey when advanced) on it, through SSM'] : []), hint] }) ??
-        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write parameter ${name}: ${errorText(cause)}`, { hint, cause });
+      throw (
+        exportDenied(cause, {
+          action: 'ssm:PutParameter',
+          resource,
+          during: `could not write parameter ${name}`,
+          notes: [...(this.kmsKeyId ? ['a SecureString with EXPORT_KMS_KEY_ID also needs kms:Encrypt (kms:GenerateDataKey when advanced) on it, through SSM'] : []), hint],
+        }) ?? new IssuerError(ErrorCodes.EXPORT_FAILED, `could not write parameter ${name}: ${errorText(cause)}`, { hint, cause })
+      );
     }
   }
 
@@ -50,8 +59,10 @@ export class SsmExport {
       if (cause instanceof ParameterNotFound) return false;
       const hint = 'nothing else of the certificate was deleted after this; fix the cause and run delete again';
       const resource = `arn:${partitionOf(this.aws.region)}:ssm:${this.aws.region}:<account>:parameter${name.startsWith('/') ? '' : '/'}${name}`;
-      throw exportDenied(cause, { action: 'ssm:DeleteParameter', resource, during: `could not delete parameter ${name}`, notes: [hint] }) ??
-        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not delete parameter ${name}: ${errorText(cause)}`, { hint, cause });
+      throw (
+        exportDenied(cause, { action: 'ssm:DeleteParameter', resource, during: `could not delete parameter ${name}`, notes: [hint] }) ??
+        new IssuerError(ErrorCodes.EXPORT_FAILED, `could not delete parameter ${name}: ${errorText(cause)}`, { hint, cause })
+      );
     }
   }
 }

@@ -11,10 +11,7 @@ import { factsOf } from './events.js';
  * attempt count, all read back from the record the failure wrote. Never throws.
  */
 export async function publishFailure(ctx: CommandContext, name: string, since: Date, operation: 'issue' | 'renew'): Promise<void> {
-  const [loaded, metadata] = await Promise.all([
-    loadRecord(ctx.store, name).catch(() => undefined),
-    readLiveMetadata(ctx.store, name).catch(() => undefined),
-  ]);
+  const [loaded, metadata] = await Promise.all([loadRecord(ctx.store, name).catch(() => undefined), readLiveMetadata(ctx.store, name).catch(() => undefined)]);
   const record = loaded?.record;
   const lastError = record?.lastError;
   if (record?.state !== 'failed' || lastError === undefined || new Date(lastError.at) < since) return;

@@ -14,13 +14,7 @@ interface Issued {
  * IssuanceSucceeded + DaysToExpiry, or IssuanceFailed (+ ValidationFailures Stage=ca per name
  * the CA refused, with the cause). Pre-flight failures already counted their own names.
  */
-export async function observeIssuance<T extends Issued>(
-  progress: Pick<Progress, 'metric'>,
-  operation: Operation,
-  certificateName: string,
-  run: () => Promise<T>,
-  now: () => Date = () => new Date(),
-): Promise<T> {
+export async function observeIssuance<T extends Issued>(progress: Pick<Progress, 'metric'>, operation: Operation, certificateName: string, run: () => Promise<T>, now: () => Date = () => new Date()): Promise<T> {
   let outcome: T;
   try {
     outcome = await run();

@@ -1,23 +1,5 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
-import {
-  ErrorCodes,
-  IssuerError,
-  accessDeniedError,
-  assertCreateOnlyWrite,
-  awsClientSettings,
-  partitionOf,
-  type AwsConfig,
-  type ObjectStore,
-  type PutOptions,
-  type StoredObject,
-} from '../../lib/core/index.js';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { ErrorCodes, IssuerError, accessDeniedError, assertCreateOnlyWrite, awsClientSettings, partitionOf, type AwsConfig, type ObjectStore, type PutOptions, type StoredObject } from '../../lib/core/index.js';
 
 export interface S3ObjectStoreOptions {
   readonly aws: AwsConfig;
@@ -90,9 +72,7 @@ export class S3ObjectStore implements ObjectStore {
     let token: string | undefined;
     try {
       do {
-        const page = await this.s3.send(
-          new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }),
-        );
+        const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }));
         for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
@@ -112,11 +92,9 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Deletes the exact version just written (a versioned bucket would otherwise keep it). */
   private async removeUnencrypted(key: string, versionId: string | undefined): Promise<void> {
-    await this.s3
-      .send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, ...(versionId === undefined ? {} : { VersionId: versionId }) }))
-      .catch((cause: unknown) => {
-        throw this.failed(`remove the unencrypted private key at`, versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion', key, cause);
-      });
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, ...(versionId === undefined ? {} : { VersionId: versionId }) })).catch((cause: unknown) => {
+      throw this.failed(`remove the unencrypted private key at`, versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion', key, cause);
+    });
   }
 
   /** ERR_ACCESS_DENIED naming the action and object when S3 (or KMS behind it) refused the caller, else ERR_STORAGE_UNAVAILABLE. */

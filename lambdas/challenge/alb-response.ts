@@ -15,12 +15,7 @@ const STATUS_DESCRIPTIONS = Object.fromEntries(Object.entries(REASONS).map(([cod
  * Builds a response in the ALB Lambda-target contract. When the target group has multi-value
  * headers on, the event carries `multiValueHeaders` and ALB expects the response in the same form.
  */
-export function albResponse(
-  event: Pick<ALBEvent, 'httpMethod' | 'multiValueHeaders'>,
-  statusCode: ResponderStatus,
-  body: string,
-  extraHeaders?: Record<string, string>,
-): ALBResult {
+export function albResponse(event: Pick<ALBEvent, 'httpMethod' | 'multiValueHeaders'>, statusCode: ResponderStatus, body: string, extraHeaders?: Record<string, string>): ALBResult {
   // a literal, not a spread of shared defaults: this runs on every request
   const headers: Record<string, string> = {
     'content-type': 'text/plain; charset=utf-8',

@@ -1,17 +1,7 @@
 import middy from '@middy/core';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
-import {
-  CHALLENGE_PATH_PREFIX,
-  accessDeniedError,
-  awsClientSettings,
-  isIssuerError,
-  keyAuthorization,
-  layout,
-  parseResponderConfig,
-  partitionOf,
-  tokenFromPath,
-} from '../../lib/core/index.js';
+import { CHALLENGE_PATH_PREFIX, accessDeniedError, awsClientSettings, isIssuerError, keyAuthorization, layout, parseResponderConfig, partitionOf, tokenFromPath } from '../../lib/core/index.js';
 import { albResponse } from './alb-response.js';
 import { logger, requestLog } from './observability.js';
 import { ThumbprintCache } from './thumbprint-cache.js';
@@ -74,10 +64,7 @@ function jwkRead(bucket: string, region: string) {
     resource: `arn:${partitionOf(region)}:s3:::${bucket}/${JWK_KEY}`,
     during: `could not read s3://${bucket}/${JWK_KEY}`,
     grantee: "the responder function's role (granted by the stack in lib/constructs/certificate-store.ts grantReadPublicJwk)",
-    notes: [
-      'the SSE-KMS read also needs kms:Decrypt on the store key, through S3, for this object\'s encryption context',
-      'S3 answers AccessDenied, not NoSuchKey, while the object does not exist yet (run `register`)',
-    ],
+    notes: ["the SSE-KMS read also needs kms:Decrypt on the store key, through S3, for this object's encryption context", 'S3 answers AccessDenied, not NoSuchKey, while the object does not exist yet (run `register`)'],
   };
 }
 

@@ -92,7 +92,7 @@ export function requestLog(options: RequestLogOptions = {}): MiddlewareObj<ALBEv
       path: path.startsWith(CHALLENGE_PATH_PREFIX) ? CHALLENGE_PATH : loggedValue(path),
       status: status ?? 502,
       durationMs: at - (request[started] ?? at),
-      ...(error === undefined ? {} : { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+      ...(error === undefined ? {} : { error: error instanceof Error ? `${error.name}: ${error.message}` : JSON.stringify(error) }),
       [Dimensions.outcome]: outcome,
     };
     if (outcome === 'error' || outcome === 'unavailable') log.error(REQUEST_LINE_MESSAGE, fields);

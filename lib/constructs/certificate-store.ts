@@ -6,24 +6,10 @@ import { Construct } from 'constructs';
 import { CREATE_ONLY_PREFIXES } from '../core/create-only.js';
 import { layout } from '../core/layout.js';
 import { acknowledgeWildcardResource, nagAttRef } from './nag.js';
-import {
-  ISSUER_S3_DELETE_ACTIONS,
-  ISSUER_S3_LIST_ACTIONS,
-  ISSUER_S3_READ_ACTIONS,
-  ISSUER_S3_WRITE_ACTIONS,
-  KMS_DECRYPT_ACTIONS,
-  KMS_ENCRYPT_DECRYPT_ACTIONS,
-  RESPONDER_S3_ACTIONS,
-} from './perms.js';
+import { ISSUER_S3_DELETE_ACTIONS, ISSUER_S3_LIST_ACTIONS, ISSUER_S3_READ_ACTIONS, ISSUER_S3_WRITE_ACTIONS, KMS_DECRYPT_ACTIONS, KMS_ENCRYPT_DECRYPT_ACTIONS, RESPONDER_S3_ACTIONS } from './perms.js';
 
 /** The S3 prefixes the issuer owns, straight from the core's layout so IAM cannot drift from it. */
-export const ISSUER_PREFIXES = [
-  layout.accountPrefix,
-  layout.livePrefix,
-  layout.archivePrefix,
-  layout.renewalPrefix,
-  layout.locksPrefix,
-] as const;
+export const ISSUER_PREFIXES = [layout.accountPrefix, layout.livePrefix, layout.archivePrefix, layout.renewalPrefix, layout.locksPrefix] as const;
 
 /**
  * Prefixes the issuer may only create objects in, never replace: IAM lets a PutObject there only
@@ -111,9 +97,7 @@ export class CertificateStore extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [
-        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: expiration, abortIncompleteMultipartUploadAfter: Duration.days(7) },
-      ],
+      lifecycleRules: [{ id: 'expire-noncurrent-versions', noncurrentVersionExpiration: expiration, abortIncompleteMultipartUploadAfter: Duration.days(7) }],
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: this.accessLogBucket ? 'certificate-store/' : undefined,
       removalPolicy,

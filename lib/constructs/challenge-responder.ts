@@ -180,13 +180,13 @@ export class ChallengeResponder extends Construct {
       dropInvalidHeaderFields: true,
     });
     Validations.of(securityGroup).acknowledge({
-        id: 'AwsSolutions-EC23',
-        reason: 'HTTP-01 validation comes from the CA over the internet from addresses it does not publish; :80 (and :443 when enabled) must be open to 0.0.0.0/0.',
-      });
+      id: 'AwsSolutions-EC23',
+      reason: 'HTTP-01 validation comes from the CA over the internet from addresses it does not publish; :80 (and :443 when enabled) must be open to 0.0.0.0/0.',
+    });
     Validations.of(this.loadBalancer).acknowledge({
-        id: 'AwsSolutions-ELB2',
-        reason: 'The ALB only forwards challenge requests to the Lambda, whose JSON logs record each one; ALB access logs would add a bucket and cost without new information.',
-      });
+      id: 'AwsSolutions-ELB2',
+      reason: 'The ALB only forwards challenge requests to the Lambda, whose JSON logs record each one; ALB access logs would add a bucket and cost without new information.',
+    });
 
     if (props.httpsCertificateArn !== undefined) {
       securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS for the applications behind this ALB');

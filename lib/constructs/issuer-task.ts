@@ -36,18 +36,7 @@ export const ISSUER_CONTAINER_NAME = 'issuer';
  * Paths left out of the image's build context. Besides speed, this keeps `.env` (which may hold
  * real values) and `cdk.out` (which contains this very asset) out of the image and its hash.
  */
-export const IMAGE_EXCLUDE = [
-  '.git',
-  '.env',
-  '.local',
-  'node_modules',
-  'cdk.out',
-  'coverage',
-  'tests',
-  'docs',
-  'bench',
-  '**/*.log',
-] as const;
+export const IMAGE_EXCLUDE = ['.git', '.env', '.local', 'node_modules', 'cdk.out', 'coverage', 'tests', 'docs', 'bench', '**/*.log'] as const;
 
 export interface IssuerTaskProps {
   readonly store: CertificateStore;
@@ -165,9 +154,9 @@ export class IssuerTask extends Construct {
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc });
     Validations.of(this.cluster).acknowledge({
-        id: 'AwsSolutions-ECS4',
-        reason: 'One short task twice a day: its logs and exit code say what happened; Container Insights metrics would cost more than the task itself.',
-      });
+      id: 'AwsSolutions-ECS4',
+      reason: 'One short task twice a day: its logs and exit code say what happened; Container Insights metrics would cost more than the task itself.',
+    });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -214,9 +203,7 @@ export class IssuerTask extends Construct {
     if ('ACME_EAB_HMAC_KEY' in environment) throw new Error('IssuerTask: environment must not set ACME_EAB_HMAC_KEY (it comes from eabHmacSecret, never the template)');
 
     this.container = this.taskDefinition.addContainer(ISSUER_CONTAINER_NAME, {
-      image:
-        props.image ??
-        ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'container/Dockerfile', exclude: [...IMAGE_EXCLUDE], platform: Platform.LINUX_AMD64 }),
+      image: props.image ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'container/Dockerfile', exclude: [...IMAGE_EXCLUDE], platform: Platform.LINUX_AMD64 }),
       command: ['renew'],
       essential: true,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'issuer' }),
@@ -224,9 +211,9 @@ export class IssuerTask extends Construct {
       secrets: props.eabHmacSecret ? { ACME_EAB_HMAC_KEY: ecs.Secret.fromSecretsManager(props.eabHmacSecret) } : undefined,
     });
     Validations.of(this.taskDefinition).acknowledge({
-        id: 'AwsSolutions-ECS2',
-        reason: 'The environment holds non-secret configuration (bucket, key ARN, CA URL, key types); the one secret, the EAB HMAC key, comes from Secrets Manager.',
-      });
+      id: 'AwsSolutions-ECS2',
+      reason: 'The environment holds non-secret configuration (bucket, key ARN, CA URL, key types); the one secret, the EAB HMAC key, comes from Secrets Manager.',
+    });
 
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -372,13 +359,7 @@ export class IssuerTask extends Construct {
 
   /** RunTask's `networkConfiguration` as the AWS CLI's shorthand. */
   networkConfigurationShorthand(): string {
-    return Fn.join('', [
-      'awsvpcConfiguration={subnets=[',
-      Fn.join(',', this.subnetIds),
-      '],securityGroups=[',
-      this.securityGroup.securityGroupId,
-      `],assignPublicIp=${this.assignPublicIp ? 'ENABLED' : 'DISABLED'}}`,
-    ]);
+    return Fn.join('', ['awsvpcConfiguration={subnets=[', Fn.join(',', this.subnetIds), '],securityGroups=[', this.securityGroup.securityGroupId, `],assignPublicIp=${this.assignPublicIp ? 'ENABLED' : 'DISABLED'}}`]);
   }
 
   /** The exact `aws ecs run-task` command line that runs the issuer once with `args`. */

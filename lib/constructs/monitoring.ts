@@ -90,7 +90,8 @@ export class IssuerMonitoring extends Construct {
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'ACME issuer alarms', enforceSSL: true });
     Validations.of(this.topic).acknowledge({
       id: 'AwsSolutions-SNS2',
-      reason: 'Alarm notifications carry only alarm names, states and task ids, nothing secret; CloudWatch and EventBridge cannot publish to the AWS-managed SNS key, and a customer-managed key for this would cost more than the rest of the monitoring.',
+      reason:
+        'Alarm notifications carry only alarm names, states and task ids, nothing secret; CloudWatch and EventBridge cannot publish to the AWS-managed SNS key, and a customer-managed key for this would cost more than the rest of the monitoring.',
     });
     if (props.email !== undefined) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     const notify = new SnsAction(this.topic);
@@ -130,7 +131,7 @@ export class IssuerMonitoring extends Construct {
       const hours = Math.max(1, Math.ceil(wait / 3600));
       this.renewalMissingAlarm = alarm(
         issuerMetric(METRICS.renewalRunSucceeded, cloudwatch.Stats.SUM, Duration.hours(1)).createAlarm(this, 'RenewalMissingAlarm', {
-        alarmName: this.alarmName('renewal-missing'),
+          alarmName: this.alarmName('renewal-missing'),
           alarmDescription: `No successful renew run in ${hours} hours (two schedule intervals): the schedule, the task or every run is failing.`,
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -145,7 +146,8 @@ export class IssuerMonitoring extends Construct {
     this.eventPublishFailedAlarm = alarm(
       issuerMetric(METRICS.eventPublishFailed, cloudwatch.Stats.SUM, Duration.hours(1)).createAlarm(this, 'EventPublishFailedAlarm', {
         alarmName: this.alarmName('event-not-sent'),
-        alarmDescription: 'The issuer could not put a certificate event on EventBridge after retrying (the certificate itself is live): consumers that reload on events have not. The issuer log group\'s event-not-sent line names the event and the reason.',
+        alarmDescription:
+          "The issuer could not put a certificate event on EventBridge after retrying (the certificate itself is live): consumers that reload on events have not. The issuer log group's event-not-sent line names the event and the reason.",
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -166,16 +168,14 @@ export class IssuerMonitoring extends Construct {
     );
     if (props.responder.loadBalancer !== undefined) {
       this.responder5xxAlarm = alarm(
-        props.responder.targetGroup.metrics
-          .httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
-          .createAlarm(this, 'Responder5xxAlarm', {
-        alarmName: this.alarmName('responder-5xx'),
-            alarmDescription: 'The responder answered 5xx through the ALB (503: account/jwk.json missing or unreadable, i.e. not registered yet or S3/KMS denied).',
-            threshold: 1,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluationPeriods: 1,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          }),
+        props.responder.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }).createAlarm(this, 'Responder5xxAlarm', {
+          alarmName: this.alarmName('responder-5xx'),
+          alarmDescription: 'The responder answered 5xx through the ALB (503: account/jwk.json missing or unreadable, i.e. not registered yet or S3/KMS denied).',
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
       );
     }
 
@@ -204,33 +204,33 @@ export class IssuerMonitoring extends Construct {
    * depends on that).
    */
   private issuerMetricFilters(logGroup: logs.ILogGroup): logs.MetricFilter[] {
-    const { all, exists, numberValue, stringValue } = logs.FilterPattern;
+    const pattern = logs.FilterPattern;
     const metricLines = ISSUER_METRIC_FILTERS.map(({ metric, valueField, dimensions, unit }) =>
       this.metricFilter(
         `${metric}Filter`,
         logGroup,
         metric,
         // The value field and every dimension field are in the pattern, as CloudWatch requires.
-        all(stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.metricEvent), ...[valueField, ...dimensions].map((field) => exists(`$.${field}`))),
+        pattern.all(pattern.stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.metricEvent), ...[valueField, ...dimensions].map((field) => pattern.exists(`$.${field}`))),
         `$.${valueField}`,
         unit === 'None' ? cloudwatch.Unit.NONE : cloudwatch.Unit.COUNT,
         dimensions.length === 0 ? undefined : Object.fromEntries(dimensions.map((field) => [field, `$.${field}`])),
       ),
     );
-    const renewSummary = stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.renewSummaryEvent);
+    const renewSummary = pattern.stringValue(`$.${IssuerLog.eventField}`, '=', IssuerLog.renewSummaryEvent);
     const failed = `$.${IssuerLog.failedField}`;
     return [
       ...metricLines,
-      this.metricFilter('RenewalRunSucceededFilter', logGroup, METRICS.renewalRunSucceeded, all(renewSummary, numberValue(failed, '=', 0)), '1', cloudwatch.Unit.COUNT),
-      this.metricFilter('RenewalRunFailedFilter', logGroup, METRICS.renewalRunFailed, all(renewSummary, numberValue(failed, '>', 0)), '1', cloudwatch.Unit.COUNT),
+      this.metricFilter('RenewalRunSucceededFilter', logGroup, METRICS.renewalRunSucceeded, pattern.all(renewSummary, pattern.numberValue(failed, '=', 0)), '1', cloudwatch.Unit.COUNT),
+      this.metricFilter('RenewalRunFailedFilter', logGroup, METRICS.renewalRunFailed, pattern.all(renewSummary, pattern.numberValue(failed, '>', 0)), '1', cloudwatch.Unit.COUNT),
     ];
   }
 
   /** ResponderRequests by Outcome: one per request line of the responder. */
   private responderMetricFilter(logGroup: logs.ILogGroup): logs.MetricFilter {
-    const { all, exists, stringValue } = logs.FilterPattern;
+    const patterns = logs.FilterPattern;
     const outcome = METRICS.outcomeDimension;
-    const pattern = all(stringValue('$.message', '=', METRICS.responderRequestMessage), exists(`$.${outcome}`));
+    const pattern = patterns.all(patterns.stringValue('$.message', '=', METRICS.responderRequestMessage), patterns.exists(`$.${outcome}`));
     return this.metricFilter('ResponderRequestsFilter', logGroup, METRICS.responderRequests, pattern, '1', cloudwatch.Unit.COUNT, { [outcome]: `$.${outcome}` });
   }
 
@@ -255,11 +255,7 @@ export class IssuerMonitoring extends Construct {
       new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
         alarms: this.alarmNames.map((name, index) =>
-          cloudwatch.Alarm.fromAlarmArn(
-            this,
-            `AlarmStatus${index}`,
-            Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-          ),
+          cloudwatch.Alarm.fromAlarmArn(this, `AlarmStatus${index}`, Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
         ),
         width: 24,
         height: 3,
@@ -285,11 +281,7 @@ export class IssuerMonitoring extends Construct {
         width: 8,
         height: 8,
         logGroupNames: [logGroup],
-        queryLines: [
-          `filter ispresent(${METRICS.daysToExpiry})`,
-          `stats latest(${METRICS.daysToExpiry}) as daysLeft, latest(notAfter) as expires by ${METRICS.certificateDimension}`,
-          'sort daysLeft asc',
-        ],
+        queryLines: [`filter ispresent(${METRICS.daysToExpiry})`, `stats latest(${METRICS.daysToExpiry}) as daysLeft, latest(notAfter) as expires by ${METRICS.certificateDimension}`, 'sort daysLeft asc'],
       }),
     );
     dashboard.addWidgets(
@@ -298,12 +290,7 @@ export class IssuerMonitoring extends Construct {
         width: 12,
         height: 7,
         logGroupNames: [logGroup],
-        queryLines: [
-          `filter ${IssuerLog.eventField} = '${IssuerLog.renewSummaryEvent}'`,
-          'fields @timestamp, runId, certificates, issued, renewed, skipped, failed, locked, totalMs',
-          'sort @timestamp desc',
-          'limit 20',
-        ],
+        queryLines: [`filter ${IssuerLog.eventField} = '${IssuerLog.renewSummaryEvent}'`, 'fields @timestamp, runId, certificates, issued, renewed, skipped, failed, locked, totalMs', 'sort @timestamp desc', 'limit 20'],
       }),
       new cloudwatch.LogQueryWidget({
         title: 'Last errors',
@@ -358,4 +345,3 @@ export class IssuerMonitoring extends Construct {
     return dashboard;
   }
 }
-

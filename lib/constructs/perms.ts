@@ -42,12 +42,7 @@ export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] a
  * Secrets Manager export: create the secret once, then new versions in place; find it by name;
  * `delete NAME` schedules its deletion (with a recovery window, never forced).
  */
-export const SECRETS_EXPORT_ACTIONS = [
-  'secretsmanager:CreateSecret',
-  'secretsmanager:DeleteSecret',
-  'secretsmanager:DescribeSecret',
-  'secretsmanager:PutSecretValue',
-] as const;
+export const SECRETS_EXPORT_ACTIONS = ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'] as const;
 /** Secrets Manager encrypting with a customer-managed key on the caller's behalf. */
 export const SECRETS_EXPORT_KMS_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 /** SSM SecureString export (Overwrite keeps the name and bumps the version); `delete NAME` removes it. */

@@ -67,7 +67,7 @@ export function accessDeniedError(error: unknown, request: AwsRequest): IssuerEr
   if (found === undefined) return undefined;
   if (BAD_CREDENTIALS.has(found.name)) {
     return new IssuerError(ErrorCodes.ACCESS_DENIED, `${request.during}: AWS refused the credentials for ${request.action} (${found.name}: ${found.message})`, {
-      hint: 'check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (on ECS and Lambda leave them unset: the role\'s credentials come from the runtime); an expired session needs new credentials',
+      hint: "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (on ECS and Lambda leave them unset: the role's credentials come from the runtime); an expired session needs new credentials",
       cause: error,
     });
   }

@@ -77,7 +77,7 @@ export class ConfigReader {
   oneOf<const T extends readonly string[]>(name: string, choices: T, fallback: T[number]): T[number] {
     const value = this.raw(name) ?? fallback;
     if (!choices.includes(value)) return this.problem(name, `one of ${choices.join(', ')}`, value) ?? fallback;
-    return value as T[number];
+    return value;
   }
 
   integer(name: string, options: { default: number; min: number; max: number }): number {

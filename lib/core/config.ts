@@ -2,18 +2,7 @@ import { readCertificates, type CertificateSpec } from './certificate-set.js';
 import { ConfigReader, type Env } from './config-reader.js';
 import { readExportConfig, type ExportConfig } from './exports.js';
 import { DEFAULT_EXPIRY_ALARM_DAYS, readEventBus } from './events.js';
-import {
-  readBucketName,
-  readContactEmail,
-  readDirectoryUrl,
-  readJwkRefreshSeconds,
-  readKeyType,
-  readProfile,
-  readRegion,
-  readRegionList,
-  readRenewBeforeDays,
-  type KeyType,
-} from './rules.js';
+import { readBucketName, readContactEmail, readDirectoryUrl, readJwkRefreshSeconds, readKeyType, readProfile, readRegion, readRegionList, readRenewBeforeDays, type KeyType } from './rules.js';
 
 /**
  * Typed configuration of the issuer and the responder from environment variables (loaded by
@@ -131,7 +120,5 @@ export function parseResponderConfig(env: Env): ResponderConfig {
 /** Client settings shared by every AWS SDK client we make (plain data: the core imports no SDK). */
 export function awsClientSettings(aws: AwsConfig): { region: string; endpoint?: string; forcePathStyle?: boolean } {
   // moto and LocalStack serve S3 on one host, so bucket names go in the path there.
-  return aws.endpointUrl === undefined
-    ? { region: aws.region }
-    : { region: aws.region, endpoint: aws.endpointUrl, forcePathStyle: true };
+  return aws.endpointUrl === undefined ? { region: aws.region } : { region: aws.region, endpoint: aws.endpointUrl, forcePathStyle: true };
 }

@@ -26,9 +26,7 @@ import {
  */
 
 /** CloudWatch Logs accepts only these retention periods. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 export const TASK_SUBNET_KINDS = ['public', 'private'] as const;
 export type TaskSubnetKind = (typeof TASK_SUBNET_KINDS)[number];
@@ -237,20 +235,22 @@ export function parseDeployConfig(env: Env): DeployConfig {
   const reloadCommand = reader.string('DEPLOY_EVENTS_RELOAD_COMMAND', { default: DEFAULT_RELOAD_COMMAND, pattern: /^[^\n\r]{1,1024}$/, expected: 'one shell command line (such as systemctl reload nginx)' });
   const snsTopic = reader.boolean('DEPLOY_EVENTS_SNS', false);
   if (reloadTag !== undefined && !usedExports.includes('secrets')) {
-    reader.report('DEPLOY_EVENTS_RELOAD_TAG fetches the new certificate from Secrets Manager on each instance (docs/consuming.md §4): turn the secrets export on (DEPLOY_EXPORTS=secrets, or ;export=secrets on the certificates to reload)');
+    reader.report(
+      'DEPLOY_EVENTS_RELOAD_TAG fetches the new certificate from Secrets Manager on each instance (docs/consuming.md §4): turn the secrets export on (DEPLOY_EXPORTS=secrets, or ;export=secrets on the certificates to reload)',
+    );
   }
   if (eventBus === undefined && (snsTopic || reloadTag !== undefined)) {
     reader.report('DEPLOY_EVENT_BUS=none sends no events, so DEPLOY_EVENTS_SNS and DEPLOY_EVENTS_RELOAD_TAG would route nothing; set a bus or clear them');
   }
   if (eventBus?.startsWith('arn:') === true && (snsTopic || reloadTag !== undefined)) {
-    reader.report('DEPLOY_EVENTS_SNS and DEPLOY_EVENTS_RELOAD_TAG make rules on a bus the stack names; with DEPLOY_EVENT_BUS as an ARN (possibly another account\'s), route there instead, or give the bus by name');
+    reader.report("DEPLOY_EVENTS_SNS and DEPLOY_EVENTS_RELOAD_TAG make rules on a bus the stack names; with DEPLOY_EVENT_BUS as an ARN (possibly another account's), route there instead, or give the bus by name");
   }
 
-  const retention = reader.oneOf('DEPLOY_LOG_RETENTION_DAYS', LOG_RETENTION_DAYS.map(String) as readonly string[], '90');
+  const retention = reader.oneOf('DEPLOY_LOG_RETENTION_DAYS', LOG_RETENTION_DAYS.map(String), '90');
 
   const config: DeployConfig = {
     stackName: reader.string('DEPLOY_STACK_NAME', { default: 'AcmeIssuer', pattern: STACK_NAME, expected: 'a CloudFormation stack name (letters, digits, hyphens; starts with a letter)' }),
-    region: reader.optionalString('DEPLOY_REGION', { pattern: REGION, expected: 'an AWS region such as eu-west-1, or empty to use your AWS profile\'s' }),
+    region: reader.optionalString('DEPLOY_REGION', { pattern: REGION, expected: "an AWS region such as eu-west-1, or empty to use your AWS profile's" }),
     bucketName: readOptionalBucketName(reader, 'DEPLOY_BUCKET_NAME'),
     directoryUrl,
     contactEmail: readContactEmail(reader, 'DEPLOY_ACME_CONTACT_EMAIL'),

@@ -44,26 +44,17 @@ export interface Diagnosis {
 }
 
 const FIX: Record<Cause, string> = {
-  'dns-no-record':
-    'create a CNAME record for the name pointing at the ALB DNS name (or a Route 53 alias A/AAAA to the ALB), wait for its TTL, then run again',
-  'dns-error':
-    "the name's DNS servers did not answer cleanly: check the delegation (NS records) and that the authoritative servers answer for this name, then run again",
-  'wrong-address':
-    'point the name at the ALB (CNAME to the ALB DNS name) and remove stale A/AAAA records; an AAAA record left pointing elsewhere is common, and CAs try IPv6 first',
-  'connection-refused':
-    'nothing accepts connections on the HTTP port there: make sure the name points at the ALB and the ALB has its :80 listener (the stack creates it)',
-  timeout:
-    'port 80 must be open to the whole internet (CAs validate from several places): allow 0.0.0.0/0 and ::/0 on tcp/80 in the ALB security group and network ACLs, and check the name points at the ALB',
-  'connection-error':
-    'the address cannot be reached on the HTTP port: check that the name points at the ALB and that routing to it works (internet-facing ALB, public subnets)',
+  'dns-no-record': 'create a CNAME record for the name pointing at the ALB DNS name (or a Route 53 alias A/AAAA to the ALB), wait for its TTL, then run again',
+  'dns-error': "the name's DNS servers did not answer cleanly: check the delegation (NS records) and that the authoritative servers answer for this name, then run again",
+  'wrong-address': 'point the name at the ALB (CNAME to the ALB DNS name) and remove stale A/AAAA records; an AAAA record left pointing elsewhere is common, and CAs try IPv6 first',
+  'connection-refused': 'nothing accepts connections on the HTTP port there: make sure the name points at the ALB and the ALB has its :80 listener (the stack creates it)',
+  timeout: 'port 80 must be open to the whole internet (CAs validate from several places): allow 0.0.0.0/0 and ::/0 on tcp/80 in the ALB security group and network ACLs, and check the name points at the ALB',
+  'connection-error': 'the address cannot be reached on the HTTP port: check that the name points at the ALB and that routing to it works (internet-facing ALB, public subnets)',
   redirect:
     'the challenge path must be answered on plain HTTP, not redirected: give the ALB listener rule for /.well-known/acme-challenge/* a higher priority than any HTTP-to-HTTPS redirect, and let a CDN in front pass that path to the ALB over HTTP',
-  'wrong-answer':
-    'another server or rule answered: point the name at the ALB, and make the :80 listener forward /.well-known/acme-challenge/* to the challenge responder (no CDN or default action answering it)',
-  'other-account':
-    "the responder serves another account's thumbprint: its CERT_BUCKET must be the issuer's bucket; after an account key change wait JWK_REFRESH_SECONDS (the responder's cache) and run again",
-  'responder-unavailable':
-    "the responder cannot read account/jwk.json: run `register` to publish it, and check the Lambda's logs (ERR_STORAGE_UNAVAILABLE), its role and the bucket's KMS key",
+  'wrong-answer': 'another server or rule answered: point the name at the ALB, and make the :80 listener forward /.well-known/acme-challenge/* to the challenge responder (no CDN or default action answering it)',
+  'other-account': "the responder serves another account's thumbprint: its CERT_BUCKET must be the issuer's bucket; after an account key change wait JWK_REFRESH_SECONDS (the responder's cache) and run again",
+  'responder-unavailable': "the responder cannot read account/jwk.json: run `register` to publish it, and check the Lambda's logs (ERR_STORAGE_UNAVAILABLE), its role and the bucket's KMS key",
   unknown: "read the CA's detail above; run `health` to check the whole path, and see docs/troubleshooting.md",
 };
 
@@ -132,10 +123,7 @@ export function diagnoseObservation(o: NameObservation): Diagnosis | undefined {
   const at = `${hostPort(failing.address, o.port)}`;
   const what = describeProbe(failing, o);
   if (o.expectedAddresses.length > 0 && !o.expectedAddresses.includes(failing.address)) {
-    return diagnosis(
-      'wrong-address',
-      `${o.domain} resolves to ${o.addresses.join(', ')}; ${failing.address} is not an ALB address (${o.expectedAddresses.join(', ')}), and there ${what}`,
-    );
+    return diagnosis('wrong-address', `${o.domain} resolves to ${o.addresses.join(', ')}; ${failing.address} is not an ALB address (${o.expectedAddresses.join(', ')}), and there ${what}`);
   }
   switch (failing.outcome) {
     case 'refused':
@@ -207,8 +195,7 @@ export function diagnoseCaProblem(problem: CaProblem): Diagnosis {
     return diagnosis('redirect', `the CA was redirected to ${fetched}`);
   }
   const matched = rules.find(([pattern]) => pattern.test(d))?.[1];
-  const cause: Cause =
-    matched ?? (type === 'dns' ? 'dns-error' : type === 'connection' ? 'connection-error' : type === 'unauthorized' ? 'wrong-answer' : 'unknown');
+  const cause: Cause = matched ?? (type === 'dns' ? 'dns-error' : type === 'connection' ? 'connection-error' : type === 'unauthorized' ? 'wrong-answer' : 'unknown');
   return diagnosis(cause, causeTitle(cause));
 }
 

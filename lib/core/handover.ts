@@ -97,9 +97,7 @@ export function pairProblem(certificatePem: string, privateKeyPem: string): stri
 export function assertPairMatches(files: Pick<HandoverFiles, 'cert' | 'privkey'>, sources: { readonly cert: string; readonly privkey: string }): void {
   const problem = pairProblem(files.cert, files.privkey);
   if (problem === undefined) return;
-  throw new IssuerError(
-    ErrorCodes.STORAGE_CORRUPT,
-    `s3 objects ${sources.cert} and ${sources.privkey} do not make a pair: ${problem.replace(/^its /, 'the ')}; nothing was published, copied or exported`,
-    { hint: `restore the earlier versions of ${sources.cert} and ${sources.privkey} (the bucket is versioned); the live certificate was left as it was` },
-  );
+  throw new IssuerError(ErrorCodes.STORAGE_CORRUPT, `s3 objects ${sources.cert} and ${sources.privkey} do not make a pair: ${problem.replace(/^its /, 'the ')}; nothing was published, copied or exported`, {
+    hint: `restore the earlier versions of ${sources.cert} and ${sources.privkey} (the bucket is versioned); the live certificate was left as it was`,
+  });
 }

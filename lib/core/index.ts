@@ -15,17 +15,7 @@ export { ConfigReader, awsClientSettings, parseIssuerConfig, parseResponderConfi
 export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAccountBinding } from './config.js';
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
 export { withState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
-export {
-  accountRegistrationShape,
-  corruptObject,
-  leaseShape,
-  liveMetadataShape,
-  parseRecord,
-  parseStored,
-  renewalIndexShape,
-  renewalRecordShape,
-  restoreHint,
-} from './stored-shapes.js';
+export { accountRegistrationShape, corruptObject, leaseShape, liveMetadataShape, parseRecord, parseStored, renewalIndexShape, renewalRecordShape, restoreHint } from './stored-shapes.js';
 export type { Shape } from './stored-shapes.js';
 export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord, RetiredAcmRecord } from './records.js';
 export { parseCertificateSet, domainsKey } from './certificate-set.js';

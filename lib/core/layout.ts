@@ -40,8 +40,7 @@ export const layout = {
   archivePrefix: 'archive/',
   /** One folder per issued certificate, keyed by serial so a version is never overwritten. */
   archiveDir: (name: string, serial: string) => `archive/${assertCertName(name)}/${assertSerial(serial)}/`,
-  archivePem: (name: string, serial: string, file: PemFile) =>
-    `archive/${assertCertName(name)}/${assertSerial(serial)}/${file}`,
+  archivePem: (name: string, serial: string, file: PemFile) => `archive/${assertCertName(name)}/${assertSerial(serial)}/${file}`,
   /** The version's hand-over document (lib/core/handover.ts), create-only like the PEMs beside it. */
   archiveBundle: (name: string, serial: string) => `archive/${assertCertName(name)}/${assertSerial(serial)}/bundle.json`,
 

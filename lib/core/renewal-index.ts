@@ -50,16 +50,9 @@ export function withEntry(index: RenewalIndex, name: string, entry: IndexEntry |
 }
 
 /** What a sweep decides for one desired certificate from its index entry alone. */
-export type SweepVerdict =
-  | { readonly action: 'issue'; readonly reason: string }
-  | { readonly action: 'skip'; readonly reason: string };
+export type SweepVerdict = { readonly action: 'issue'; readonly reason: string } | { readonly action: 'skip'; readonly reason: string };
 
-export function sweepVerdict(
-  desired: { domainsKey: string; keyType: string; directoryUrl: string },
-  entry: IndexEntry | undefined,
-  now: Date,
-  force: boolean,
-): SweepVerdict {
+export function sweepVerdict(desired: { domainsKey: string; keyType: string; directoryUrl: string }, entry: IndexEntry | undefined, now: Date, force: boolean): SweepVerdict {
   if (entry === undefined || entry.serial === undefined) return { action: 'issue', reason: 'not issued yet' };
   if (force) return { action: 'issue', reason: 'forced' };
   if (entry.state === 'issuing') return { action: 'issue', reason: 'an earlier run did not finish' };

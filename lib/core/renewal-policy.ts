@@ -7,10 +7,7 @@ export interface RenewalWindow {
   readonly end: Date;
 }
 
-export type RenewalRule =
-  | { readonly kind: 'ari'; readonly window: RenewalWindow }
-  | { readonly kind: 'fraction'; readonly fraction: number }
-  | { readonly kind: 'fixed-days'; readonly days: number };
+export type RenewalRule = { readonly kind: 'ari'; readonly window: RenewalWindow } | { readonly kind: 'fraction'; readonly fraction: number } | { readonly kind: 'fixed-days'; readonly days: number };
 
 const DAY_MS = 86_400_000;
 

@@ -32,7 +32,7 @@ function expandHours(field: string): number[] | undefined {
   for (const part of field.split(',')) {
     const step = /^(\*|\d+(?:-\d+)?)(?:\/(\d+))?$/.exec(part);
     if (step === null) return undefined;
-    const [from, to] = step[1] === '*' ? [0, 23] : step[1]!.includes('-') ? step[1]!.split('-').map(Number) as [number, number] : [Number(step[1]), step[2] === undefined ? Number(step[1]) : 23];
+    const [from, to] = step[1] === '*' ? [0, 23] : step[1]!.includes('-') ? (step[1]!.split('-').map(Number) as [number, number]) : [Number(step[1]), step[2] === undefined ? Number(step[1]) : 23];
     const by = step[2] === undefined ? 1 : Number(step[2]);
     if (by < 1 || from > 23 || to > 23 || from > to) return undefined;
     for (let hour = from; hour <= to; hour += by) hours.add(hour);

@@ -27,7 +27,8 @@ function described(value: unknown): string {
   if (Array.isArray(value)) return 'got an array';
   if (typeof value === 'string') return `got "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
   if (typeof value === 'object') return 'got an object';
-  return `got ${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `got ${typeof value} ${value}`;
+  return `got ${typeof value}`;
 }
 
 const check =

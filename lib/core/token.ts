@@ -15,10 +15,7 @@ export function isValidToken(token: string): boolean {
 
 export function assertValidToken(token: string): string {
   if (!isValidToken(token)) {
-    throw new IssuerError(
-      ErrorCodes.BAD_TOKEN,
-      `challenge token must be ${TOKEN_MIN_LENGTH}-${TOKEN_MAX_LENGTH} base64url characters`,
-    );
+    throw new IssuerError(ErrorCodes.BAD_TOKEN, `challenge token must be ${TOKEN_MIN_LENGTH}-${TOKEN_MAX_LENGTH} base64url characters`);
   }
   return token;
 }

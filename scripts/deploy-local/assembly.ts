@@ -27,9 +27,7 @@ interface CloudAssemblyManifest {
 
 export function readStackAssembly(dir: string, stackName: string): StackAssembly {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as CloudAssemblyManifest;
-  const stack = Object.entries(manifest.artifacts).find(
-    ([id, artifact]) => artifact.type === 'aws:cloudformation:stack' && (artifact.properties?.['stackName'] ?? id) === stackName,
-  );
+  const stack = Object.entries(manifest.artifacts).find(([id, artifact]) => artifact.type === 'aws:cloudformation:stack' && (artifact.properties?.['stackName'] ?? id) === stackName);
   if (stack === undefined) throw new Error(`${dir} has no stack named ${stackName}`);
   const [artifactId, artifact] = stack;
   const assetsId = (artifact.dependencies ?? []).find((id) => manifest.artifacts[id]?.type === 'cdk:asset-manifest');

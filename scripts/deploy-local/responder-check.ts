@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import type { ALBEvent } from 'aws-lambda';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 import { albEventBuilder } from '../local/alb-event.js';
 import { startLambdaFunction, type LambdaFunctionOptions } from '../local/lambda-runtime.js';
 import type { DeployedResponder } from './deployed-responder.js';
@@ -76,7 +76,7 @@ export async function askResponder(options: {
     throw new Error(`the responder runs on ${responder.runtime}; this check can run ${SUPPORTED_RUNTIMES.join(', ')} (scripts/local/runtimes.mjs)`);
   }
   const token = randomBytes(32).toString('base64url');
-  const expected = `${token}.${await calculateJwkThumbprint(options.jwk as JWK, 'sha256')}`;
+  const expected = `${token}.${await calculateJwkThumbprint(options.jwk, 'sha256')}`;
   const event = challengeEvent(responder, token);
   const logFile = options.logFile;
   const fn = await startLambdaFunction({

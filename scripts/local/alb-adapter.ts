@@ -27,7 +27,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** Ours to set, as ALB frames the answer itself whatever the function says. */
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection']);
 
-interface Answer { readonly status: number; readonly reason?: string; readonly headers: OutgoingHttpHeaders; readonly body: string | Buffer }
+interface Answer {
+  readonly status: number;
+  readonly reason?: string;
+  readonly headers: OutgoingHttpHeaders;
+  readonly body: string | Buffer;
+}
 const plain = (status: number): Answer => ({ status, headers: { 'content-type': 'text/html' }, body: `${status} ${STATUS_CODES[status]}` });
 const toAlbEvent = albEventBuilder({ port, targetGroupArn: TARGET_GROUP_ARN });
 

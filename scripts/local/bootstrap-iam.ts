@@ -16,16 +16,7 @@
 // permission policies come from the template, unchanged but for the resolved intrinsics.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CreateAccessKeyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  GetUserCommand,
-  IAMClient,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
-  UpdateAssumeRolePolicyCommand,
-} from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { physicalResources, resolvePolicy, type LocalResources } from './iam-policy.js';
 import { templatePolicies, type PolicyStatement, type TemplatePolicies } from './iam-template.js';
@@ -68,7 +59,9 @@ export function runDir(env: NodeJS.ProcessEnv): string {
 
 function envFile(values: Record<string, string>): string {
   for (const value of Object.values(values)) if (/['\n]/.test(value)) throw new Error('a credential holds a quote or newline');
-  return Object.entries(values).map(([name, value]) => `${name}='${value}'\n`).join('');
+  return Object.entries(values)
+    .map(([name, value]) => `${name}='${value}'\n`)
+    .join('');
 }
 
 /** The admin: the only requests moto answers without checking anything. Then enforcement is proved. */
@@ -85,11 +78,7 @@ async function admin(env: NodeJS.ProcessEnv): Promise<void> {
   const key = (await iam.send(new CreateAccessKeyCommand({ UserName: ADMIN_USER }))).AccessKey!;
   const credentials = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
   await proveEnforcement(env, credentials);
-  writeFileSync(
-    join(runDir(env), 'admin.env'),
-    envFile({ AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: '' }),
-    { mode: 0o600 },
-  );
+  writeFileSync(join(runDir(env), 'admin.env'), envFile({ AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: '' }), { mode: 0o600 });
   console.error(`ok   moto enforces IAM; admin user ${ADMIN_USER} (${credentials.accessKeyId})`);
 }
 
@@ -101,7 +90,9 @@ async function proveEnforcement(env: NodeJS.ProcessEnv, adminCredentials: Creden
     (error: unknown) => (error as { name?: string }).name,
   );
   if (refused !== 'InvalidClientTokenId') {
-    throw new Error(`moto answered an unknown access key with ${refused ?? 'success'}, not InvalidClientTokenId: IAM is not enforced (is INITIAL_NO_AUTH_ACTION_COUNT=3 set on moto_server, and were exactly three requests made before?)`);
+    throw new Error(
+      `moto answered an unknown access key with ${refused ?? 'success'}, not InvalidClientTokenId: IAM is not enforced (is INITIAL_NO_AUTH_ACTION_COUNT=3 set on moto_server, and were exactly three requests made before?)`,
+    );
   }
   await clients(env, adminCredentials).iam.send(new GetUserCommand({ UserName: ADMIN_USER }));
 }
@@ -143,12 +134,7 @@ export function resolvedPolicies(
 }
 
 /** Puts each role's (resolved, possibly edited) template policy; sessions already handed out see it at once. */
-export async function putRolePolicies(
-  env: NodeJS.ProcessEnv,
-  policies: TemplatePolicies,
-  local: LocalResources,
-  edit: Parameters<typeof resolvedPolicies>[2] = {},
-): Promise<void> {
+export async function putRolePolicies(env: NodeJS.ProcessEnv, policies: TemplatePolicies, local: LocalResources, edit: Parameters<typeof resolvedPolicies>[2] = {}): Promise<void> {
   const { iam } = clients(env, adminCredentials(env));
   const documents = resolvedPolicies(policies, local, edit);
   for (const kind of Object.keys(ROLE_NAMES) as RoleKind[]) {
@@ -205,7 +191,10 @@ async function roles(env: NodeJS.ProcessEnv): Promise<void> {
     envFile({ RESPONDER_AWS_ACCESS_KEY_ID: responder.accessKeyId, RESPONDER_AWS_SECRET_ACCESS_KEY: responder.secretAccessKey, RESPONDER_AWS_SESSION_TOKEN: responder.sessionToken! }),
     { mode: 0o600 },
   );
-  const configuration = Object.entries(policies.deploy).map(([name, value]) => `${name}=${value}`).join(' ') || 'the default configuration';
+  const configuration =
+    Object.entries(policies.deploy)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ') || 'the default configuration';
   console.error(`ok   roles ${ROLE_NAMES.issuer} and ${ROLE_NAMES.responder} with the template's policies (${configuration})`);
 }
 

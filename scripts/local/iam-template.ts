@@ -66,7 +66,11 @@ function cacheDir(): string {
  * unchanged, else synthesized now (and cached).
  */
 export async function templatePolicies(deploy: Record<string, string> = {}): Promise<TemplatePolicies> {
-  const only = Object.fromEntries(Object.entries(deploy).filter(([name]) => name.startsWith('DEPLOY_')).sort(([a], [b]) => a.localeCompare(b)));
+  const only = Object.fromEntries(
+    Object.entries(deploy)
+      .filter(([name]) => name.startsWith('DEPLOY_'))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
   const key = createHash('sha256').update(JSON.stringify(only)).update(inputsDigest()).digest('hex').slice(0, 24);
   const file = join(cacheDir(), `${key}.json`);
   try {
@@ -84,11 +88,7 @@ export async function templatePolicies(deploy: Record<string, string> = {}): Pro
 }
 
 async function synthesizePolicies(deploy: Record<string, string>, templateFile: string): Promise<TemplatePolicies> {
-  const [{ App }, { parseDeployConfig }, { AcmeIssuerStack }] = await Promise.all([
-    import('aws-cdk-lib'),
-    import('../../lib/core/deploy-config.js'),
-    import('../../lib/stack.js'),
-  ]);
+  const [{ App }, { parseDeployConfig }, { AcmeIssuerStack }] = await Promise.all([import('aws-cdk-lib'), import('../../lib/core/deploy-config.js'), import('../../lib/stack.js')]);
   const context = (JSON.parse(readFileSync(join(REPO, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
   const outdir = mkdtempSync(join(tmpdir(), 'acme-iam-'));
   try {
@@ -97,13 +97,12 @@ async function synthesizePolicies(deploy: Record<string, string>, templateFile: 
     const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
     const stack = new AcmeIssuerStack(app, 'AcmeIssuerLocal', { config: parseDeployConfig(deploy) });
     const json = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties?: any }> };
-    const id = (construct: { node: { defaultChild?: unknown } } | undefined) =>
-      construct === undefined ? undefined : stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
+    const id = (construct: { node: { defaultChild?: unknown } } | undefined) => (construct === undefined ? undefined : stack.getLogicalId((construct.node.defaultChild ?? construct) as never));
     const statementsOf = (roleLogicalId: string) =>
       Object.values(json.Resources)
         .filter((resource) => resource.Type === 'AWS::IAM::Policy' && (resource.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref === roleLogicalId))
         .flatMap((resource) => resource.Properties.PolicyDocument.Statement as PolicyStatement[]);
-    const issuerRole = id(stack.issuer.taskDefinition.taskRole as never)!;
+    const issuerRole = id(stack.issuer.taskDefinition.taskRole)!;
     const responderRole = id(stack.responder.role)!;
     writeFileSync(templateFile, JSON.stringify(json, null, 1));
     return {

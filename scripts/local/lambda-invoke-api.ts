@@ -79,7 +79,7 @@ export function invokeApiClient(url: string): (payload: string) => Promise<Invok
           response.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             if (response.statusCode !== 200) return reject(new Error(`the Invoke API answered ${response.statusCode}: ${text.slice(0, 500)}`));
-            const header = (name: string) => (typeof response.headers[name] === 'string' ? (response.headers[name] as string) : undefined);
+            const header = (name: string) => (typeof response.headers[name] === 'string' ? response.headers[name] : undefined);
             resolve({ functionError: header('x-amz-function-error'), payload: text, requestId: header('x-amzn-requestid') });
           });
         },

@@ -102,21 +102,39 @@ export class LambdaFunctionError extends Error {
     readonly payload: string,
   ) {
     const document = parseObject(payload);
-    super(`function failed (request ${requestId}): ${String(document?.errorType ?? 'Unhandled')}: ${String(document?.errorMessage ?? payload)}`);
-    this.errorType = String(document?.errorType ?? 'Unhandled');
+    const errorType = typeof document?.errorType === 'string' ? document.errorType : 'Unhandled';
+    const errorMessage = typeof document?.errorMessage === 'string' ? document.errorMessage : payload;
+    super(`function failed (request ${requestId}): ${errorType}: ${errorMessage}`);
+    this.errorType = errorType;
   }
 }
 
 /** Set by Lambda itself; a function's configuration cannot set them. */
 const RESERVED = new Set([
-  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
-  'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR', 'TZ',
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+  'TZ',
 ]);
 const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
 const START_TIMEOUT_MS = 15_000;
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a bad option rejects the promise callers await (tests/scripts/lambda-runtime.test.ts), not throws before it exists
 export async function startLambdaFunction(options: LambdaFunctionOptions): Promise<LambdaFunction> {
   const reserved = Object.keys(options.environment ?? {}).filter((name) => RESERVED.has(name));
   if (reserved.length > 0) throw new TypeError(`startLambdaFunction: environment sets ${reserved.join(', ')}, which Lambda reserves; use the options (region, credentials, functionName, ...)`);
@@ -290,7 +308,7 @@ async function launch(
   );
   const recent: string[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
-    createInterface({ input: child[stream]!, crlfDelay: Infinity }).on('line', (line) => {
+    createInterface({ input: child[stream], crlfDelay: Infinity }).on('line', (line) => {
       recent.push(line);
       if (recent.length > 20) recent.shift();
       output(line, stream);
@@ -381,7 +399,6 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
   await exited;
   clearTimeout(timer);
 }
-
 
 async function waitForPort(port: number): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;

@@ -7,7 +7,7 @@
 // and TypeScript settings, the lock that pins node_modules, this file).
 // Usage: node --import tsx scripts/local/responder-asset.ts   prints the function as JSON (builds it when not cached)
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../../lib/constructs/repo.js';
 import { parseResponderReservedConcurrency } from '../../lib/core/deploy-config.js';
@@ -76,7 +76,10 @@ function inputsHash(): string {
       for (const entry of readdirSync(path).sort()) visit(join(path, entry));
       return;
     }
-    hash.update(`${relative(REPO_ROOT, path)}\0`).update(readFileSync(path)).update('\0');
+    hash
+      .update(`${relative(REPO_ROOT, path)}\0`)
+      .update(readFileSync(path))
+      .update('\0');
   };
   for (const input of INPUTS) visit(join(REPO_ROOT, input));
   // the one deploy setting the construct is given here (see synthesize)

@@ -65,6 +65,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const server = await serveInvokeApi(lambda, { host: '127.0.0.1', port: Number(env.RESPONDER_INVOKE_PORT ?? '5003') });
   console.error(`responder (${fn.handler}, asset ${fn.assetHash.slice(0, 12)}) under the Lambda runtime emulator; Invoke API on http://127.0.0.1:${server.port}/2015-03-31/functions/function/invocations`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => void server.close().then(() => lambda.stop()).then(() => process.exit(0)));
+    process.on(
+      signal,
+      () =>
+        void server
+          .close()
+          .then(() => lambda.stop())
+          .then(() => process.exit(0)),
+    );
   }
 }

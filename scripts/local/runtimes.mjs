@@ -79,7 +79,10 @@ function installNode(runtime) {
 function installBundledNpm(runtime) {
   const cli = join(runtime.npmHome, 'bin', 'npm-cli.js');
   if (!existsSync(cli)) unpack(`npm@${runtime.npm}`, runtime.npmHome);
-  for (const [name, script] of [['npm', 'npm-cli.js'], ['npx', 'npx-cli.js']]) {
+  for (const [name, script] of [
+    ['npm', 'npm-cli.js'],
+    ['npx', 'npx-cli.js'],
+  ]) {
     const wrapper = join(runtime.binDir, name);
     writeFileSync(wrapper, `#!/bin/sh\nexec "${runtime.node}" "${join(runtime.npmHome, 'bin', script)}" "$@"\n`);
     chmodSync(wrapper, 0o755);
@@ -142,14 +145,16 @@ function installRic(paths) {
   const addon = join(ric.home, 'rapid-client.node');
   const prefix = join(ric.home, '..', '..');
   if (existsSync(addon) && JSON.parse(readFileSync(join(ric.home, 'package.json'), 'utf8')).version === ric.version) return false;
-  ensureTools('aws-lambda-ric', [['cmake', 'cmake'], ['make', 'make'], ['g++', 'g++'], ['python3', 'python3']]);
+  ensureTools('aws-lambda-ric', [
+    ['cmake', 'cmake'],
+    ['make', 'make'],
+    ['g++', 'g++'],
+    ['python3', 'python3'],
+  ]);
   const scratch = mkdtempSync(join(RUNTIMES_DIR, '.download-'));
   try {
     // allowScripts: npm 11 asks for its install scripts to be approved (a later npm blocks them otherwise)
-    writeFileSync(
-      join(scratch, 'package.json'),
-      JSON.stringify({ private: true, dependencies: { 'aws-lambda-ric': ric.version }, allowScripts: { [`aws-lambda-ric@${ric.version}`]: true } }, null, 2),
-    );
+    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ private: true, dependencies: { 'aws-lambda-ric': ric.version }, allowScripts: { [`aws-lambda-ric@${ric.version}`]: true } }, null, 2));
     execFileSync(join(lambda.binDir, 'npm'), ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
       cwd: scratch,
       stdio: ['ignore', 'ignore', 'inherit'],

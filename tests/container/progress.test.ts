@@ -20,7 +20,7 @@ describe('Progress', () => {
   it('writes every kind of line of a run as JSON with one run id, a certificate view tagging its own', async () => {
     const { out, lines } = collected();
     const progress = new Progress(true, out);
-    await progress.step('order', async () => 'ok');
+    await progress.step('order', () => Promise.resolve('ok'));
     progress.log('WARN', 'preflight-warning', '  ! pre-flight: text only', { message: 'json only' });
     progress.forCertificate('shop').metric(metric.issuanceSucceeded('renew', 'shop'));
     progress.result('renew-summary', { failed: 0 });

@@ -28,19 +28,20 @@ describe('accessDeniedError', () => {
       's3:PutObject on arn:aws:s3:::b/live/x/cert.pem to arn:aws:sts::111122223333:assumed-role/task/abc (AccessDenied)',
     ],
     // a JSON service without a resource in its message: ours is used
-    ['AccessDeniedException', 'User: arn:aws:iam::111122223333:user/u is not authorized to perform: acm:ListCertificates', 'acm:ListCertificates on arn:aws:s3:::b/live/x/cert.pem to arn:aws:iam::111122223333:user/u (AccessDeniedException)'],
+    [
+      'AccessDeniedException',
+      'User: arn:aws:iam::111122223333:user/u is not authorized to perform: acm:ListCertificates',
+      'acm:ListCertificates on arn:aws:s3:::b/live/x/cert.pem to arn:aws:iam::111122223333:user/u (AccessDeniedException)',
+    ],
   ])('takes the action and resource AWS evaluated from its message (%s)', (name, message, said) => {
     expect(accessDeniedError(error(name, message), request)!.message).toBe(`could not write s3://b/live/x/cert.pem: AWS denied ${said}`);
   });
 
-  it.each(['InvalidAccessKeyId', 'InvalidClientTokenId', 'UnrecognizedClientException', 'ExpiredToken', 'SignatureDoesNotMatch', 'CredentialsProviderError'])(
-    'says the credentials were refused (%s)',
-    (name) => {
-      const denied = accessDeniedError(error(name, 'nope'), request)!;
-      expect(denied.message).toBe(`could not write s3://b/live/x/cert.pem: AWS refused the credentials for s3:PutObject (${name}: nope)`);
-      expect(denied.hint).toMatch(/AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN/);
-    },
-  );
+  it.each(['InvalidAccessKeyId', 'InvalidClientTokenId', 'UnrecognizedClientException', 'ExpiredToken', 'SignatureDoesNotMatch', 'CredentialsProviderError'])('says the credentials were refused (%s)', (name) => {
+    const denied = accessDeniedError(error(name, 'nope'), request)!;
+    expect(denied.message).toBe(`could not write s3://b/live/x/cert.pem: AWS refused the credentials for s3:PutObject (${name}: nope)`);
+    expect(denied.hint).toMatch(/AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN/);
+  });
 
   it.each([error('NoSuchKey', 'gone'), error('ServiceUnavailable', 'slow down'), error('TimeoutError', 'x'), 'a string', undefined, null])('leaves other errors alone (%s)', (other) => {
     expect(accessDeniedError(other, request)).toBeUndefined();

@@ -99,7 +99,12 @@ describe('chainVerifies and authorityKeyIdentifier', () => {
     key('other', 'EC P-256');
     const otherRoot = openssl('req', '-x509', '-new', '-key', 'other.key', '-subj', '/CN=Test Root', '-days', '2');
     expect(chainVerifies(cert, [otherRoot])).toBe(false);
-    const aki = printed(cert, '-ext', 'authorityKeyIdentifier').split('\n')[1]!.trim().replace(/^keyid:/, '').replace(/:/g, '').toLowerCase();
+    const aki = printed(cert, '-ext', 'authorityKeyIdentifier')
+      .split('\n')[1]!
+      .trim()
+      .replace(/^keyid:/, '')
+      .replace(/:/g, '')
+      .toLowerCase();
     expect(authorityKeyIdentifier(cert)).toBe(aki);
     // x509 -req without an extension file writes no extensions at all: no AKI to find.
     openssl('req', '-new', '-key', 'other.key', '-subj', '/CN=bare', '-out', 'bare.csr');

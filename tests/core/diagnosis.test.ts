@@ -1,16 +1,7 @@
 // Cause classification: the CA's problem documents as Let's Encrypt (Boulder) and Pebble word
 // them, and pre-flight observations, each to one cause with its fix.
 import { describe, expect, it } from 'vitest';
-import {
-  CAUSES,
-  addressFromDetail,
-  causeFix,
-  diagnoseCaProblem,
-  diagnoseObservation,
-  statusFromDetail,
-  urlFromDetail,
-  type NameObservation,
-} from '../../lib/core/diagnosis.js';
+import { CAUSES, addressFromDetail, causeFix, diagnoseCaProblem, diagnoseObservation, statusFromDetail, urlFromDetail, type NameObservation } from '../../lib/core/diagnosis.js';
 import { parsePreflightConfig } from '../../lib/core/preflight-config.js';
 
 const E = 'urn:ietf:params:acme:error:';
@@ -19,7 +10,7 @@ describe('diagnoseCaProblem', () => {
   it.each([
     // Let's Encrypt (Boulder)
     [`${E}dns`, 'DNS problem: NXDOMAIN looking up A for shop.example.com - check that a DNS record exists for this domain', 'dns-no-record'],
-    [`${E}dns`, 'DNS problem: SERVFAIL looking up A for shop.example.com - the domain\'s nameservers may be malfunctioning', 'dns-error'],
+    [`${E}dns`, "DNS problem: SERVFAIL looking up A for shop.example.com - the domain's nameservers may be malfunctioning", 'dns-error'],
     [`${E}dns`, 'DNS problem: query timed out looking up AAAA for shop.example.com', 'dns-error'],
     [`${E}connection`, '203.0.113.7: Fetching http://shop.example.com/.well-known/acme-challenge/abc: Connection refused', 'connection-refused'],
     [`${E}connection`, '203.0.113.7: Fetching http://shop.example.com/.well-known/acme-challenge/abc: Timeout during connect (likely firewall problem)', 'timeout'],
@@ -99,12 +90,14 @@ describe('parsePreflightConfig', () => {
   });
 
   it('reads the local stack settings', () => {
-    expect(parsePreflightConfig({ PREFLIGHT_HTTP_PORT: '5002', PREFLIGHT_DNS_SERVER: '127.0.0.1:8053', PREFLIGHT_EXPECTED_ADDRESSES: '127.0.0.1, ::1', ALB_DNS_NAME: 'acme-1.eu-west-1.elb.amazonaws.com' })).toMatchObject({
-      httpPort: 5002,
-      dnsServers: ['127.0.0.1:8053'],
-      expectedAddresses: ['127.0.0.1', '::1'],
-      albDnsName: 'acme-1.eu-west-1.elb.amazonaws.com',
-    });
+    expect(parsePreflightConfig({ PREFLIGHT_HTTP_PORT: '5002', PREFLIGHT_DNS_SERVER: '127.0.0.1:8053', PREFLIGHT_EXPECTED_ADDRESSES: '127.0.0.1, ::1', ALB_DNS_NAME: 'acme-1.eu-west-1.elb.amazonaws.com' })).toMatchObject(
+      {
+        httpPort: 5002,
+        dnsServers: ['127.0.0.1:8053'],
+        expectedAddresses: ['127.0.0.1', '::1'],
+        albDnsName: 'acme-1.eu-west-1.elb.amazonaws.com',
+      },
+    );
   });
 
   it('names every bad variable at once', () => {

@@ -6,7 +6,7 @@ const now = new Date('2027-01-01T00:00:00Z');
 const context = { bucket: 'certs', runId: 'run-1', now };
 
 describe('certificateEvent', () => {
-  it('copies only the fields the schema names: a record\'s other fields (or a PEM) cannot ride along', () => {
+  it("copies only the fields the schema names: a record's other fields (or a PEM) cannot ride along", () => {
     const facts = {
       name: 'shop',
       domains: ['shop.example.com'],
@@ -59,7 +59,7 @@ describe('certificateEvent', () => {
   });
 });
 
-describe('the stack\'s side', () => {
+describe("the stack's side", () => {
   it('matches our source and the detail-types asked for', () => {
     expect(certificateEventPattern()).toEqual({ source: ['acme-on-aws'], detailType: [...EVENT_DETAIL_TYPES] });
     expect(EVENT_DETAIL_TYPES).toHaveLength(6);

@@ -71,7 +71,7 @@ describe('the hand-over document', () => {
     expect(readHandoverDocument(text)).toEqual({ problem });
   });
 
-  it('refuses a pair whose key is not the certificate\'s as corrupt storage, naming both objects', () => {
+  it("refuses a pair whose key is not the certificate's as corrupt storage, naming both objects", () => {
     const sources = { cert: 'archive/shop/0abc/cert.pem', privkey: 'archive/shop/0abc/privkey.pem' };
     expect(() => assertPairMatches({ cert, privkey: key }, sources)).not.toThrow();
     let thrown: unknown;

@@ -43,14 +43,47 @@ function deployRefuses(env: Env): boolean {
  * stricter rule would take, and plain garbage. Empty means unset.
  */
 const CANDIDATES: Record<string, readonly string[]> = {
-  DEPLOY_ACME_DIRECTORY: ['', 'letsencrypt', 'zerossl', 'letsencrypt-prod', 'https://ca.example.com/acme/directory', 'https://ca.example.com:9443/dir', 'http://ca.example.com/dir', 'ftp://ca.example.com/', 'https://localhost/dir', 'ca.example.com/dir', 'https://', 'https://user@ca.example.com/dir'],
-  DEPLOY_ACME_CONTACT_EMAIL: ['', 'ops@example.com', 'mailto:ops@example.com', 'ops@example', '<ops@example.com>', 'o ps@example.com', 'ops@exa;mple.com', '"ops"@example.com', 'ops@example.com,dev@example.com', 'élodie@exemple.fr'],
+  DEPLOY_ACME_DIRECTORY: [
+    '',
+    'letsencrypt',
+    'zerossl',
+    'letsencrypt-prod',
+    'https://ca.example.com/acme/directory',
+    'https://ca.example.com:9443/dir',
+    'http://ca.example.com/dir',
+    'ftp://ca.example.com/',
+    'https://localhost/dir',
+    'ca.example.com/dir',
+    'https://',
+    'https://user@ca.example.com/dir',
+  ],
+  DEPLOY_ACME_CONTACT_EMAIL: [
+    '',
+    'ops@example.com',
+    'mailto:ops@example.com',
+    'ops@example',
+    '<ops@example.com>',
+    'o ps@example.com',
+    'ops@exa;mple.com',
+    '"ops"@example.com',
+    'ops@example.com,dev@example.com',
+    'élodie@exemple.fr',
+  ],
   DEPLOY_ACME_ACCOUNT_KEY_TYPE: ['', 'ec-p256', 'rsa-2048', 'ec-p384', 'RSA-2048'],
   DEPLOY_CERT_KEY_TYPE: ['', 'ec-p256', 'rsa-2048', 'ed25519'],
   DEPLOY_ACME_EAB_KID: ['', 'kid-1', 'a kid'],
   DEPLOY_ACME_EAB_HMAC_SECRET_ARN: ['', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/eab-AbCdEf'],
   DEPLOY_ACM_IMPORT: ['', 'true', 'false', 'no', 'maybe'],
-  DEPLOY_CERTIFICATES: ['', 'shop=shop.example.com,www.shop.example.com', 'api=api.example.com;key=ec-p256;profile=tlsserver', 'a=a.example.com;ca=https://ca.example.com:8443/dir', 'b=b.example.com;export=secrets', 'c=c.example.com;regions=us-east-1', 'bad name=x.example.com', 'd=d.example.com;profile=tls server'],
+  DEPLOY_CERTIFICATES: [
+    '',
+    'shop=shop.example.com,www.shop.example.com',
+    'api=api.example.com;key=ec-p256;profile=tlsserver',
+    'a=a.example.com;ca=https://ca.example.com:8443/dir',
+    'b=b.example.com;export=secrets',
+    'c=c.example.com;regions=us-east-1',
+    'bad name=x.example.com',
+    'd=d.example.com;profile=tls server',
+  ],
   DEPLOY_ACM_EXTRA_REGIONS: ['', 'us-east-1', 'us-east-1,eu-central-1', 'us-east-1,', 'US-EAST-1', 'moon-1'],
   DEPLOY_RENEW_BEFORE_DAYS: ['', '1', '30', '365', '366', '0', '007', '1.5', '-3', '30d'],
   DEPLOY_ACME_PROFILE: ['', 'classic', 'tlsserver', 'shortlived', 'tls server', 'x'.repeat(65), 'ünicode'],
@@ -64,9 +97,7 @@ const CANDIDATES: Record<string, readonly string[]> = {
 };
 
 // Mostly unset, so that a good share of the combinations passes synth and reaches the task's parser.
-const deployEnv = fc.record(
-  Object.fromEntries(Object.entries(CANDIDATES).map(([name, values]) => [name, fc.oneof({ arbitrary: fc.constant(''), weight: 3 }, { arbitrary: fc.constantFrom(...values), weight: 1 })])),
-);
+const deployEnv = fc.record(Object.fromEntries(Object.entries(CANDIDATES).map(([name, values]) => [name, fc.oneof({ arbitrary: fc.constant(''), weight: 3 }, { arbitrary: fc.constantFrom(...values), weight: 1 })])));
 
 describe('issuerTaskEnvironment and parseIssuerConfig', () => {
   it('every deploy configuration synth accepts gives an environment the task accepts', () => {

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ariCertId,
-  fallbackRule,
-  nextRetryAt,
-  parseCertificateSet,
-  rateLimitRetryAfter,
-  renewalTime,
-  sweepVerdict,
-  type IndexEntry,
-} from '../../lib/core/index.js';
+import { ariCertId, fallbackRule, nextRetryAt, parseCertificateSet, rateLimitRetryAfter, renewalTime, sweepVerdict, type IndexEntry } from '../../lib/core/index.js';
 
 const DAY = 86_400_000;
 const at = (iso: string) => new Date(iso);
@@ -61,7 +52,7 @@ describe('after a failure', () => {
     expect(nextRetryAt(30, now).getTime() - now.getTime()).toBe(DAY);
   });
 
-  it('waits for the CA\'s time on a rate limit', () => {
+  it("waits for the CA's time on a rate limit", () => {
     const message = 'too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after 2026-06-03 10:00:00 UTC: see https://letsencrypt.org/docs/rate-limits/';
     const retryAfter = rateLimitRetryAfter(message, now);
     expect(retryAfter).toEqual(at('2026-06-03T10:00:00Z'));

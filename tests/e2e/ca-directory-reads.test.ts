@@ -21,10 +21,29 @@ let env: Record<string, string>;
 beforeAll(async () => {
   stack = await startLocalStack({ name: 'dirreads' });
   dir = mkdtempSync(join(tmpdir(), 'dirreads-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const pebbleTrust = readFileSync(stack.env.ACME_TLS_CA_FILE!, 'utf8');
   const toPebble = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: pebbleTrust }) });
   const pebble = new URL(stack.env.ACME_DIRECTORY!);

@@ -5,12 +5,7 @@
 // CLI processes as the task role (moto enforces the synthesized template's IAM), real pebble.
 import { ACMClient, DescribeCertificateCommand, ResourceNotFoundException } from '@aws-sdk/client-acm';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  DescribeListenerCertificatesCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateListenerCommand, CreateLoadBalancerCommand, DescribeListenerCertificatesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
@@ -47,8 +42,7 @@ const record = async (name: string) => {
   const text = await aws.read(`renewal/${name}.json`);
   return text === undefined ? undefined : (JSON.parse(text) as StoredRecord);
 };
-const listenerCertificates = async () =>
-  ((await elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: listenerArn }))).Certificates ?? []).map((c) => c.CertificateArn!);
+const listenerCertificates = async () => ((await elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: listenerArn }))).Certificates ?? []).map((c) => c.CertificateArn!);
 const inAcm = async (region: string, arn: string) =>
   acm[region]!.send(new DescribeCertificateCommand({ CertificateArn: arn })).then(
     (d) => d.Certificate!,
@@ -76,9 +70,7 @@ beforeAll(async () => {
 
   const ec2 = new EC2Client(settings);
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }));
-  const subnets = await Promise.all(
-    ['a', 'b'].map((zone, i) => ec2.send(new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: `10.30.${i}.0/24`, AvailabilityZone: `us-east-1${zone}` }))),
-  );
+  const subnets = await Promise.all(['a', 'b'].map((zone, i) => ec2.send(new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: `10.30.${i}.0/24`, AvailabilityZone: `us-east-1${zone}` }))));
   const alb = await elb.send(new CreateLoadBalancerCommand({ Name: 'acme-cleanup', Type: 'application', Scheme: 'internet-facing', Subnets: subnets.map((s) => s.Subnet!.SubnetId!) }));
   const listener = await elb.send(
     new CreateListenerCommand({
@@ -160,7 +152,7 @@ describe('delete takes away what the issuer made', () => {
     expect(await record('used')).toBeDefined();
   });
 
-  it('a recovery window outside Secrets Manager\'s 7-30 days is refused before anything is done', async () => {
+  it("a recovery window outside Secrets Manager's 7-30 days is refused before anything is done", async () => {
     const result = await runCli(stack, ['delete', 'placeholder', '--recovery-days', '3']);
     expect(result.code).toBe(2);
     expect(String(eventOf(result, 'error').message)).toMatch(/--recovery-days "3" is not valid; expected a whole number of days from 7 to 30/);

@@ -6,19 +6,9 @@
 import { X509Certificate } from 'node:crypto';
 import { ACMClient, GetCertificateCommand } from '@aws-sdk/client-acm';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  DescribeListenerCertificatesCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateListenerCommand, CreateLoadBalancerCommand, DescribeListenerCertificatesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  ListSecretsCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCredentials, clientsFor } from '../support/aws.js';
@@ -51,10 +41,8 @@ interface RecordWithExports {
 }
 
 const record = async (name: string) => JSON.parse((await aws.read(`renewal/${name}.json`))!) as RecordWithExports;
-const listenerCertificates = async () =>
-  ((await clients.elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: listenerArn }))).Certificates ?? []).map((c) => c.CertificateArn!);
-const secretBundle = async (id: string, stage = 'AWSCURRENT') =>
-  JSON.parse((await clients.secrets.send(new GetSecretValueCommand({ SecretId: id, VersionStage: stage }))).SecretString!) as Bundle;
+const listenerCertificates = async () => ((await clients.elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: listenerArn }))).Certificates ?? []).map((c) => c.CertificateArn!);
+const secretBundle = async (id: string, stage = 'AWSCURRENT') => JSON.parse((await clients.secrets.send(new GetSecretValueCommand({ SecretId: id, VersionStage: stage }))).SecretString!) as Bundle;
 const parameter = async (name: string) => (await clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter!;
 const steps = (result: CliResult) => result.events.filter((e) => e.event === 'step').map((e) => String(e.step));
 const exportedNames = async () => ({
@@ -93,14 +81,8 @@ beforeAll(async () => {
 
   const ec2 = new EC2Client(settings);
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }));
-  const subnets = await Promise.all(
-    ['a', 'b'].map((zone, i) =>
-      ec2.send(new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: `10.20.${i}.0/24`, AvailabilityZone: `us-east-1${zone}` })),
-    ),
-  );
-  const alb = await clients.elb.send(
-    new CreateLoadBalancerCommand({ Name: 'acme-exports', Type: 'application', Scheme: 'internet-facing', Subnets: subnets.map((s) => s.Subnet!.SubnetId!) }),
-  );
+  const subnets = await Promise.all(['a', 'b'].map((zone, i) => ec2.send(new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: `10.20.${i}.0/24`, AvailabilityZone: `us-east-1${zone}` }))));
+  const alb = await clients.elb.send(new CreateLoadBalancerCommand({ Name: 'acme-exports', Type: 'application', Scheme: 'internet-facing', Subnets: subnets.map((s) => s.Subnet!.SubnetId!) }));
   const listener = await clients.elb.send(
     new CreateListenerCommand({
       LoadBalancerArn: alb.LoadBalancers![0]!.LoadBalancerArn!,
@@ -206,13 +188,13 @@ describe('renewal', () => {
     // The record: the same ids, new versions.
     const ids = (r: RecordWithExports) => r.exports!.map((e) => [e.kind, e.id]);
     expect(ids(after)).toEqual(ids(before));
-    expect(after.exports!.find((e) => e.kind === 'secretsmanager')!.version).toBe(secretAfter.VersionIdsToStages
-      ? Object.entries(secretAfter.VersionIdsToStages).find(([, stages]) => stages.includes('AWSCURRENT'))![0]
-      : undefined);
+    expect(after.exports!.find((e) => e.kind === 'secretsmanager')!.version).toBe(
+      secretAfter.VersionIdsToStages ? Object.entries(secretAfter.VersionIdsToStages).find(([, stages]) => stages.includes('AWSCURRENT'))![0] : undefined,
+    );
     expect(after.exports!.every((e) => e.serial === after.serial)).toBe(true);
   });
 
-  it('prints the lines the stack\'s metric filters turn into the alarm metrics (lib/constructs/monitoring.ts)', async () => {
+  it("prints the lines the stack's metric filters turn into the alarm metrics (lib/constructs/monitoring.ts)", async () => {
     const result = await runCli(stack, ['renew'], env);
     expect(result.code, result.stderr).toBe(0);
     // RenewalRunSucceeded: { $.event = "renew-summary" && $.failed = 0 } (a number, not a string).
@@ -254,7 +236,7 @@ describe('per-certificate ACM regions (regions=)', () => {
 });
 
 describe("the task role's reach (the template's statements, enforced by moto)", () => {
-  it('attaches only to the stack\'s listener and writes only under the stack\'s secret prefix and parameter path', async () => {
+  it("attaches only to the stack's listener and writes only under the stack's secret prefix and parameter path", async () => {
     const other = await clients.elb.send(
       new CreateListenerCommand({
         LoadBalancerArn: listenerArn.replace(':listener/', ':loadbalancer/').replace(/\/[^/]+$/, ''),

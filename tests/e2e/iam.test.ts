@@ -4,8 +4,6 @@
 // the roles hold exactly the template's statements; that taking one statement away makes exactly
 // the step that needs it fail, with a message naming the action, the resource and what to do; and
 // what moto does not check, shown rather than assumed (docs/security.md lists what only AWS can show).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +35,11 @@ const s3As = (credentials: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: s
     forcePathStyle: true,
     credentials: { accessKeyId: credentials.AWS_ACCESS_KEY_ID, secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY, sessionToken: credentials.AWS_SESSION_TOKEN || undefined },
   });
-const refusal = (promise: Promise<unknown>) => promise.then(() => 'allowed', (error: { name?: string }) => error.name ?? String(error));
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'allowed',
+    (error: { name?: string }) => error.name ?? JSON.stringify(error),
+  );
 const errorOf = (result: Awaited<ReturnType<typeof runCli>>) => eventOf(result, 'error') as { code: string; message: string; hint: string };
 
 /** Runs `work` while the roles hold edited template policies, and puts the template's back after, whatever happens. */
@@ -108,7 +110,9 @@ describe('the responder without its statements', () => {
     expect(line, JSON.stringify(log)).toBeDefined();
     expect(line).toMatchObject({ causeCode: 'ERR_ACCESS_DENIED' });
     expect(String(line!.cause)).toBe(`could not read s3://${aws.bucket}/account/jwk.json: AWS denied s3:GetObject on arn:aws:s3:::${aws.bucket}/account/jwk.json (AccessDenied: Access Denied)`);
-    expect(String(line!.hint)).toMatch(/^grant s3:GetObject on arn:aws:s3:::\S+\/account\/jwk\.json to the responder function's role \(granted by the stack in lib\/constructs\/certificate-store\.ts grantReadPublicJwk\)/);
+    expect(String(line!.hint)).toMatch(
+      /^grant s3:GetObject on arn:aws:s3:::\S+\/account\/jwk\.json to the responder function's role \(granted by the stack in lib\/constructs\/certificate-store\.ts grantReadPublicJwk\)/,
+    );
     expect((await freshResponderAnswer()).status).toBe(200);
   });
 });
@@ -122,7 +126,9 @@ describe('the issuer without one statement', () => {
     const error = errorOf(result);
     expect(error.code).toBe('ERR_ACCESS_DENIED');
     expect(error.message).toMatch(new RegExp(`^could not write s3://${aws.bucket}/live/nolive/\\S+: AWS denied s3:PutObject on arn:aws:s3:::${aws.bucket}/live/nolive/\\S+ \\(AccessDenied`));
-    expect(error.hint).toMatch(/^grant s3:PutObject on arn:aws:s3:::\S+\/live\/nolive\/\S+ to the issuer's credentials \(on ECS the task role, granted by the stack in lib\/constructs\/certificate-store\.ts grantIssuer\)/);
+    expect(error.hint).toMatch(
+      /^grant s3:PutObject on arn:aws:s3:::\S+\/live\/nolive\/\S+ to the issuer's credentials \(on ECS the task role, granted by the stack in lib\/constructs\/certificate-store\.ts grantIssuer\)/,
+    );
     expect(error.hint).toContain('an SSE-KMS write also needs kms:GenerateDataKey on the store key, through S3');
     // archive first (allowed), then the live pointer (refused): nothing half-live
     expect(await aws.read('live/nolive/metadata.json')).toBeUndefined();
@@ -140,7 +146,9 @@ describe('the issuer without one statement', () => {
     expect(error.message).toMatch(
       /^ACM refused the import of noacm in us-east-1: AWS denied acm:ImportCertificate on arn:aws:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36} to arn:aws:sts::\d{12}:assumed-role\/local-issuer-task\/issuer \(AccessDeniedException\)$/,
     );
-    expect(error.hint).toMatch(/^grant acm:ImportCertificate on arn:aws:acm:us-east-1:\d{12}:certificate\/\S+ to the issuer's credentials \(on ECS the task role, granted by the stack in lib\/constructs\/issuer-task\.ts grantAcmImport\)/);
+    expect(error.hint).toMatch(
+      /^grant acm:ImportCertificate on arn:aws:acm:us-east-1:\d{12}:certificate\/\S+ to the issuer's credentials \(on ECS the task role, granted by the stack in lib\/constructs\/issuer-task\.ts grantAcmImport\)/,
+    );
     expect(await aws.read('live/noacm/cert.pem')).toMatch(/BEGIN CERTIFICATE/);
     const renewed = await runCli(stack, ['renew', 'noacm', '--force']);
     expect(renewed.code, renewed.stdout.slice(-1500)).toBe(0);
@@ -152,9 +160,7 @@ describe('the issuer without one statement', () => {
     const arn = String(eventOf(issued, 'issued').acmArn);
     const result = await withPolicies({ issuer: withoutAction('acm:DeleteCertificate') }, () => runCli(stack, ['delete', 'keep']));
     expect(result.code, result.stdout.slice(-1500)).toBe(ExitCodes.ACCESS_DENIED);
-    expect(errorOf(result).message).toBe(
-      `could not delete ${arn}: AWS denied acm:DeleteCertificate on ${arn} to arn:aws:sts::${iam.state.account}:assumed-role/local-issuer-task/issuer (AccessDeniedException)`,
-    );
+    expect(errorOf(result).message).toBe(`could not delete ${arn}: AWS denied acm:DeleteCertificate on ${arn} to arn:aws:sts::${iam.state.account}:assumed-role/local-issuer-task/issuer (AccessDeniedException)`);
     expect(await aws.read('renewal/keep.json')).toBeDefined();
     const deleted = await runCli(stack, ['delete', 'keep']);
     expect(deleted.code, deleted.stdout.slice(-1500)).toBe(0);
@@ -170,10 +176,10 @@ describe('the issuer without one statement', () => {
 
 describe('what moto does not check (only AWS can show these statements are needed and enough)', () => {
   it('KMS behind SSE-KMS: without any kms: statement, the issuer still writes and the responder still reads', async () => {
-    const [issued, answer] = await withPolicies({ issuer: withoutStatementGranting('kms:GenerateDataKey'), responder: withoutStatementGranting('kms:Decrypt') }, async () => [
-      await runCli(stack, ['issue', '--name', 'nokms', '--domain', 'nokms.example.com']),
-      await freshResponderAnswer(),
-    ] as const);
+    const [issued, answer] = await withPolicies(
+      { issuer: withoutStatementGranting('kms:GenerateDataKey'), responder: withoutStatementGranting('kms:Decrypt') },
+      async () => [await runCli(stack, ['issue', '--name', 'nokms', '--domain', 'nokms.example.com']), await freshResponderAnswer()] as const,
+    );
     expect(issued.code, issued.stdout.slice(-1500)).toBe(0);
     expect(answer.status).toBe(200);
   });

@@ -63,7 +63,7 @@ describe('issue', () => {
     expect(steps).toEqual(['account', 'create order', 'validate names over HTTP-01', 'finalize order', 'download certificate', 'store in S3 (archive, then live)', 'import into ACM us-east-1']);
   });
 
-  it('stores a chain that verifies against pebble\'s root, with the matching key', async () => {
+  it("stores a chain that verifies against pebble's root, with the matching key", async () => {
     const fullchain = (await aws.read('live/shop/fullchain.pem'))!;
     const cert = (await aws.read('live/shop/cert.pem'))!;
     const key = (await aws.read('live/shop/privkey.pem'))!;
@@ -189,9 +189,7 @@ describe('the ACME conversation', () => {
     const order = await client.newOrder({ domains: ['pending.poll.example.com'] });
     const before = client.stats.reused + client.stats.fetched;
     const started = Date.now();
-    await expect(waitForStatus(client, order.url, { intervalMs: 100, maxIntervalMs: 100, timeoutMs: 1000 })).rejects.toThrow(
-      /is still pending after 1 s of polling every 100 ms/,
-    );
+    await expect(waitForStatus(client, order.url, { intervalMs: 100, maxIntervalMs: 100, timeoutMs: 1000 })).rejects.toThrow(/is still pending after 1 s of polling every 100 ms/);
     const polls = client.stats.reused + client.stats.fetched - before;
     // Every 100 ms for a second: 10 polls and the first (a doubling schedule from 100 ms makes 4).
     expect(polls).toBeGreaterThanOrEqual(9);

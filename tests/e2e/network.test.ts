@@ -23,11 +23,11 @@ describe("the issuer's connections and the task's security group", () => {
     }
     const purposes = new Set(stack.cliRuns.flatMap((run) => readRecords(run.file).map((record) => purposeOf(record.port, run.env))));
     expect([...purposes].sort()).toEqual(['aws-api', 'ca', 'preflight']);
-    expect(egressViolations(stack.cliRuns, (await deployedTaskFor(stack.deployEnv)))).toEqual([]);
+    expect(egressViolations(stack.cliRuns, await deployedTaskFor(stack.deployEnv))).toEqual([]);
   }, 120_000);
 
   it("refuses a group that allows only HTTPS: the pre-flight's port 80 is named", async () => {
-    const deployed = (await deployedTaskFor(stack.deployEnv));
+    const deployed = await deployedTaskFor(stack.deployEnv);
     const httpsOnly = { ...deployed, egress: deployed.egress.filter((rule) => rule.fromPort === 443) };
     const violations = egressViolations(stack.cliRuns, httpsOnly);
     expect(violations).toHaveLength(1);
@@ -37,6 +37,6 @@ describe("the issuer's connections and the task's security group", () => {
   it('refuses a connection that has no purpose, naming where it went', async () => {
     const run = stack.cliRuns[0]!;
     const stray = { ...run, env: { ...run.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' } };
-    expect(egressViolations([stray], (await deployedTaskFor(stack.deployEnv))).join('\n')).toMatch(/connected to 127\.0\.0\.1:\d+, which is neither the CA, the AWS endpoint nor the pre-flight's port/);
+    expect(egressViolations([stray], await deployedTaskFor(stack.deployEnv)).join('\n')).toMatch(/connected to 127\.0\.0\.1:\d+, which is neither the CA, the AWS endpoint nor the pre-flight's port/);
   });
 });

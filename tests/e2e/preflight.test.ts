@@ -64,9 +64,7 @@ async function issueExpectingPreflightFailure(domain: string, extraEnv: Record<s
   // Counted as a failed issuance and as a pre-flight validation failure, by cause.
   expect(metricLines(result.stdout, 'IssuanceFailed')).toEqual([expect.objectContaining({ Operation: 'issue', IssuanceFailed: 1, errorCode: 'ERR_PREFLIGHT_FAILED' })]);
   const line = preflightEvent(result, domain);
-  expect(metricLines(result.stdout, 'ValidationFailures')).toEqual([
-    expect.objectContaining({ Stage: 'preflight', Cause: line.cause, ValidationFailures: 1, domain }),
-  ]);
+  expect(metricLines(result.stdout, 'ValidationFailures')).toEqual([expect.objectContaining({ Stage: 'preflight', Cause: line.cause, ValidationFailures: 1, domain })]);
   return { result, message: String(error.message), line };
 }
 
@@ -153,7 +151,7 @@ describe('each cause is found before any order, named, and given a fix', () => {
     expect(message).toMatch(/what to do: the challenge path must be answered on plain HTTP, not redirected/);
   });
 
-  it("a responder for another account (its thumbprint is not ours)", async () => {
+  it('a responder for another account (its thumbprint is not ours)', async () => {
     const { message, line } = await issueExpectingPreflightFailure('stale.example.com');
     expect(line).toMatchObject({ cause: 'other-account' });
     expect(message).toMatch(/answer with another account's thumbprint: 127\.0\.0\.7:\d+ answered in our format but with the thumbprint x{43}, not ours/);

@@ -72,10 +72,17 @@ describe('a certificate no longer declared: still renewed and monitored, with a 
     expect(early.code, early.stderr).toBe(0);
     expect(warned(early)).toEqual([warning]);
     expect(rows(early).find((r) => r.name === 'gone')).toMatchObject({ action: 'skipped' });
-    expect(metricLines(early.stdout, 'DaysToExpiry').map((m) => m.CertificateName).sort()).toEqual(['gone', 'kept']);
+    expect(
+      metricLines(early.stdout, 'DaysToExpiry')
+        .map((m) => m.CertificateName)
+        .sort(),
+    ).toEqual(['gone', 'kept']);
 
     const listed = await runCli(stack, ['list']);
-    expect(rows(listed).map((r) => [r.name, r.declared])).toEqual([['gone', false], ['kept', true]]);
+    expect(rows(listed).map((r) => [r.name, r.declared])).toEqual([
+      ['gone', false],
+      ['kept', true],
+    ]);
     expect(warned(listed)).toEqual([warning]);
     const shown = await runCli(stack, ['show', 'gone']);
     expect(eventOf(shown, 'certificate')).toMatchObject({ name: 'gone', declared: false, bundle: `s3://${aws.bucket}/archive/gone/${first.serial}/bundle.json` });
@@ -107,7 +114,7 @@ describe('a certificate no longer declared: still renewed and monitored, with a 
   });
 });
 
-describe('with ARI (current pebble): the CA\'s window, and `replaces` in the renewal order', () => {
+describe("with ARI (current pebble): the CA's window, and `replaces` in the renewal order", () => {
   let stack: LocalStack;
   beforeAll(async () => {
     stack = await startLocalStack({

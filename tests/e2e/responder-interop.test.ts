@@ -37,8 +37,8 @@ describe('acme-client as the ACME client', () => {
       // acme-client would first fetch the answer itself, through DNS this machine does not have; pebble's check is the one that counts.
       skipChallengeVerification: true,
       // Nothing to put anywhere: the responder derives every answer from the published JWK.
-      challengeCreateFn: async () => void (challengesCreated += 1),
-      challengeRemoveFn: async () => undefined,
+      challengeCreateFn: () => Promise.resolve(void (challengesCreated += 1)),
+      challengeRemoveFn: () => Promise.resolve(undefined),
     });
     expect([...parseCertificate(chain).names].sort()).toEqual([...names].sort());
     expect(challengesCreated).toBe(names.length);

@@ -48,7 +48,10 @@ describe('parseDeployConfig', () => {
     [{ DEPLOY_TASK_SUBNETS: 'isolated' }, 'DEPLOY_TASK_SUBNETS="isolated" is not valid; expected one of public, private'],
     [{ DEPLOY_ACME_EAB_KID: 'kid' }, 'DEPLOY_ACME_EAB_KID and DEPLOY_ACME_EAB_HMAC_SECRET_ARN must be set together'],
     // 0 is Lambda's "never run": refused, with the way to ask for no reservation
-    [{ DEPLOY_RESPONDER_RESERVED_CONCURRENCY: '0' }, 'DEPLOY_RESPONDER_RESERVED_CONCURRENCY="0" is not valid; expected a number of concurrent executions from 1 to 99999 (default 20), or none for no reservation (0 would stop the responder)'],
+    [
+      { DEPLOY_RESPONDER_RESERVED_CONCURRENCY: '0' },
+      'DEPLOY_RESPONDER_RESERVED_CONCURRENCY="0" is not valid; expected a number of concurrent executions from 1 to 99999 (default 20), or none for no reservation (0 would stop the responder)',
+    ],
     [{ DEPLOY_RESPONDER_RESERVED_CONCURRENCY: 'unlimited' }, 'DEPLOY_RESPONDER_RESERVED_CONCURRENCY="unlimited" is not valid'],
     [{ DEPLOY_ACME_EAB_KID: 'kid', DEPLOY_ACME_EAB_HMAC_SECRET_ARN: 'secret' }, 'DEPLOY_ACME_EAB_HMAC_SECRET_ARN (value not shown: secret) is not valid'],
     [{ DEPLOY_ALB_LISTENER_ARN: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/a/0123abcd/4567ef01' }, 'DEPLOY_ALB_RULE_PRIORITY is not set'],

@@ -10,13 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import {
-  DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
-  DescribeRulesCommand,
-  DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetBucketEncryptionCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { calculateJwkThumbprint, type JWK } from 'jose';
@@ -131,7 +125,7 @@ describe('just deploy-local: the CDK CLI deploys into a fresh moto', () => {
     expect(record.outputs['RenewalScheduleName']).toBeUndefined();
   });
 
-  it('deployed into moto\'s account with the CLI: the bootstrap stack and then ours, complete', async () => {
+  it("deployed into moto's account with the CLI: the bootstrap stack and then ours, complete", async () => {
     const cloudformation = new CloudFormationClient(settings);
     const toolkit = only((await cloudformation.send(new DescribeStacksCommand({ StackName: 'CDKToolkit' }))).Stacks ?? []);
     expect(toolkit.StackStatus).toBe('CREATE_COMPLETE');
@@ -265,7 +259,14 @@ describe('just deploy-local: refusals', () => {
 
 describe('just deploy-local stop', () => {
   it('stops the moto a run kept, and only that one', async () => {
-    const alive = () => { try { process.kill(record.motoPid, 0); return true; } catch { return false; } };
+    const alive = () => {
+      try {
+        process.kill(record.motoPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     expect(alive()).toBe(true);
     const { stderr } = await deployLocal(scriptEnv(stateDir), ['stop']);
     expect(stderr).toContain(`stopped moto (pid ${record.motoPid})`);

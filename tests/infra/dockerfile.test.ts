@@ -34,7 +34,7 @@ describe('container/Dockerfile', () => {
     expect(runtime.indexOf(users.at(-1)!)).toBeLessThan(runtime.indexOf('ENTRYPOINT ["node", "/app/cli.mjs"]'));
   });
 
-  it('replays stage by stage with the base image\'s own Node and npm: npm ci accepts the lock, the bundle builds and runs, as the task\'s user', () => {
+  it("replays stage by stage with the base image's own Node and npm: npm ci accepts the lock, the bundle builds and runs, as the task's user", () => {
     // Every RUN line for real, in a build context made from the COPY lines (tests once stood a
     // symlinked node_modules in for `RUN npm ci`, which hid a lock the image's npm refuses).
     const image = runtimePaths().image;
@@ -68,7 +68,7 @@ describe('container/Dockerfile', () => {
     expect(help.stdout).toMatch(/^\s+renew\b/m);
   }, 600_000);
 
-  it('the replay fails where docker build would: a lock the image\'s npm refuses stops at `RUN npm ci`', () => {
+  it("the replay fails where docker build would: a lock the image's npm refuses stops at `RUN npm ci`", () => {
     const broken = mkdtempSync(join(tmpdir(), 'acme-lock-'));
     const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
     delete lock.packages['node_modules/esbuild'];

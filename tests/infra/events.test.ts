@@ -20,14 +20,17 @@ function taskEnvironment(synth: Synthesized): Record<string, unknown> {
   return Object.fromEntries((container.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
 }
 const putEvents = (synth: Synthesized) => taskRoleStatements(synth).filter((s) => asArray(s.Action).includes('events:PutEvents'));
-const rulesOn = (synth: Synthesized, source: string) =>
-  resourcesOfType(synth.json, 'AWS::Events::Rule').filter(([, rule]) => JSON.stringify(rule.Properties.EventPattern?.source) === JSON.stringify([source]));
+const rulesOn = (synth: Synthesized, source: string) => resourcesOfType(synth.json, 'AWS::Events::Rule').filter(([, rule]) => JSON.stringify(rule.Properties.EventPattern?.source) === JSON.stringify([source]));
 
 describe('the bus the issuer puts events on', () => {
-  it('by default: PutEvents on the default bus and nothing else of EventBridge; EVENT_BUS and the alarm\'s threshold in the task', () => {
+  it("by default: PutEvents on the default bus and nothing else of EventBridge; EVENT_BUS and the alarm's threshold in the task", () => {
     const synth = synthesize({});
     expect(putEvents(synth)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn('default') }]);
-    expect(taskRoleStatements(synth).flatMap((s) => asArray(s.Action)).filter((a: string) => a.startsWith('events:'))).toEqual(['events:PutEvents']);
+    expect(
+      taskRoleStatements(synth)
+        .flatMap((s) => asArray(s.Action))
+        .filter((a: string) => a.startsWith('events:')),
+    ).toEqual(['events:PutEvents']);
     expect(taskEnvironment(synth)).toMatchObject({ EVENT_BUS: 'default', EXPIRING_EVENT_DAYS: '14' });
     // No route unless asked: the only rule is the monitoring's own (ECS task state).
     expect(rulesOn(synth, EVENT_SOURCE)).toEqual([]);
@@ -35,7 +38,7 @@ describe('the bus the issuer puts events on', () => {
     expect(synth.json.Outputs?.EventsTopicArn).toBeUndefined();
   });
 
-  it('a named bus, or a bus ARN (another account\'s), is the one resource granted', () => {
+  it("a named bus, or a bus ARN (another account's), is the one resource granted", () => {
     expect(putEvents(synthesize({ DEPLOY_EVENT_BUS: 'certificates' }))).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn('certificates') }]);
     const arn = 'arn:aws:events:eu-west-1:210987654321:event-bus/central';
     const synth = synthesize({ DEPLOY_EVENT_BUS: arn });
@@ -50,7 +53,7 @@ describe('the bus the issuer puts events on', () => {
     expect(parseIssuerConfig({ CERT_BUCKET: 'bucket', EVENT_BUS: 'none' }).events.bus).toBeUndefined();
   });
 
-  it('the Expiring threshold is the expiry alarm\'s, from one variable', () => {
+  it("the Expiring threshold is the expiry alarm's, from one variable", () => {
     const synth = synthesize({ DEPLOY_ALARM_EXPIRY_DAYS: '21' });
     expect(taskEnvironment(synth).EXPIRING_EVENT_DAYS).toBe('21');
     const [, alarm] = only(resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'MinDaysToExpiry'));
@@ -58,7 +61,7 @@ describe('the bus the issuer puts events on', () => {
     expect(parseIssuerConfig({ CERT_BUCKET: 'bucket', EXPIRING_EVENT_DAYS: '21' }).events.expiringDays).toBe(21);
   });
 
-  it('alarms when an event could not be sent (EventPublishFailed from the issuer\'s log)', () => {
+  it("alarms when an event could not be sent (EventPublishFailed from the issuer's log)", () => {
     const synth = synthesize({});
     const [, alarm] = only(resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'EventPublishFailed'));
     expect(alarm.Properties).toMatchObject({ Namespace: 'AcmeOnAws', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });

@@ -83,9 +83,7 @@ describe('Secrets Manager and SSM exports', () => {
     const keyArn = { 'Fn::GetAtt': [logicalId(synth, synth.stack.issuer.exportKey!), 'Arn'] };
     const statements = taskStatements(synth);
     expect(byService(statements, 'ssm')).toEqual([{ Action: ['ssm:DeleteParameter', 'ssm:PutParameter'], Effect: 'Allow', Resource: arn('ssm', ':parameter/certs/prod/*') }]);
-    expect(statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(keyArn))).toEqual([
-      { Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: keyArn, Condition: via('ssm') },
-    ]);
+    expect(statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(keyArn))).toEqual([{ Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: keyArn, Condition: via('ssm') }]);
     expect(byService(statements, 'secretsmanager')).toEqual([]);
     expect(taskEnv(synth)).toMatchObject({ EXPORTS: 'ssm', EXPORT_SSM_PREFIX: '/certs/prod/' });
   });
@@ -119,9 +117,9 @@ describe('every option at once, through the CDK CLI (cdk-nag + cfn-lint)', () =>
     const { spawnSync } = await import('node:child_process');
     const { mkdtempSync, readFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
+    const path = await import('node:path');
     const { REPO_ROOT } = await import('./synth.js');
-    const outdir = mkdtempSync(join(tmpdir(), 'acme-cdk-all-'));
+    const outdir = mkdtempSync(path.join(tmpdir(), 'acme-cdk-all-'));
     const env: NodeJS.ProcessEnv = {};
     for (const [name, value] of Object.entries(process.env)) if (!/^(AWS_|DEPLOY_|CDK_)/.test(name)) env[name] = value;
     Object.assign(env, {
@@ -138,9 +136,9 @@ describe('every option at once, through the CDK CLI (cdk-nag + cfn-lint)', () =>
     const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 120_000 });
     expect(synth.stderr).not.toMatch(/ERROR|AwsSolutions-/);
     expect(synth.status, synth.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports.flatMap((plugin: { violations?: unknown[] }) => plugin.violations ?? [])).toEqual([]);
-    const lint = spawnSync('cfn-lint', ['--format', 'json', '--', join(outdir, 'AcmeIssuer.template.json')], { encoding: 'utf8' });
+    const lint = spawnSync('cfn-lint', ['--format', 'json', '--', path.join(outdir, 'AcmeIssuer.template.json')], { encoding: 'utf8' });
     const findings = JSON.parse(lint.stdout || '[]') as { Level: string }[];
     expect(findings.filter((finding) => finding.Level === 'Error')).toEqual([]);
   }, 150_000);

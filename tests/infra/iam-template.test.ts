@@ -15,7 +15,7 @@ const CONFIGURATIONS: Record<string, Record<string, string>> = {
   },
 };
 
-describe.each(Object.entries(CONFIGURATIONS))('the local roles\' template (%s)', (_label, deploy) => {
+describe.each(Object.entries(CONFIGURATIONS))("the local roles' template (%s)", (_label, deploy) => {
   it('holds exactly the statements of a bundled, cdk-nag-checked synth, and names the resources they use', async () => {
     const policies = await templatePolicies(deploy);
     const full = synthesize(deploy);

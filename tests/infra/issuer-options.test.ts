@@ -4,9 +4,12 @@ import type { Synthesized } from './synth.js';
 
 // Each variant synthesizes with cdk-nag attached: an unacknowledged finding throws.
 const acmArn = (region: string | { Ref: string }) => ({
-  'Fn::Join': ['', typeof region === 'string'
-    ? ['arn:', { Ref: 'AWS::Partition' }, `:acm:${region}:`, { Ref: 'AWS::AccountId' }, ':certificate/*']
-    : ['arn:', { Ref: 'AWS::Partition' }, ':acm:', region, ':', { Ref: 'AWS::AccountId' }, ':certificate/*']],
+  'Fn::Join': [
+    '',
+    typeof region === 'string'
+      ? ['arn:', { Ref: 'AWS::Partition' }, `:acm:${region}:`, { Ref: 'AWS::AccountId' }, ':certificate/*']
+      : ['arn:', { Ref: 'AWS::Partition' }, ':acm:', region, ':', { Ref: 'AWS::AccountId' }, ':certificate/*'],
+  ],
 });
 
 function taskEnv(synth: Synthesized): Record<string, unknown> {
@@ -59,7 +62,7 @@ describe('lifecycle variables reach the task', () => {
 describe('per-certificate ACM regions', () => {
   const synth = synthesize({ DEPLOY_CERTIFICATES: 'edge=edge.example.com;regions=us-east-1 shop=shop.example.com', DEPLOY_ACM_EXTRA_REGIONS: 'eu-central-1' });
 
-  it('grants ACM in an entry\'s regions= too, but passes only the global list as ACM_EXTRA_REGIONS', () => {
+  it("grants ACM in an entry's regions= too, but passes only the global list as ACM_EXTRA_REGIONS", () => {
     const acm = taskStatements(synth).filter((s) => asArray(s.Action).some((a: string) => a.startsWith('acm:') && a !== 'acm:ListCertificates'));
     expect(acm).toHaveLength(3);
     for (const statement of acm) expect(statement.Resource).toEqual([acmArn({ Ref: 'AWS::Region' }), acmArn('eu-central-1'), acmArn('us-east-1')]);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IConstruct } from 'constructs';
 import { METRICS } from '../../lib/constructs/monitoring.js';
-import { scheduleIntervalSeconds, WEEK_SECONDS } from '../../lib/core/schedule-interval.js';
 import { Writable } from 'node:stream';
 import { metric } from '../../container/observability/metrics.js';
 import { Progress } from '../../container/progress.js';
@@ -42,7 +41,12 @@ describe('alarms (defaults)', () => {
 
   it('alarms on a failed renew run, and on no successful run within two 12-hour intervals plus the window', () => {
     expect(only(alarmsBy(synth, 'RenewalRunFailed'))).toMatchObject({
-      Statistic: 'Sum', Period: 3600, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmActions: actions(),
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: actions(),
     });
     const missing = only(alarmsBy(synth, 'RenewalRunSucceeded'));
     expect(missing).toMatchObject({
@@ -62,7 +66,10 @@ describe('alarms (defaults)', () => {
     expect(only(alarmsBy(synth, 'Errors'))).toMatchObject({
       Namespace: 'AWS/Lambda',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(synth, synth.stack.responder.function) } }],
-      Statistic: 'Sum', Period: 300, Threshold: 1, AlarmActions: actions(),
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      AlarmActions: actions(),
     });
     const target5xx = only(alarmsBy(synth, 'HTTPCode_Target_5XX_Count'));
     expect(target5xx).toMatchObject({ Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Threshold: 1, AlarmActions: actions() });
@@ -87,13 +94,11 @@ describe('alarms (defaults)', () => {
   it('has a TLS-only topic with no subscription unless an email is configured', () => {
     synth.template.resourceCountIs('AWS::SNS::Subscription', 0);
     const [, policy] = only(resourcesOfType(synth.json, 'AWS::SNS::TopicPolicy'));
-    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-    );
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     expect(synth.json.Outputs!['AlarmTopicArn']!.Value).toEqual({ Ref: topicId() });
   });
 
-  it('has a dashboard with every certificate\'s days left and the last runs', () => {
+  it("has a dashboard with every certificate's days left and the last runs", () => {
     const [, dashboard] = only(resourcesOfType(synth.json, 'AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     expect(body).toMatch(/SEARCH\('\{AcmeOnAws,CertificateName\} MetricName=\W+DaysToExpiry\W+, 'Minimum'/);
@@ -118,7 +123,7 @@ describe('metrics from the log groups', () => {
         }),
     );
 
-  it('has a filter on the issuer\'s and the responder\'s log groups, and nowhere else', () => {
+  it("has a filter on the issuer's and the responder's log groups, and nowhere else", () => {
     const ids = [synth.stack.issuer.logGroup, synth.stack.responder.logGroup].map((group) => ({ Ref: logicalId(synth, group) }));
     for (const [, f] of resourcesOfType(synth.json, 'AWS::Logs::MetricFilter')) expect(ids).toContainEqual(f.Properties.LogGroupName);
   });
@@ -133,7 +138,7 @@ describe('metrics from the log groups', () => {
     });
   });
 
-  it('turns the issuer\'s JSON lines into every metric docs/operations.md lists, by metric filters (the awslogs driver does not extract EMF)', () => {
+  it("turns the issuer's JSON lines into every metric docs/operations.md lists, by metric filters (the awslogs driver does not extract EMF)", () => {
     const filters = filtersOf(synth.stack.issuer.logGroup);
     expect(filters).toEqual({
       DaysToExpiry: {
@@ -155,7 +160,10 @@ describe('metrics from the log groups', () => {
       ValidationFailures: {
         pattern: '{ ($.event = "metric") && ($.ValidationFailures = "*") && ($.Stage = "*") && ($.Cause = "*") }',
         value: '$.ValidationFailures',
-        dimensions: [{ Key: 'Stage', Value: '$.Stage' }, { Key: 'Cause', Value: '$.Cause' }],
+        dimensions: [
+          { Key: 'Stage', Value: '$.Stage' },
+          { Key: 'Cause', Value: '$.Cause' },
+        ],
       },
       HealthCheckFailed: {
         pattern: '{ ($.event = "metric") && ($.HealthCheckFailed = "*") && ($.Check = "*") }',
@@ -194,7 +202,7 @@ describe('the metric filters match the lines the runtime writes', () => {
   // The names come from one module (lib/core/telemetry.ts); these check the lines really carry
   // every field each filter's pattern and value name, written by the real code.
   it("the responder's request line has the message and the Outcome the filter reads", async () => {
-    const handler = middy<ALBEvent, ALBResult>(async () => ({ statusCode: 404, body: '' })).use(requestLog());
+    const handler = middy<ALBEvent, ALBResult>(() => Promise.resolve({ statusCode: 404, body: '' })).use(requestLog());
     const [text] = await capturedLines(() => handler(albEvent('GET', '/'), {} as never));
     const line = JSON.parse(text!) as Record<string, unknown>;
     expect(line.message).toBe(METRICS.responderRequestMessage);
@@ -203,7 +211,12 @@ describe('the metric filters match the lines the runtime writes', () => {
 
   it("the issuer's metric lines have the event, the value and every dimension their filter reads, and no EMF block", () => {
     let text = '';
-    const out = new Writable({ write: (chunk, _encoding, done) => { text += String(chunk); done(); } });
+    const out = new Writable({
+      write: (chunk, _encoding, done) => {
+        text += String(chunk);
+        done();
+      },
+    });
     const progress = new Progress(true, out);
     progress.metric(metric.daysToExpiry('shop', new Date('2027-01-10T00:00:00Z'), new Date('2027-01-01T00:00:00Z')));
     progress.metric(metric.issuanceSucceeded('renew', 'shop'));
@@ -211,7 +224,10 @@ describe('the metric filters match the lines the runtime writes', () => {
     progress.metric(metric.validationFailure('ca', CAUSES[0]!, 'shop.example.com'));
     progress.metric(metric.healthCheckFailed('account'));
     progress.metric(metric.eventPublishFailed('Certificate Renewed', 'shop'));
-    const documents = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const documents = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const filters = resourcesOfType(synthesize({}).json, 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
     const written = new Set<string>();
     for (const document of documents) {
@@ -230,12 +246,21 @@ describe('the metric filters match the lines the runtime writes', () => {
     }
     // every issuer metric (all but the responder's and the renew summary's) comes out of some line
     const fromSummary: string[] = [Metrics.renewalRunSucceeded, Metrics.renewalRunFailed, Metrics.responderRequests];
-    expect([...written].sort()).toEqual(Object.values(Metrics).filter((name) => !fromSummary.includes(name)).sort());
+    expect([...written].sort()).toEqual(
+      Object.values(Metrics)
+        .filter((name) => !fromSummary.includes(name))
+        .sort(),
+    );
   });
 
   it('writes metric lines only with JSON output (a terminal has no CloudWatch behind it)', () => {
     let text = '';
-    const out = new Writable({ write: (chunk, _encoding, done) => { text += String(chunk); done(); } });
+    const out = new Writable({
+      write: (chunk, _encoding, done) => {
+        text += String(chunk);
+        done();
+      },
+    });
     new Progress(false, out).metric(metric.healthCheckFailed('account'));
     expect(text).toBe('');
   });

@@ -36,9 +36,7 @@ describe('certificate store', () => {
       IgnorePublicAcls: true,
       RestrictPublicBuckets: true,
     });
-    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([
-      expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 } }),
-    ]);
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 } })]);
   });
 
   it('uses a customer-managed key with rotation, retained with the bucket', () => {
@@ -49,9 +47,7 @@ describe('certificate store', () => {
   });
 
   it('denies every request that does not use TLS', () => {
-    const [, policy] = only(
-      resourcesOfType(synth.json, 'AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket.Ref === bucketId),
-    );
+    const [, policy] = only(resourcesOfType(synth.json, 'AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket.Ref === bucketId));
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
       Action: 's3:*',
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
@@ -75,13 +71,13 @@ describe('challenge responder', () => {
     expect(fn.Properties.VpcConfig).toBeUndefined();
   });
 
-  it('has a reserved concurrency, so a flood of challenge paths is throttled at it instead of taking the account\'s concurrency', () => {
+  it("has a reserved concurrency, so a flood of challenge paths is throttled at it instead of taking the account's concurrency", () => {
     const fn = only(resourcesOfType(synth.json, 'AWS::Lambda::Function'))[1];
     expect(DEFAULT_RESPONDER_RESERVED_CONCURRENCY).toBe(20);
     expect(fn.Properties.ReservedConcurrentExecutions).toBe(DEFAULT_RESPONDER_RESERVED_CONCURRENCY);
   });
 
-  it("role reaches account/jwk.json and its own logs, nothing else", () => {
+  it('role reaches account/jwk.json and its own logs, nothing else', () => {
     const roleId = logicalId(synth, synth.stack.responder.role);
     expect(synth.json.Resources[roleId]!.Properties.ManagedPolicyArns).toBeUndefined();
     const statements = statementsOfRole(synth.json, roleId);
@@ -138,11 +134,9 @@ describe('challenge responder', () => {
     });
   });
 
-  it("ALB security group admits :80 from anywhere and nothing else", () => {
+  it('ALB security group admits :80 from anywhere and nothing else', () => {
     const sg = synth.json.Resources[logicalId(synth, synth.stack.responder.loadBalancer!.connections.securityGroups[0])]!;
-    expect(sg.Properties.SecurityGroupIngress).toEqual([
-      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80, IpProtocol: 'tcp' }),
-    ]);
+    expect(sg.Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80, IpProtocol: 'tcp' })]);
   });
 });
 
@@ -198,7 +192,13 @@ describe('issuer task', () => {
     expect(ISSUER_CREATE_ONLY_PREFIXES).toEqual([layout.archivePrefix]);
     expect(byAction('s3:PutObject').sort(byJson)).toEqual(
       [
-        { Action: 's3:PutObject', Effect: 'Allow', Resource: ISSUER_PREFIXES.filter((p) => p !== layout.archivePrefix).map((prefix) => objectArn(`${prefix}*`)).sort(byJson) },
+        {
+          Action: 's3:PutObject',
+          Effect: 'Allow',
+          Resource: ISSUER_PREFIXES.filter((p) => p !== layout.archivePrefix)
+            .map((prefix) => objectArn(`${prefix}*`))
+            .sort(byJson),
+        },
         { Action: 's3:PutObject', Condition: { StringEquals: { 's3:if-none-match': '*' } }, Effect: 'Allow', Resource: objectArn(`${layout.archivePrefix}*`) },
       ].sort(byJson),
     );
@@ -234,8 +234,21 @@ describe('issuer task', () => {
     const allActions = statements.flatMap((s) => asArray(s.Action)).sort();
     expect(allActions).toEqual(
       [
-        'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate', 'acm:ImportCertificate', 'acm:ListCertificates',
-        'events:PutEvents', 'kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObject',
+        'acm:AddTagsToCertificate',
+        'acm:DeleteCertificate',
+        'acm:DescribeCertificate',
+        'acm:GetCertificate',
+        'acm:ImportCertificate',
+        'acm:ImportCertificate',
+        'acm:ListCertificates',
+        'events:PutEvents',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        's3:PutObject',
       ].sort(),
     );
   });
@@ -254,7 +267,7 @@ describe('issuer task', () => {
 
   it("stages the image's build context without .env, node_modules or cdk.out", () => {
     const manifest = JSON.parse(readFileSync(join(synth.outdir, `${synth.stack.artifactId}.assets.json`), 'utf8'));
-    const image = only(Object.values(manifest.dockerImages) as any[]);
+    const image = only<any>(Object.values(manifest.dockerImages));
     expect(image.source.dockerFile).toBe('container/Dockerfile');
     const context = join(synth.outdir, image.source.directory);
     const staged = readdirSync(context);
@@ -303,10 +316,7 @@ describe('renewal schedule', () => {
       {
         Action: 'iam:PassRole',
         Effect: 'Allow',
-        Resource: [
-          { 'Fn::GetAtt': [logicalId(synth, taskDefinition.executionRole!), 'Arn'] },
-          { 'Fn::GetAtt': [logicalId(synth, taskDefinition.taskRole), 'Arn'] },
-        ],
+        Resource: [{ 'Fn::GetAtt': [logicalId(synth, taskDefinition.executionRole!), 'Arn'] }, { 'Fn::GetAtt': [logicalId(synth, taskDefinition.taskRole), 'Arn'] }],
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       },
     ]);

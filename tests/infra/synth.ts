@@ -56,7 +56,7 @@ export function asArray<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
-export function logicalId(synth: Synthesized, construct: { node: { defaultChild?: unknown } } | unknown): string {
+export function logicalId(synth: Synthesized, construct: unknown): string {
   const child = (construct as { node: { defaultChild?: unknown } }).node.defaultChild ?? construct;
   return synth.stack.getLogicalId(child as never);
 }

@@ -29,9 +29,7 @@ describe('HTTPS listener on the created ALB', () => {
   it(':80 redirects to HTTPS by default but still forwards the challenge path', () => {
     const listeners = resourcesOfType(synth.json, 'AWS::ElasticLoadBalancingV2::Listener').map(([id, l]) => [id, l.Properties] as const);
     const [httpId, http] = only(listeners.filter(([, p]) => p.Port === 80));
-    expect(http.DefaultActions).toEqual([
-      { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
-    ]);
+    expect(http.DefaultActions).toEqual([{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }]);
     const [, https] = only(listeners.filter(([, p]) => p.Port === 443));
     expect(https).toMatchObject({ Protocol: 'HTTPS', Certificates: [{ CertificateArn: CERT_ARN }] });
     const [, rule] = only(resourcesOfType(synth.json, 'AWS::ElasticLoadBalancingV2::ListenerRule'));
@@ -66,10 +64,7 @@ describe('existing VPC', () => {
     });
     synth.template.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: 'vpc-0123456789abcdef0' });
     const [, schedule] = only(resourcesOfType(synth.json, 'AWS::Scheduler::Schedule'));
-    expect(schedule.Properties.Target.EcsParameters.NetworkConfiguration.AwsvpcConfiguration.Subnets).toEqual([
-      'subnet-0bbbbbbbbbbbbbbb1',
-      'subnet-0bbbbbbbbbbbbbbb2',
-    ]);
+    expect(schedule.Properties.Target.EcsParameters.NetworkConfiguration.AwsvpcConfiguration.Subnets).toEqual(['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2']);
   });
 });
 

@@ -32,8 +32,8 @@ describe('with a bad configuration', () => {
   it('answers 503 and logs which variable is wrong, instead of failing the function (ALB would answer a bare 502)', async () => {
     const bucket = process.env.CERT_BUCKET;
     const logged: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((line: string) => logged.push(line) > 0) as typeof process.stderr.write;
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (line: string) => logged.push(line) > 0;
     process.env.CERT_BUCKET = 'Not_A_Bucket';
     responder.resetResponderForTests();
     try {

@@ -81,7 +81,7 @@ describe('responder logs and metrics', () => {
     expect(stack.responderLog()).not.toContain('p'.repeat(300));
   });
 
-  it('logs why it answered 503 in the same shape', async () => {
+  it('logs why it answered 503 in the same shape', () => {
     const lines = stack
       .responderLog()
       .split('\n')

@@ -16,11 +16,10 @@ function cacheOver(texts: Array<string | Error>, refreshMs = 1000) {
   const cache = new ThumbprintCache({
     refreshMs,
     now: () => clock,
-    readJwk: async () => {
+    readJwk: () => {
       const next = texts[Math.min(reads.count, texts.length - 1)]!;
       reads.count++;
-      if (next instanceof Error) throw next;
-      return next;
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
     },
   });
   return { cache, reads, advance: (ms: number) => void (clock += ms) };

@@ -68,7 +68,7 @@ async function refuses(cls: string, cases: readonly BadCase[]): Promise<void> {
 
 function verdict(c: BadCase, result: CliResult): string | undefined {
   const error = result.events.find((e) => e.event === 'error');
-  if (result.code !== c.code) return `exit ${result.code}, expected ${c.code}: ${String(error?.message ?? result.stdout.slice(-500) + result.stderr.slice(-500))}`;
+  if (result.code !== c.code) return `exit ${result.code}, expected ${c.code}: ${typeof error?.message === 'string' ? error.message : result.stdout.slice(-500) + result.stderr.slice(-500)}`;
   if (error === undefined) return 'no error event';
   if (!c.message.test(String(error.message))) return `message ${JSON.stringify(error.message)} does not match ${c.message}`;
   if (/\n\s+at /.test(result.stdout + result.stderr)) return 'a stack trace was printed';
@@ -110,7 +110,12 @@ describe('domain names that HTTP-01 cannot validate', () => {
       { label: 'an IPv4 address with a trailing dot', args: issue('ipv4dot', '127.0.0.1.'), code: 2, message: /domain "127\.0\.0\.1\." is not valid: IP addresses are not supported/ },
       { label: 'an IPv6 address', args: issue('ipv6', '2001:db8::1'), code: 2, message: /domain "2001:db8::1" is not valid: IP addresses are not supported/ },
       { label: 'a bracketed IPv6 address', args: issue('ipv6b', '[::1]'), code: 2, message: /domain "\[::1\]" is not valid: IP addresses are not supported/ },
-      { label: 'a 64-character label', args: issue('long', 'ok.example.com', long64), code: 2, message: new RegExp(`domain "${long64.replace(/\./g, '\\.')}" is not valid: the label "b{64}" is 64 characters; the limit is 63`) },
+      {
+        label: 'a 64-character label',
+        args: issue('long', 'ok.example.com', long64),
+        code: 2,
+        message: new RegExp(`domain "${long64.replace(/\./g, '\\.')}" is not valid: the label "b{64}" is 64 characters; the limit is 63`),
+      },
       { label: 'a name over 253 characters', args: issue('toolong', long254), code: 2, message: /is not valid: it is 2\d\d characters long; the limit is 253/ },
       { label: 'an underscore', args: issue('under', 'under_score.example.com'), code: 2, message: /domain "under_score\.example\.com" is not valid/ },
       { label: 'a space inside', args: issue('space', 'a b.example.com'), code: 2, message: /domain "a b\.example\.com" is not valid/ },
@@ -205,20 +210,62 @@ describe('configuration', () => {
   it('refuses a bad CA directory (http://, not a URL) with exit 2 and an unreachable one with exit 4, writing nothing', { timeout: 240_000 }, async () => {
     const first = firstRegisterAgainstNobody();
     await refuses('CLI: bad ACME_DIRECTORY', [
-      { label: 'plain http', args: ['register'], env: { ACME_DIRECTORY: `http://localhost:${stack.env.PEBBLE_PORT}/dir` }, code: 2, message: /ACME_DIRECTORY="http:\/\/localhost:\d+\/dir" is not valid; expected .*https:\/\// },
-      { label: 'not a URL', args: ['register'], env: { ACME_DIRECTORY: 'acme.example.com/directory' }, code: 2, message: /ACME_DIRECTORY="acme\.example\.com\/directory" is not valid; expected letsencrypt, letsencrypt-staging, zerossl or an https:\/\/ directory URL/ },
-      { label: 'an unknown CA name', args: ['register'], env: { ACME_DIRECTORY: 'letsencrypt-prod' }, code: 2, message: /ACME_DIRECTORY="letsencrypt-prod" is not valid; expected letsencrypt, letsencrypt-staging, zerossl or an https:\/\/ directory URL/ },
+      {
+        label: 'plain http',
+        args: ['register'],
+        env: { ACME_DIRECTORY: `http://localhost:${stack.env.PEBBLE_PORT}/dir` },
+        code: 2,
+        message: /ACME_DIRECTORY="http:\/\/localhost:\d+\/dir" is not valid; expected .*https:\/\//,
+      },
+      {
+        label: 'not a URL',
+        args: ['register'],
+        env: { ACME_DIRECTORY: 'acme.example.com/directory' },
+        code: 2,
+        message: /ACME_DIRECTORY="acme\.example\.com\/directory" is not valid; expected letsencrypt, letsencrypt-staging, zerossl or an https:\/\/ directory URL/,
+      },
+      {
+        label: 'an unknown CA name',
+        args: ['register'],
+        env: { ACME_DIRECTORY: 'letsencrypt-prod' },
+        code: 2,
+        message: /ACME_DIRECTORY="letsencrypt-prod" is not valid; expected letsencrypt, letsencrypt-staging, zerossl or an https:\/\/ directory URL/,
+      },
       { label: 'ftp', args: ['register'], env: { ACME_DIRECTORY: 'ftp://localhost/dir' }, code: 2, message: /ACME_DIRECTORY="ftp:\/\/localhost\/dir" is not valid/ },
       // acme-client retries a refused connection five times (75 s): the two run side by side
-      { label: 'nothing listens (register)', args: ['register'], env: { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` }, code: ExitCodes.CA_FAILED, message: new RegExp(`registering the ACME account at https://127\\.0\\.0\\.1:${closedPort}/dir: the CA could not be reached`) },
-      { label: 'nothing listens (issue)', args: [...issue('unreach', 'unreach.example.com'), '--skip-preflight'], env: { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` }, code: ExitCodes.CA_FAILED, message: new RegExp(`https://127\\.0\\.0\\.1:${closedPort}/dir: the CA could not be reached`) },
+      {
+        label: 'nothing listens (register)',
+        args: ['register'],
+        env: { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` },
+        code: ExitCodes.CA_FAILED,
+        message: new RegExp(`registering the ACME account at https://127\\.0\\.0\\.1:${closedPort}/dir: the CA could not be reached`),
+      },
+      {
+        label: 'nothing listens (issue)',
+        args: [...issue('unreach', 'unreach.example.com'), '--skip-preflight'],
+        env: { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` },
+        code: ExitCodes.CA_FAILED,
+        message: new RegExp(`https://127\\.0\\.0\\.1:${closedPort}/dir: the CA could not be reached`),
+      },
     ]);
     await first;
   });
 
   it('refuses a bad contact email, a half External Account Binding and a bad RENEW_BEFORE_DAYS, naming the variable and value', async () => {
-    const email = (value: string): BadCase => ({ label: `email ${value}`, args: ['register'], env: { ACME_CONTACT_EMAIL: value }, code: 2, message: new RegExp(`ACME_CONTACT_EMAIL=${quoted(value).source} is not valid; expected one email address`) });
-    const days = (value: string): BadCase => ({ label: `days ${value}`, args: ['renew'], env: { RENEW_BEFORE_DAYS: value }, code: 2, message: new RegExp(`RENEW_BEFORE_DAYS=${quoted(value).source} is not valid; expected a whole number of days from 1 to 365`) });
+    const email = (value: string): BadCase => ({
+      label: `email ${value}`,
+      args: ['register'],
+      env: { ACME_CONTACT_EMAIL: value },
+      code: 2,
+      message: new RegExp(`ACME_CONTACT_EMAIL=${quoted(value).source} is not valid; expected one email address`),
+    });
+    const days = (value: string): BadCase => ({
+      label: `days ${value}`,
+      args: ['renew'],
+      env: { RENEW_BEFORE_DAYS: value },
+      code: 2,
+      message: new RegExp(`RENEW_BEFORE_DAYS=${quoted(value).source} is not valid; expected a whole number of days from 1 to 365`),
+    });
     await refuses('CLI: bad ACME_CONTACT_EMAIL, EAB and RENEW_BEFORE_DAYS', [
       email('not-an-email'),
       email('ops@localhost'),
@@ -229,7 +276,14 @@ describe('configuration', () => {
       { label: 'EAB kid only', args: ['register'], env: { ACME_EAB_KID: 'kid-1' }, code: 2, message: /ACME_EAB_KID and ACME_EAB_HMAC_KEY must be set together/ },
       { label: 'EAB key only', args: ['register'], env: { ACME_EAB_HMAC_KEY: 'c2VjcmV0' }, code: 2, message: /ACME_EAB_KID and ACME_EAB_HMAC_KEY must be set together/ },
       { label: 'EAB key not base64url', args: ['register'], env: { ACME_EAB_KID: 'kid-1', ACME_EAB_HMAC_KEY: 'not base64!' }, code: 2, message: /ACME_EAB_HMAC_KEY \(value not shown: secret\) is not valid/ },
-      days('0'), days('-1'), days('366'), days('ten'), days('1.5'), days('30d'), days('0x1e'), days('1e2'),
+      days('0'),
+      days('-1'),
+      days('366'),
+      days('ten'),
+      days('1.5'),
+      days('30d'),
+      days('0x1e'),
+      days('1e2'),
     ]);
   });
 
@@ -278,8 +332,7 @@ describe('configuration', () => {
  */
 async function firstRegisterAgainstNobody(): Promise<void> {
   const emptyAws = clientsFor(empty);
-  const versions = async () =>
-    ((await emptyAws.s3.send(new ListObjectVersionsCommand({ Bucket: emptyAws.bucket }))).Versions ?? []).map((v) => `${v.Key} ${v.VersionId}`).sort();
+  const versions = async () => ((await emptyAws.s3.send(new ListObjectVersionsCommand({ Bucket: emptyAws.bucket }))).Versions ?? []).map((v) => `${v.Key} ${v.VersionId}`).sort();
   expect(await versions()).toEqual([]);
   const failed = await runCli(empty, ['register'], { ACME_DIRECTORY: `https://127.0.0.1:${closedPort}/dir` });
   expect(failed.code, failed.stdout.slice(-800)).toBe(ExitCodes.CA_FAILED);

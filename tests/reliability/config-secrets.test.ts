@@ -31,16 +31,20 @@ describe('configuration errors through the real processes', () => {
     ['a malformed key', { ACME_EAB_HMAC_KEY: `${SECRET} !` }, 'ACME_EAB_HMAC_KEY (value not shown: secret) is not valid'],
     ['the key pasted into ACME_DIRECTORY too', { ACME_EAB_HMAC_KEY: SECRET, ACME_DIRECTORY: SECRET }, 'ACME_DIRECTORY="<ACME_EAB_HMAC_KEY>" is not valid'],
     ['the key pasted into CERTIFICATES too', { ACME_EAB_HMAC_KEY: SECRET, CERTIFICATES: `${SECRET}=a.example.com` }, 'CERTIFICATES entry "<ACME_EAB_HMAC_KEY>"'],
-  ])('the CLI names %s and prints no part of the key, text or --json', (_label, env, expected) => {
-    for (const args of [['register'], ['renew', '--json']]) {
-      const result = cli(args, { CERT_BUCKET: 'my-certs', ACME_EAB_KID: 'kid-1', ...env });
-      expect(result.status, result.stderr).toBe(ExitCodes.USAGE_OR_CONFIG);
-      // --json escapes the quotes of the message; the text form does not
-      const printed = `${result.stdout}${result.stderr}`;
-      expect(printed.replaceAll('\\"', '"')).toContain(expected);
-      expect(printed).not.toContain(SECRET);
-    }
-  }, 60_000);
+  ])(
+    'the CLI names %s and prints no part of the key, text or --json',
+    (_label, env, expected) => {
+      for (const args of [['register'], ['renew', '--json']]) {
+        const result = cli(args, { CERT_BUCKET: 'my-certs', ACME_EAB_KID: 'kid-1', ...env });
+        expect(result.status, result.stderr).toBe(ExitCodes.USAGE_OR_CONFIG);
+        // --json escapes the quotes of the message; the text form does not
+        const printed = `${result.stdout}${result.stderr}`;
+        expect(printed.replaceAll('\\"', '"')).toContain(expected);
+        expect(printed).not.toContain(SECRET);
+      }
+    },
+    60_000,
+  );
 
   it('synth names a key pasted into DEPLOY_ACME_EAB_HMAC_SECRET_ARN without printing it', () => {
     const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', mkdtempSync(join(tmpdir(), 'acme-cdk-secret-'))], {

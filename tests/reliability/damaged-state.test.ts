@@ -95,7 +95,9 @@ describe('renewal/_index.json is derived data', () => {
     expect(renewed.code, output(renewed)).toBe(0);
     const notice = renewed.events.find((e) => e.rebuilt === true);
     expect(notice).toMatchObject({ object: INDEX, cause: 'corrupt', records: 2 });
-    expect(String(notice!.message)).toMatch(/^renewal\/_index\.json was corrupt \(s3 object renewal\/_index\.json is corrupt: .*\); rebuilt it from 2 records in renewal\/; its previous content stays in the bucket's version history$/);
+    expect(String(notice!.message)).toMatch(
+      /^renewal\/_index\.json was corrupt \(s3 object renewal\/_index\.json is corrupt: .*\); rebuilt it from 2 records in renewal\/; its previous content stays in the bucket's version history$/,
+    );
     expect(rows(renewed)).toMatchObject({ alpha: { action: 'skipped' }, beta: { action: 'skipped' } });
     expect(await entries()).toEqual(before);
     const kept = await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: INDEX, VersionId: damagedVersion }));
@@ -125,9 +127,19 @@ describe('renewal/_index.json is derived data', () => {
 
 describe('stored objects of the wrong shape are refused by name (exit 5), never an internal error', () => {
   it.each([
-    ['renewal/beta.json', (text: string) => JSON.stringify({ ...JSON.parse(text), domains: 'beta.example.com' }), ['renew', '--force', 'beta'], /s3 object renewal\/beta\.json is corrupt: field domains: expected a non-empty array, got "beta\.example\.com"/],
+    [
+      'renewal/beta.json',
+      (text: string) => JSON.stringify({ ...JSON.parse(text), domains: 'beta.example.com' }),
+      ['renew', '--force', 'beta'],
+      /s3 object renewal\/beta\.json is corrupt: field domains: expected a non-empty array, got "beta\.example\.com"/,
+    ],
     ['renewal/beta.json', (text: string) => JSON.stringify({ ...JSON.parse(text), name: 'alpha' }), ['show', 'beta'], /s3 object renewal\/beta\.json is corrupt: field name: expected "beta"/],
-    ['live/alpha/metadata.json', (text: string) => JSON.stringify({ ...JSON.parse(text), notAfter: 'soon' }), ['renew', '--force', 'alpha'], /s3 object live\/alpha\/metadata\.json is corrupt: field notAfter: expected an ISO 8601 date, got "soon"/],
+    [
+      'live/alpha/metadata.json',
+      (text: string) => JSON.stringify({ ...JSON.parse(text), notAfter: 'soon' }),
+      ['renew', '--force', 'alpha'],
+      /s3 object live\/alpha\/metadata\.json is corrupt: field notAfter: expected an ISO 8601 date, got "soon"/,
+    ],
     ['locks/alpha.json', () => '{"holder":42}', ['renew', '--force', 'alpha'], /s3 object locks\/alpha\.json is corrupt: field holder: expected a non-empty string, got number 42/],
   ])('%s: the command exits 5 naming it and the field, leaves it as it was, and health fails on it', async (key, damage, args, message) => {
     const original = await aws.read(key);
@@ -182,7 +194,9 @@ describe('account/key.pem missing beside a published account', () => {
       const result = await runCli(stack, args);
       expect(result.code, output(result)).toBe(ExitCodes.STORAGE_FAILED);
       const error = result.events.find((e) => e.event === 'error' && e.code === 'ERR_STORAGE_CORRUPT')!;
-      expect(String(error.message)).toMatch(/s3 object account\/key\.pem is missing though account\/jwk\.json and account\/registration\.json are published: a new account key would change the account thumbprint every responder has cached and break any CAA accounturi pin/);
+      expect(String(error.message)).toMatch(
+        /s3 object account\/key\.pem is missing though account\/jwk\.json and account\/registration\.json are published: a new account key would change the account thumbprint every responder has cached and break any CAA accounturi pin/,
+      );
       expect(String(error.hint)).toContain('aws s3api list-object-versions --bucket "$CERT_BUCKET" --prefix account/key.pem');
       expect(String(error.hint)).toContain('aws s3api copy-object --bucket "$CERT_BUCKET" --key account/key.pem --copy-source "$CERT_BUCKET/account/key.pem?versionId=VERSION"');
       expect(String(error.hint)).toContain('register --new-account');

@@ -25,20 +25,17 @@ const intact = (before: LiveState, after: LiveState) =>
   after.pointerPairMatches && after.serial === before.serial && after.acmSerial === before.acmSerial && before.archivedSerials.every((s) => after.archivedSerials.includes(s));
 
 /** Runs a fault, checks the promises, recovers, and reports one line. */
-async function survive(
-  name: string,
-  faultClass: string,
-  inject: () => Promise<void>,
-  check?: (after: LiveState, before: LiveState) => void,
-  recoveryArgs: readonly string[] = ['renew'],
-): Promise<void> {
+async function survive(name: string, faultClass: string, inject: () => Promise<void>, check?: (after: LiveState, before: LiveState) => void, recoveryArgs: readonly string[] = ['renew']): Promise<void> {
   const before = await liveState(aws, name);
   let ok = false;
   try {
     await inject();
     const after = await liveState(aws, name);
     expect(after.pointerPairMatches, `${faultClass}: live pair broken`).toBe(true);
-    expect(before.archivedSerials.every((s) => after.archivedSerials.includes(s)), `${faultClass}: archive lost`).toBe(true);
+    expect(
+      before.archivedSerials.every((s) => after.archivedSerials.includes(s)),
+      `${faultClass}: archive lost`,
+    ).toBe(true);
     check?.(after, before);
     await proxy.up();
     await waitLease();
@@ -68,42 +65,57 @@ afterAll(async () => {
 
 describe('S3 and ACM unreachable', () => {
   it('before the order: a clear S3 error, exit 5, nothing changed', async () => {
-    await survive('f1', 'S3 unreachable before the order', async () => {
-      await proxy.down();
-      const result = await runCli(stack, ['renew', '--force', 'f1'], via);
-      expect(result.code).toBe(5);
-      expect(String(eventOf(result, 'error').message)).toMatch(/could not read s3:\/\/.*renewal\/_index\.json \(.*ECONNREFUSED/);
-    }, (after, before) => expect(intact(before, after)).toBe(true));
+    await survive(
+      'f1',
+      'S3 unreachable before the order',
+      async () => {
+        await proxy.down();
+        const result = await runCli(stack, ['renew', '--force', 'f1'], via);
+        expect(result.code).toBe(5);
+        expect(String(eventOf(result, 'error').message)).toMatch(/could not read s3:\/\/.*renewal\/_index\.json \(.*ECONNREFUSED/);
+      },
+      (after, before) => expect(intact(before, after)).toBe(true),
+    );
   });
 
   it('during the order: the previous certificate stays live; the next run issues', async () => {
-    await survive('f1', 'S3 unreachable during the order', async () => {
-      const run = startCli(stack, ['renew', '--force', 'f1'], via, (event) => {
-        if (event.event === 'step' && event.step === 'create order') void proxy.down();
-      });
-      const result = await run.done;
-      expect(result.code).toBe(5);
-    }, (after, before) => {
-      expect(intact(before, after)).toBe(true);
-      expect(after.indexState).toBe('issuing');
-    });
+    await survive(
+      'f1',
+      'S3 unreachable during the order',
+      async () => {
+        const run = startCli(stack, ['renew', '--force', 'f1'], via, (event) => {
+          if (event.event === 'step' && event.step === 'create order') void proxy.down();
+        });
+        const result = await run.done;
+        expect(result.code).toBe(5);
+      },
+      (after, before) => {
+        expect(intact(before, after)).toBe(true);
+        expect(after.indexState).toBe('issuing');
+      },
+    );
   });
 
   it('after the certificate is live in S3 but before ACM: the next run finishes the import without a new order', async () => {
     let published = '';
-    await survive('f2', 'S3 and ACM unreachable after the order (before the ACM import)', async () => {
-      const run = startCli(stack, ['renew', '--force', 'f2'], via, (event) => {
-        if (event.event === 'step' && event.step === 'store in S3 (archive, then live)') {
-          published = String(event.detail).replace('serial ', '');
-          void proxy.down();
-        }
-      });
-      const result = await run.done;
-      expect(result.code).toBe(6);
-    }, (after, before) => {
-      expect(after.serial).toBe(published);
-      expect(after.acmSerial).toBe(before.acmSerial); // ACM still serves the previous, valid certificate
-    });
+    await survive(
+      'f2',
+      'S3 and ACM unreachable after the order (before the ACM import)',
+      async () => {
+        const run = startCli(stack, ['renew', '--force', 'f2'], via, (event) => {
+          if (event.event === 'step' && event.step === 'store in S3 (archive, then live)') {
+            published = String(event.detail).replace('serial ', '');
+            void proxy.down();
+          }
+        });
+        const result = await run.done;
+        expect(result.code).toBe(6);
+      },
+      (after, before) => {
+        expect(after.serial).toBe(published);
+        expect(after.acmSerial).toBe(before.acmSerial); // ACM still serves the previous, valid certificate
+      },
+    );
     expect((await liveState(aws, 'f2')).serial).toBe(published); // finished from the archive, not reordered
   });
 });
@@ -115,23 +127,27 @@ describe('the CA', () => {
     const hang = await silentServerAt('127.0.0.3', stack.httpPort);
     await addA(stack, 'f1.example.com', '127.0.0.3');
     try {
-      await survive('f1', 'pebble restarted mid-order', async () => {
-        let restarted: Promise<unknown> | undefined;
-        const run = startCli(stack, ['renew', '--force', '--skip-preflight', 'f1'], via, (event) => {
-          if (event.event === 'step' && event.step === 'create order') {
-            restarted = stack
-              .service('stop', 'pebble')
-              .then(() => Promise.all([stack.service('start', 'pebble'), challtestsrv(stack, '/clear-a', { host: 'f1.example.com' })]));
-          }
-        });
-        const result = await run.done;
-        // The run may end before pebble is back (a slow machine): the next runs need it up.
-        await restarted;
-        expect([3, 4]).toContain(result.code);
-        expect(JSON.parse((await aws.read('renewal/f1.json'))!)).toMatchObject({ state: 'failed', lastError: { code: expect.stringMatching(/ERR_(CA_UNAVAILABLE|ORDER_FAILED|VALIDATION_FAILED)/) } });
-        // A scheduled run waits for the back-off (5 minutes after a first failure) ...
-        expect(rows(await runCli(stack, ['renew', 'f1'], via))[0]).toMatchObject({ action: 'skipped', reason: expect.stringMatching(/next retry/) });
-      }, (after, before) => expect(intact(before, after)).toBe(true), ['renew', '--force', 'f1']); // ... an operator need not.
+      await survive(
+        'f1',
+        'pebble restarted mid-order',
+        async () => {
+          let restarted: Promise<unknown> | undefined;
+          const run = startCli(stack, ['renew', '--force', '--skip-preflight', 'f1'], via, (event) => {
+            if (event.event === 'step' && event.step === 'create order') {
+              restarted = stack.service('stop', 'pebble').then(() => Promise.all([stack.service('start', 'pebble'), challtestsrv(stack, '/clear-a', { host: 'f1.example.com' })]));
+            }
+          });
+          const result = await run.done;
+          // The run may end before pebble is back (a slow machine): the next runs need it up.
+          await restarted;
+          expect([3, 4]).toContain(result.code);
+          expect(JSON.parse((await aws.read('renewal/f1.json'))!)).toMatchObject({ state: 'failed', lastError: { code: expect.stringMatching(/ERR_(CA_UNAVAILABLE|ORDER_FAILED|VALIDATION_FAILED)/) } });
+          // A scheduled run waits for the back-off (5 minutes after a first failure) ...
+          expect(rows(await runCli(stack, ['renew', 'f1'], via))[0]).toMatchObject({ action: 'skipped', reason: expect.stringMatching(/next retry/) });
+        },
+        (after, before) => expect(intact(before, after)).toBe(true),
+        ['renew', '--force', 'f1'],
+      ); // ... an operator need not.
     } finally {
       await hang.close();
     }

@@ -43,9 +43,9 @@ function startReader(): { ready: Promise<void>; stop(): Promise<Record<string, P
   });
   let stdout = '';
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       if (stdout.startsWith('ready\n')) resolve();
     });
@@ -77,7 +77,7 @@ async function whileReading(work: () => Promise<void>): Promise<Record<string, P
 }
 
 describe('a reader of live/ during renewals', () => {
-  it('never gets a key that is not the certificate\'s, in any way of reading, during 20 forced renewals', async () => {
+  it("never gets a key that is not the certificate's, in any way of reading, during 20 forced renewals", async () => {
     const keyBefore = await aws.read(`live/${NAME}/privkey.pem`);
     const serials = [firstSerial];
     const counts = await whileReading(async () => {
@@ -121,7 +121,7 @@ describe('a reader of live/ during renewals', () => {
     recordReliability({ suite: 'handover', kind: 'fault', class: 'separate-file reads of live/ during 5 key rotations (may tear; documented)', tried: reads, survived: reads - torn, objectsLost: 0 });
   }, 180_000);
 
-  it('the reader does catch a key that is not the certificate\'s (written into live/ by the test), and `renew NAME` puts the archived one back', async () => {
+  it("the reader does catch a key that is not the certificate's (written into live/ by the test), and `renew NAME` puts the archived one back", async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
     const counts = await whileReading(async () => {
       await aws.write(`live/${NAME}/privkey.pem`, privateKey);
@@ -134,9 +134,7 @@ describe('a reader of live/ during renewals', () => {
     const healed = await runCli(stack, ['renew', NAME]);
     expect(healed.code, healed.stdout.slice(-2000)).toBe(0);
     expect(serialOf(healed, 'skipped')).toBe(pointer.serial);
-    expect(healed.events.map((e) => e.message)).toContain(
-      `rewrote live/${NAME}/privkey.pem from archive/${NAME}/${pointer.serial}/privkey.pem: it was different from the archived version`,
-    );
+    expect(healed.events.map((e) => e.message)).toContain(`rewrote live/${NAME}/privkey.pem from archive/${NAME}/${pointer.serial}/privkey.pem: it was different from the archived version`);
     expect(await aws.read(`live/${NAME}/privkey.pem`)).toBe(await aws.read(`archive/${NAME}/${pointer.serial}/privkey.pem`));
   }, 120_000);
 

@@ -30,7 +30,7 @@ afterAll(async () => stack?.stop());
 const otherKey = () => generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 const liveSerial = async () => (JSON.parse((await aws.read(`live/${NAME}/metadata.json`))!) as { serial: string }).serial;
 const check = (result: CliResult, name: string) => result.events.find((e) => e.event === 'check' && e.check === name) ?? {};
-const messages = (result: CliResult) => result.events.map((e) => String(e.message ?? ''));
+const messages = (result: CliResult) => result.events.map((e) => (typeof e.message === 'string' ? e.message : ''));
 const row = (result: CliResult) => result.events.find((e) => e.event === 'certificate' && e.name === NAME) ?? {};
 
 async function liveObjects(): Promise<(string | undefined)[]> {
@@ -93,10 +93,12 @@ describe('a damaged live copy', () => {
 
     const healed = await runCli(stack, ['renew', NAME]);
     expect(healed.code, healed.stdout.slice(-2000)).toBe(0);
-    expect(messages(healed)).toEqual(expect.arrayContaining([
-      `rewrote live/${NAME}/privkey.pem from archive/${NAME}/${serial}/privkey.pem: it was different from the archived version`,
-      `rewrote live/${NAME}/bundle.json from archive/${NAME}/${serial}/bundle.json: it was different from the archived version`,
-    ]));
+    expect(messages(healed)).toEqual(
+      expect.arrayContaining([
+        `rewrote live/${NAME}/privkey.pem from archive/${NAME}/${serial}/privkey.pem: it was different from the archived version`,
+        `rewrote live/${NAME}/bundle.json from archive/${NAME}/${serial}/bundle.json: it was different from the archived version`,
+      ]),
+    );
     expect(String(row(healed).reason)).toMatch(`rewrote live/${NAME}/privkey.pem, live/${NAME}/bundle.json from the archive`);
     await expectWhole();
   }, 60_000);
@@ -115,7 +117,14 @@ describe('a damaged live copy', () => {
     const archived = JSON.parse((await aws.read(`archive/${NAME}/${serial}/bundle.json`))!) as Record<string, unknown>;
     expect(archived).toMatchObject({ name: NAME, serial, certificate: await aws.read(`archive/${NAME}/${serial}/cert.pem`), privateKey: await aws.read(`archive/${NAME}/${serial}/privkey.pem`) });
     await expectWhole();
-    recordReliability({ suite: 'live-copies', kind: 'fault', class: 'damaged live copy (truncated, missing, another key, changed bundle, no bundle yet) rewritten from the archive', tried: 4, survived: 4, objectsLost: 0 });
+    recordReliability({
+      suite: 'live-copies',
+      kind: 'fault',
+      class: 'damaged live copy (truncated, missing, another key, changed bundle, no bundle yet) rewritten from the archive',
+      tried: 4,
+      survived: 4,
+      objectsLost: 0,
+    });
   }, 60_000);
 });
 
@@ -129,9 +138,16 @@ describe('an archived pair that does not match', () => {
     await aws.write(archivedKey, otherKey());
     try {
       const pairMessage = `s3 objects archive/${NAME}/${serial}/cert.pem and ${archivedKey} do not make a pair: the private key is not the key of its certificate; nothing was published, copied or exported`;
-      await expectHealthFails('key-pairs', new RegExp(`^${NAME}: ${pairMessage.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`), new RegExp(`restore the earlier versions of archive/${NAME}/${serial}/cert\\.pem and ${archivedKey.replace(/\./g, '\\.')}`));
+      await expectHealthFails(
+        'key-pairs',
+        new RegExp(`^${NAME}: ${pairMessage.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`),
+        new RegExp(`restore the earlier versions of archive/${NAME}/${serial}/cert\\.pem and ${archivedKey.replace(/\./g, '\\.')}`),
+      );
 
-      for (const args of [['renew', '--force', NAME], ['issue', '--name', NAME, '--domain', 'heal.example.com']]) {
+      for (const args of [
+        ['renew', '--force', NAME],
+        ['issue', '--name', NAME, '--domain', 'heal.example.com'],
+      ]) {
         const refused = await runCli(stack, args);
         expect(refused.code, `${args.join(' ')}: ${refused.stdout.slice(-2000)}`).toBe(ExitCodes.STORAGE_FAILED);
         const error = eventOf(refused, 'error');
@@ -148,6 +164,6 @@ describe('an archived pair that does not match', () => {
       await aws.write(archivedKey, original);
     }
     await expectWhole();
-    recordReliability({ suite: 'live-copies', kind: 'fault', class: 'archived key that is not its certificate\'s: refused by name, nothing live changed', tried: 2, survived: 2, objectsLost: 0 });
+    recordReliability({ suite: 'live-copies', kind: 'fault', class: "archived key that is not its certificate's: refused by name, nothing live changed", tried: 2, survived: 2, objectsLost: 0 });
   }, 90_000);
 });

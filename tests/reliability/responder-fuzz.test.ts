@@ -96,9 +96,49 @@ const base64urlChar = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl
 const validToken = fc.string({ unit: base64urlChar, minLength: 22, maxLength: 256 });
 /** Pieces that break a token or a path: traversal, encodings, NUL, separators, unicode. */
 const nasty = fc.constantFrom(
-  '..', '../', '..%2F', '%2e%2e%2f', '%2E%2E/', '..\\', '%5c', '/', '//', '%2F', '%00', '\u0000', '\u0000.pem', '%0d%0a', '\r\n', '\t', ' ', '%20',
-  '=', '==', '+', '.', '?', '#', ';', '%', '%zz', '%%', '~', '*', '\u00e9', '\u200b', '\ufeff', '\ud83d\ude00', '\ud800', '\uffff', 'ａ', '\u0130',
-  'account/key.pem', '../../account/key.pem', 'account%2Fjwk.json', 'jwk.json', 'A'.repeat(300),
+  '..',
+  '../',
+  '..%2F',
+  '%2e%2e%2f',
+  '%2E%2E/',
+  '..\\',
+  '%5c',
+  '/',
+  '//',
+  '%2F',
+  '%00',
+  '\u0000',
+  '\u0000.pem',
+  '%0d%0a',
+  '\r\n',
+  '\t',
+  ' ',
+  '%20',
+  '=',
+  '==',
+  '+',
+  '.',
+  '?',
+  '#',
+  ';',
+  '%',
+  '%zz',
+  '%%',
+  '~',
+  '*',
+  '\u00e9',
+  '\u200b',
+  '\ufeff',
+  '\ud83d\ude00',
+  '\ud800',
+  '\uffff',
+  'ａ',
+  '\u0130',
+  'account/key.pem',
+  '../../account/key.pem',
+  'account%2Fjwk.json',
+  'jwk.json',
+  'A'.repeat(300),
 );
 const mangledToken = fc
   .tuple(validToken, fc.array(fc.tuple(fc.nat(), nasty), { minLength: 1, maxLength: 4 }))
@@ -109,9 +149,21 @@ const tooShort = fc.string({ unit: base64urlChar, maxLength: 21 });
 /** Exactly at and around both length limits: fast-check's sizes rarely land on them by chance. */
 const boundaryToken = fc.constantFrom(0, 1, 21, 22, 23, 255, 256, 257).chain((n) => fc.string({ unit: base64urlChar, minLength: n, maxLength: n }));
 const lookalikePrefix = fc.constantFrom(
-  '/.well-known/acme-challenge', '/.WELL-KNOWN/ACME-CHALLENGE/', '//.well-known/acme-challenge/', '/.well-known//acme-challenge/', '/./.well-known/acme-challenge/',
-  '/foo/../.well-known/acme-challenge/', '/.well-known/acme-challenge/../', '/.well-known/acme-challenge/./', '/.well-known/acme-challenge//', '/%2ewell-known/acme-challenge/',
-  '.well-known/acme-challenge/', '/.well-known/acme-challenge%2F', '/.well-known/acme-challengE/', '/\u0000/.well-known/acme-challenge/', '',
+  '/.well-known/acme-challenge',
+  '/.WELL-KNOWN/ACME-CHALLENGE/',
+  '//.well-known/acme-challenge/',
+  '/.well-known//acme-challenge/',
+  '/./.well-known/acme-challenge/',
+  '/foo/../.well-known/acme-challenge/',
+  '/.well-known/acme-challenge/../',
+  '/.well-known/acme-challenge/./',
+  '/.well-known/acme-challenge//',
+  '/%2ewell-known/acme-challenge/',
+  '.well-known/acme-challenge/',
+  '/.well-known/acme-challenge%2F',
+  '/.well-known/acme-challengE/',
+  '/\u0000/.well-known/acme-challenge/',
+  '',
 );
 const path = fc.oneof(
   { weight: 3, arbitrary: validToken.map((t) => PREFIX + t) },
@@ -130,7 +182,10 @@ const method = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
 );
 const headerName = fc.oneof(fc.constantFrom('host', 'accept', 'range', 'if-none-match', 'authorization', 'cookie', 'x-forwarded-for', 'content-type', 'transfer-encoding'), fc.string({ maxLength: 30 }));
-const headerValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.integer({ min: 0, max: 20_000 }).map((n) => 'x'.repeat(n)));
+const headerValue = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.integer({ min: 0, max: 20_000 }).map((n) => 'x'.repeat(n)),
+);
 const headers = fc.dictionary(headerName, headerValue, { maxKeys: 8 });
 const query = fc.option(fc.dictionary(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 200 }), { maxKeys: 6 }), { nil: undefined });
 const body = fc.record({ body: fc.oneof(fc.constant(''), fc.string({ unit: 'binary', maxLength: 2000 }), fc.base64String({ maxLength: 2000 })), isBase64Encoded: fc.boolean() });
@@ -185,7 +240,11 @@ describe('baseHandler with generated ALB events', () => {
   });
 
   it('answers 404 to traversal, encoded, NUL, unicode and mangled tokens', async () => {
-    const arbitrary = fc.oneof(mangledToken, anyUnicode, fc.array(nasty, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('')));
+    const arbitrary = fc.oneof(
+      mangledToken,
+      anyUnicode,
+      fc.array(nasty, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('')),
+    );
     await fuzz('in process: traversal, encoded, NUL and unicode tokens', arbitrary, runs(2000), async (t) => {
       const e = albEvent('GET', PREFIX + t);
       const result = await responder.baseHandler(e);
@@ -220,10 +279,7 @@ describe('baseHandler with generated ALB events', () => {
       responder.resetResponderForTests();
     }
     // What the handler logs, read from a real process's stderr (as CloudWatch would receive it).
-    const logged = await handlerStderr({ ...stack.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}` }, [
-      `${PREFIX}${'B'.repeat(43)}`,
-      `${PREFIX}${'C'.repeat(60)}`,
-    ]);
+    const logged = await handlerStderr({ ...stack.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}` }, [`${PREFIX}${'B'.repeat(43)}`, `${PREFIX}${'C'.repeat(60)}`]);
     expect(logged.length).toBeGreaterThan(0);
     for (const line of logged) {
       expect(JSON.parse(line)).toMatchObject({ level: 'ERROR', code: 'ERR_STORAGE_UNAVAILABLE' });
@@ -313,13 +369,24 @@ const rawPiece = fc.oneof(
 );
 const rawTarget = fc.oneof(
   { weight: 2, arbitrary: validToken.map((t) => Buffer.from(PREFIX + t)) },
-  { weight: 4, arbitrary: fc.tuple(validToken, fc.array(rawPiece, { minLength: 1, maxLength: 8 }), fc.nat()).map(([t, pieces, at]) => {
-    const tail = Buffer.concat([Buffer.from(t), ...pieces]);
-    const cut = at % (tail.length + 1);
-    return Buffer.concat([Buffer.from(PREFIX), tail.subarray(cut), tail.subarray(0, cut)]);
-  }) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(validToken, fc.array(rawPiece, { minLength: 1, maxLength: 8 }), fc.nat()).map(([t, pieces, at]) => {
+      const tail = Buffer.concat([Buffer.from(t), ...pieces]);
+      const cut = at % (tail.length + 1);
+      return Buffer.concat([Buffer.from(PREFIX), tail.subarray(cut), tail.subarray(0, cut)]);
+    }),
+  },
   { weight: 2, arbitrary: fc.array(rawPiece, { maxLength: 12 }).map((pieces) => Buffer.concat([Buffer.from('/'), ...pieces])) },
-  { weight: 1, arbitrary: fc.tuple(lookalikePrefix.filter((p) => !p.includes('\u0000')), validToken).map(([p, t]) => Buffer.from(p.startsWith('/') ? p + t : `/${p}${t}`)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        lookalikePrefix.filter((p) => !p.includes('\u0000')),
+        validToken,
+      )
+      .map(([p, t]) => Buffer.from(p.startsWith('/') ? p + t : `/${p}${t}`)),
+  },
 );
 
 describe('the local ALB adapter over raw HTTP', () => {
@@ -397,7 +464,15 @@ describe('the local ALB adapter over raw HTTP', () => {
       ['a 64 kB header', rawGet('GET', Buffer.from(PREFIX + token), `X-Big: ${'x'.repeat(65_536)}\r\n`), [431]],
       ['10,000 headers', rawGet('GET', Buffer.from(PREFIX + token), Array.from({ length: 10_000 }, (_, i) => `X-${i}: y\r\n`).join('')), [431]],
       ['a 2 MB body', Buffer.concat([Buffer.from(`POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nContent-Length: ${2 << 20}\r\nConnection: close\r\n\r\n`), Buffer.alloc(2 << 20, 0x41)]), [413]],
-      ['a 2 MB chunked body', Buffer.concat([Buffer.from(`POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`), ...Array.from({ length: 32 }, () => Buffer.from(`10000\r\n${'B'.repeat(0x10000)}\r\n`)), Buffer.from('0\r\n\r\n')]), [413]],
+      [
+        'a 2 MB chunked body',
+        Buffer.concat([
+          Buffer.from(`POST ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`),
+          ...Array.from({ length: 32 }, () => Buffer.from(`10000\r\n${'B'.repeat(0x10000)}\r\n`)),
+          Buffer.from('0\r\n\r\n'),
+        ]),
+        [413],
+      ],
       ['a 900 kB GET body', Buffer.concat([Buffer.from(`GET ${PREFIX}${token} HTTP/1.1\r\nHost: a\r\nContent-Length: ${900 << 10}\r\nConnection: close\r\n\r\n`), Buffer.alloc(900 << 10, 0x00)]), [200]],
     ];
     let survived = 0;

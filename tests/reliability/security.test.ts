@@ -13,13 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
-import {
-  CreateBucketCommand,
-  DeleteBucketEncryptionCommand,
-  HeadObjectCommand,
-  ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketEncryptionCommand, HeadObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layout } from '../../lib/core/layout.js';
 import { ExitCodes } from '../../container/exit-codes.js';
@@ -82,18 +76,13 @@ describe.each(Object.entries(CONFIGURATIONS))('synthesized stack (%s)', (_label,
     expect(statements.filter((s) => asArray(s.Action).includes('s3:GetObject'))).toHaveLength(1);
     // its trust policy admits Lambda only
     const role = synth.json.Resources[responderRole]!;
-    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
-    ]);
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }]);
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     recordReliability({ suite: SUITE, kind: 'input', class: `IAM: responder statements (${_label})`, tried, survived: tried, objectsLost: 0 });
   });
 
   it('no bucket or key policy grants anything to the responder, and the key policy names no other principal than the account', () => {
-    const resourcePolicies = [
-      ...resourcesOfType(synth.json, 'AWS::S3::BucketPolicy').map(([, r]) => r.Properties.PolicyDocument),
-      ...resourcesOfType(synth.json, 'AWS::KMS::Key').map(([, r]) => r.Properties.KeyPolicy),
-    ];
+    const resourcePolicies = [...resourcesOfType(synth.json, 'AWS::S3::BucketPolicy').map(([, r]) => r.Properties.PolicyDocument), ...resourcesOfType(synth.json, 'AWS::KMS::Key').map(([, r]) => r.Properties.KeyPolicy)];
     for (const document of resourcePolicies) {
       for (const statement of document.Statement as any[]) {
         if (statement.Effect !== 'Allow') continue;
@@ -110,9 +99,7 @@ describe.each(Object.entries(CONFIGURATIONS))('synthesized stack (%s)', (_label,
     for (const [id] of buckets) {
       const policies = resourcesOfType(synth.json, 'AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket.Ref === id);
       const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
-      expect(statements, id).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      );
+      expect(statements, id).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     }
   });
 
@@ -215,7 +202,7 @@ describe('the responder after a real issuance', () => {
       expect(response.status).toBe(200);
       expect(body).toBe(method === 'HEAD' ? '' : `${token}.${registration.thumbprint}`);
       const everything = body + JSON.stringify([...response.headers]);
-      for (const member of ['kty', 'crv', 'x', 'y', 'n', 'e', 'd']) if (jwk[member] !== undefined && jwk[member]!.length > 8) expect(everything).not.toContain(jwk[member]);
+      for (const member of ['kty', 'crv', 'x', 'y', 'n', 'e', 'd']) if (jwk[member] !== undefined && jwk[member].length > 8) expect(everything).not.toContain(jwk[member]);
       expect(everything).not.toMatch(/"kty"|PRIVATE KEY|BEGIN /);
       for (const line of secretLines) expect(everything).not.toContain(line);
       survived++;
@@ -240,7 +227,12 @@ function auditExceptions(): AuditException[] {
   return section
     .split('\n')
     .filter((line) => /^\|\s*GHSA-|^\|\s*\d+\s*\|/.test(line))
-    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()))
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    )
     .map(([id = '', pkg = '', reason = '']) => ({ id, pkg, reason }));
 }
 
@@ -269,11 +261,13 @@ describe('dependency audit', () => {
     }
     const allowed = new Set(auditExceptions().map((e) => e.id));
     const advisories = Object.entries(report.vulnerabilities).flatMap(([pkg, v]) =>
-      v.via.filter((via): via is { source?: number; url?: string; title?: string } => typeof via === 'object').map((via) => ({
-        pkg,
-        id: via.url?.match(/GHSA(-[a-z0-9]{4}){3}/)?.[0] ?? String(via.source),
-        title: via.title,
-      })),
+      v.via
+        .filter((via): via is { source?: number; url?: string; title?: string } => typeof via === 'object')
+        .map((via) => ({
+          pkg,
+          id: via.url?.match(/GHSA(-[a-z0-9]{4}){3}/)?.[0] ?? String(via.source),
+          title: via.title,
+        })),
     );
     const unexplained = advisories.filter((a) => !allowed.has(a.id));
     recordReliability({ suite: SUITE, kind: 'input', class: 'npm audit (production dependencies)', tried: advisories.length, survived: advisories.length - unexplained.length, objectsLost: 0 });

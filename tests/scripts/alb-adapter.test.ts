@@ -130,7 +130,7 @@ describe('the event the adapter builds, as ALB builds it (multi-value headers of
   });
 });
 
-describe('the HTTP the adapter makes of the function\'s result, as ALB does', () => {
+describe("the HTTP the adapter makes of the function's result, as ALB does", () => {
   it('sends statusDescription as the reason, multi-value headers over single ones (names lower-cased), a base64 body decoded, and its own framing', async () => {
     const response = await raw(
       answering({

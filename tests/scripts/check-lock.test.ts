@@ -8,10 +8,14 @@ import { BUNDLED_NPM, bundledNpm, imageNodeVersion, repoRoot } from '../../scrip
 // npm 11 (this machine's) accepted a lock that the npm of Node 20 and 22 refused, which broke the
 // README's `npm ci` and the image's `RUN npm ci` for everyone else. Each npm users have must accept it.
 describe('package-lock.json', () => {
-  it.each(versionsToCheck())('is accepted by npm@%s ci', (version) => {
-    const { ok, output } = checkLockWith(version);
-    expect(ok, output).toBe(true);
-  }, 120_000);
+  it.each(versionsToCheck())(
+    'is accepted by npm@%s ci',
+    (version) => {
+      const { ok, output } = checkLockWith(version);
+      expect(ok, output).toBe(true);
+    },
+    120_000,
+  );
 
   it("includes the npm that the image's Node bundles and the npm of Node 20, 22 and 24", () => {
     expect(versionsToCheck()).toContain(bundledNpm(imageNodeVersion()));

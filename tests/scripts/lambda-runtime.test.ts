@@ -63,9 +63,7 @@ describe('startLambdaFunction', () => {
   });
 
   it('refuses variables Lambda reserves', async () => {
-    await expect(startLambdaFunction({ codeDir: fn.codeDir, handler: fn.handler, environment: { AWS_REGION: 'eu-west-1', TZ: 'Europe/Paris' } })).rejects.toThrow(
-      /AWS_REGION, TZ, which Lambda reserves/,
-    );
+    await expect(startLambdaFunction({ codeDir: fn.codeDir, handler: fn.handler, environment: { AWS_REGION: 'eu-west-1', TZ: 'Europe/Paris' } })).rejects.toThrow(/AWS_REGION, TZ, which Lambda reserves/);
   });
 
   it('stops every emulator, and refuses invocations after', async () => {

@@ -8,7 +8,7 @@ import { localEnvironments } from '../../scripts/local/responder-function.js';
 import { resourcesOfType, synthesize } from '../infra/synth.js';
 
 describe('the responder asset', () => {
-  it('is the asset and configuration of the stack\'s responder function', async () => {
+  it("is the asset and configuration of the stack's responder function", async () => {
     const fn = await responderFunction();
     const { json, outdir } = synthesize({});
     const functions = resourcesOfType(json, 'AWS::Lambda::Function').filter(([, resource]) => resource.Properties.Handler === fn.handler);
@@ -36,8 +36,8 @@ describe('the responder asset', () => {
   });
 });
 
-describe('the local responder\'s environments', () => {
-  it('are RESPONDER_CONCURRENCY, never more than the deployed function\'s reserved concurrency', () => {
+describe("the local responder's environments", () => {
+  it("are RESPONDER_CONCURRENCY, never more than the deployed function's reserved concurrency", () => {
     expect(localEnvironments({ reservedConcurrency: 20 }, { RESPONDER_CONCURRENCY: '4' })).toBe(4);
     expect(localEnvironments({ reservedConcurrency: 2 }, { RESPONDER_CONCURRENCY: '4' })).toBe(2);
     expect(localEnvironments({ reservedConcurrency: undefined }, { RESPONDER_CONCURRENCY: '6' })).toBe(6);

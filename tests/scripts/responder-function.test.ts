@@ -126,7 +126,7 @@ describe('the responder under the Lambda runtime', () => {
     expect(descendants(pidOf('adapter')).filter((pid) => !/esbuild/.test(exeOf(pid)))).toEqual([]);
   });
 
-  it('gives the function the environment Lambda gives it: the deploy\'s code and settings, the stack\'s values, nothing else of ours', async () => {
+  it("gives the function the environment Lambda gives it: the deploy's code and settings, the stack's values, nothing else of ours", async () => {
     const fn = await responderFunction();
     const env = environOf(runtimes()[0]!);
     expect(env).toMatchObject({
@@ -167,7 +167,7 @@ describe('the responder under the Lambda runtime', () => {
   });
 });
 
-describe('a function error is ALB\'s 502', () => {
+describe("a function error is ALB's 502", () => {
   /** A fresh responder: its execution environments hold no thumbprint yet. */
   const coldResponder = async () => {
     await stack.service('stop', 'responder');

@@ -10,7 +10,7 @@ export function albEvent(method: string, path: string, overrides: Partial<ALBEve
     headers: {
       accept: '*/*',
       host: 'www.example.com',
-      'user-agent': 'Mozilla/5.0 (compatible; Let\'s Encrypt validation server; +https://www.letsencrypt.org)',
+      'user-agent': "Mozilla/5.0 (compatible; Let's Encrypt validation server; +https://www.letsencrypt.org)",
       'x-amzn-trace-id': 'Root=1-5c536348-3d683b8b04734faae651f476',
       'x-forwarded-for': '192.0.2.10',
       'x-forwarded-port': '80',

@@ -17,8 +17,8 @@ class Sha256 {
   update(data: Uint8Array): void {
     this.hash.update(data);
   }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
   }
   reset(): void {}
 }

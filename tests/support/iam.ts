@@ -23,10 +23,7 @@ export function withoutAction(action: string, onResource?: string): StatementEdi
       if (hit.length === 0) return [statement];
       removed++;
       const missed = resources.filter((r) => !hit.includes(r));
-      return [
-        ...(others.length > 0 ? [{ ...statement, Action: others, Resource: hit }] : []),
-        ...(missed.length > 0 ? [{ ...statement, Resource: missed }] : []),
-      ];
+      return [...(others.length > 0 ? [{ ...statement, Action: others, Resource: hit }] : []), ...(missed.length > 0 ? [{ ...statement, Resource: missed }] : [])];
     });
     if (removed === 0) throw new Error(`the template grants no ${action}${onResource === undefined ? '' : ` on a resource matching ${onResource}`}`);
     return result;

@@ -32,7 +32,7 @@ async function read(key: string): Promise<string | undefined> {
 }
 
 /** The pair's serial when the key is the certificate's, 'mismatch' when not, undefined when unreadable. */
-function judge(certPem: string | undefined, keyPem: string | undefined): string | 'mismatch' | undefined {
+function judge(certPem: string | undefined, keyPem: string | undefined): string | undefined {
   if (certPem === undefined || keyPem === undefined) return undefined;
   try {
     const cert = new X509Certificate(certPem);

@@ -75,7 +75,6 @@ export interface LocalStack {
   readonly deployEnv: Env;
 }
 
-
 export interface LocalStackOptions {
   readonly name: string;
   readonly pebbleEnv?: Record<string, string>;
@@ -106,9 +105,7 @@ function readEnvFile(path: string): Record<string, string> {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   mkdirSync(join(repoRoot, '.local'), { recursive: true });
   const stateDir = mkdtempSync(join(repoRoot, '.local', `test-${options.name}-`));
-  const [pebble, pebbleManagement, http, dns, challManagement, moto, responderInvoke] = (await Promise.all(Array.from({ length: 7 }, freePort))) as [
-    number, number, number, number, number, number, number,
-  ];
+  const [pebble, pebbleManagement, http, dns, challManagement, moto, responderInvoke] = (await Promise.all(Array.from({ length: 7 }, freePort))) as [number, number, number, number, number, number, number];
   const bucket = `test-${options.name}-${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -134,7 +131,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     JWK_REFRESH_SECONDS: '300',
-    PREFLIGHT_HTTP_PORT: String(http), PREFLIGHT_DNS_SERVER: `127.0.0.1:${dns}`,
+    PREFLIGHT_HTTP_PORT: String(http),
+    PREFLIGHT_DNS_SERVER: `127.0.0.1:${dns}`,
     ...options.pebbleEnv,
     ...options.extraEnv,
   };
@@ -250,7 +248,6 @@ export function asAdmin(stack: Pick<LocalStack, 'env'>): Record<string, string> 
   return { AWS_ACCESS_KEY_ID: stack.env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: stack.env.AWS_SECRET_ACCESS_KEY!, AWS_SESSION_TOKEN: '' };
 }
 
-
 /**
  * Starts the real issuer CLI as a process against a stack, as the image runs it: the image's
  * bundle (built by tests/global-setup.ts with container/Dockerfile's own command) on the image's
@@ -276,14 +273,14 @@ export function startCli(
   let stdout = '';
   let stderr = '';
   let pending = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) if (line.startsWith('{')) onEvent?.(JSON.parse(line) as Record<string, unknown>, child);
   });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<CliResult>((resolveResult, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {

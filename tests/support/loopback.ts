@@ -26,11 +26,7 @@ export interface Running {
 }
 
 /** An HTTP server at address:port answering every request with what `answer` says. */
-export async function httpServerAt(
-  address: string,
-  port: number,
-  answer: (path: string) => { status: number; body?: string; headers?: Record<string, string> },
-): Promise<Running> {
+export async function httpServerAt(address: string, port: number, answer: (path: string) => { status: number; body?: string; headers?: Record<string, string> }): Promise<Running> {
   const server: HttpServer = createHttpServer((request, response) => {
     const { status, body = '', headers = {} } = answer(request.url ?? '/');
     response.writeHead(status, { 'content-type': 'text/html', ...headers });

@@ -109,9 +109,7 @@ export function deployedTask(json: ReturnType<typeof synthesize>['json']): Deplo
   }));
   const task = Object.values(json.Resources).find((resource) => resource.Type === 'AWS::ECS::TaskDefinition');
   const container = (task?.Properties?.ContainerDefinitions as any[] | undefined)?.[0];
-  const env = Object.fromEntries(
-    ((container?.Environment as { Name: string; Value: unknown }[] | undefined) ?? []).filter((entry) => typeof entry.Value === 'string').map((entry) => [entry.Name, entry.Value as string]),
-  );
+  const env = Object.fromEntries(((container?.Environment as { Name: string; Value: unknown }[] | undefined) ?? []).filter((entry) => typeof entry.Value === 'string').map((entry) => [entry.Name, entry.Value as string]));
   return { egress, env };
 }
 

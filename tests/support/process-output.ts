@@ -5,8 +5,8 @@
  */
 export async function capturedLines(run: () => Promise<unknown>): Promise<string[]> {
   let text = '';
-  const stdout = process.stdout.write;
-  const stderr = process.stderr.write;
+  const stdout = process.stdout.write.bind(process.stdout);
+  const stderr = process.stderr.write.bind(process.stderr);
   const capture = ((chunk: string | Uint8Array) => {
     text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     return true;

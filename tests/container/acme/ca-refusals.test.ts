@@ -33,10 +33,29 @@ beforeAll(async () => {
   // No nonce rejection here (conformance.test.ts has it): every newOrder the proxy counts is one the client sent for a reason.
   stack = await startLocalStack({ name: 'refusals', pebbleEnv: { PEBBLE_STRICT: 'true' } });
   dir = mkdtempSync(join(tmpdir(), 'refusals-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const pebbleTrust = readFileSync(stack.env.ACME_TLS_CA_FILE!, 'utf8');
   const toPebble = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: pebbleTrust }) });
   const pebble = new URL(stack.env.ACME_DIRECTORY!);

@@ -64,14 +64,14 @@ describe.each(PEBBLES)('$name, -strict, 30% of nonces rejected, validation sleep
   afterAll(async () => stack?.stop());
 
   let issued: string;
-  it('issues for two names, validated through the responder after pebble\'s sleep', async () => {
+  it("issues for two names, validated through the responder after pebble's sleep", async () => {
     const names = ['a.conformance.example.com', 'b.conformance.example.com'];
     const certificate = await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces: undefined }, run);
     expect(parseCertificate(certificate.fullchainPem).names).toEqual(names);
     issued = certificate.fullchainPem;
   }, 120_000);
 
-  it('finds the names\' authorizations already valid in the next order (authorization reuse)', async () => {
+  it("finds the names' authorizations already valid in the next order (authorization reuse)", async () => {
     const order = await client.newOrder({ domains: ['a.conformance.example.com'] });
     const authz = await client.fetch<{ status: string }>(order.body.authorizations[0]!);
     expect(authz.body.status).toBe('valid');
@@ -82,7 +82,7 @@ describe.each(PEBBLES)('$name, -strict, 30% of nonces rejected, validation sleep
     expect(await stranger.findAccount()).toBeUndefined();
   });
 
-  it('maps rejectedIdentifier / malformed for a name the CA refuses, with the step and the CA\'s words', async () => {
+  it("maps rejectedIdentifier / malformed for a name the CA refuses, with the step and the CA's words", async () => {
     const problem = await problemOf(client.newOrder({ domains: ['under_score..example.com'] }));
     expect(['rejectedIdentifier', 'malformed']).toContain(problem.kind);
     const error = caError('creating the order', problem);
@@ -90,7 +90,7 @@ describe.each(PEBBLES)('$name, -strict, 30% of nonces rejected, validation sleep
     expect(error.message).toMatch(new RegExp(`^creating the order: the CA answered: .+ \\(${problem.kind}, HTTP 400\\)`));
   });
 
-  it('maps unauthorized when another account reads this account\'s order', async () => {
+  it("maps unauthorized when another account reads this account's order", async () => {
     const order = await client.newOrder({ domains: ['c.conformance.example.com'] });
     const other = new AcmeClient({ directory: await fetchDirectory(directoryUrl), accountKey: ecKey() });
     await other.createAccount([]);
@@ -138,18 +138,22 @@ describe.each(PEBBLES)('$name, -strict, 30% of nonces rejected, validation sleep
     expect(info?.window.end.getTime()).toBeGreaterThan(info!.window.start.getTime());
   });
 
-  it.runIf(pebble.current)('orders with `replaces`, and maps alreadyReplaced for a second replacement', async () => {
-    const names = ['f.conformance.example.com'];
-    const first = await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces: undefined }, run);
-    const replaces = certIdOf(first.fullchainPem)!;
-    await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces }, run);
-    const problem = await problemOf(client.newOrder({ domains: names, replaces }));
-    expect(problem.kind).toBe('alreadyReplaced');
-    // The lifecycle orders without `replaces` instead of failing the renewal.
-    const refused: string[] = [];
-    await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces }, run, (detail) => refused.push(detail));
-    expect(refused).toHaveLength(1);
-  }, 180_000);
+  it.runIf(pebble.current)(
+    'orders with `replaces`, and maps alreadyReplaced for a second replacement',
+    async () => {
+      const names = ['f.conformance.example.com'];
+      const first = await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces: undefined }, run);
+      const replaces = certIdOf(first.fullchainPem)!;
+      await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces }, run);
+      const problem = await problemOf(client.newOrder({ domains: names, replaces }));
+      expect(problem.kind).toBe('alreadyReplaced');
+      // The lifecycle orders without `replaces` instead of failing the renewal.
+      const refused: string[] = [];
+      await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces }, run, (detail) => refused.push(detail));
+      expect(refused).toHaveLength(1);
+    },
+    180_000,
+  );
 
   it('got every request through although the CA rejected nonces along the way (badNonce retried)', () => {
     const rejected = trace.filter((line) => / -> 400 /.test(line)).length;

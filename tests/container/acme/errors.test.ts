@@ -31,7 +31,7 @@ const HINTS: readonly [type: string, status: number, hint: RegExp][] = [
 ];
 
 describe('caError of a problem document', () => {
-  it.each(HINTS)('%s: names the step, the CA\'s detail and type, and says what to do', (type, status, hint) => {
+  it.each(HINTS)("%s: names the step, the CA's detail and type, and says what to do", (type, status, hint) => {
     const problem = problemOf(answer(status, type, `the CA's words for ${type}`), 'https://ca.example/acme/x', new Date());
     expect(problem.kind).toBe(type);
     const error = caError('creating the order', problem);
@@ -44,7 +44,7 @@ describe('caError of a problem document', () => {
     expect(caError('registering', problemOf(answer(403, 'unauthorized', 'no'), 'u', new Date()), 'ERR_CA_UNAVAILABLE').code).toBe('ERR_CA_UNAVAILABLE');
   });
 
-  it('carries a rate limit\'s Retry-After so the renewal record holds the certificate until then', () => {
+  it("carries a rate limit's Retry-After so the renewal record holds the certificate until then", () => {
     const now = new Date('2026-12-02T03:00:00Z');
     const problem = problemOf(answer(429, 'rateLimited', 'too many new orders recently', { 'retry-after': '3600' }), 'https://ca.example/new-order', now);
     expect(problem.retryAfter).toEqual(new Date('2026-12-02T04:00:00Z'));
@@ -53,9 +53,17 @@ describe('caError of a problem document', () => {
     expect(rateLimitRetryAfter(error.message, now)).toEqual(new Date('2026-12-02T04:00:00Z'));
   });
 
-  it('names each subproblem\'s identifier (RFC 8555 §6.7.1)', () => {
+  it("names each subproblem's identifier (RFC 8555 §6.7.1)", () => {
     const problem = problemOf(
-      { status: 400, headers: {}, data: { type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail: 'some names refused', subproblems: [{ type: 'urn:ietf:params:acme:error:caa', detail: 'CAA forbids', identifier: { type: 'dns', value: 'x.example.com' } }] } },
+      {
+        status: 400,
+        headers: {},
+        data: {
+          type: 'urn:ietf:params:acme:error:rejectedIdentifier',
+          detail: 'some names refused',
+          subproblems: [{ type: 'urn:ietf:params:acme:error:caa', detail: 'CAA forbids', identifier: { type: 'dns', value: 'x.example.com' } }],
+        },
+      },
       'u',
       new Date(),
     );

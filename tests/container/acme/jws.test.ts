@@ -33,7 +33,7 @@ describe.each(KEYS)('%s', (alg, key) => {
   });
 });
 
-it('binds the account key to the CA\'s EAB kid with HS256 (RFC 8555 §7.3.4)', async () => {
+it("binds the account key to the CA's EAB kid with HS256 (RFC 8555 §7.3.4)", async () => {
   const [, key] = KEYS[0];
   const hmacKey = Buffer.from('a secret of the CA, thirty-two bytes').toString('base64url');
   const eab = externalAccountBinding({ kid: 'kid-1', hmacKey }, key, 'https://ca.example/new-account');

@@ -3,15 +3,19 @@
 // pebble accepting it is covered by every issuance in the other e2e files.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createCsrPem } from '../../container/acme/csr.js';
-import { createPrivateKeyPem } from '../../container/acme/keys.js';
-import type { KeyType } from '../../lib/core/index.js';
+import { createCsrPem } from '../../../container/acme/csr.js';
+import { createPrivateKeyPem } from '../../../container/acme/keys.js';
+import type { KeyType } from '../../../lib/core/index.js';
 
 function openssl(csr: string): string {
   return execFileSync('openssl', ['req', '-noout', '-verify', '-text'], { input: csr, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-const sans = (text: string) => /X509v3 Subject Alternative Name:\s*\n\s*(.*)\n/.exec(text)?.[1]?.split(', ').map((s) => s.replace(/^DNS:/, ''));
+const sans = (text: string) =>
+  /X509v3 Subject Alternative Name:\s*\n\s*(.*)\n/
+    .exec(text)?.[1]
+    ?.split(', ')
+    .map((s) => s.replace(/^DNS:/, ''));
 const subject = (text: string) => /Subject:(.*)\n/.exec(text)?.[1]?.trim();
 
 describe('the order CSR', () => {

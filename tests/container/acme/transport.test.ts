@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchDirectory, fetchRenewalInfo } from '../../container/acme/directory.js';
-import { configureCaConnections } from '../../container/acme/tls.js';
-import { USER_AGENT, caRequest } from '../../container/acme/transport.js';
+import { fetchDirectory, fetchRenewalInfo } from '../../../container/acme/directory.js';
+import { configureCaConnections } from '../../../container/acme/tls.js';
+import { USER_AGENT, caRequest } from '../../../container/acme/transport.js';
 
 let dir: string;
 let cert: string;
@@ -24,10 +24,29 @@ const servers: Server[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ca-transport-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
   key = readFileSync(join(dir, 'key.pem'), 'utf8');
   agent = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: cert }) });
