@@ -86,7 +86,14 @@ async function sleepingPebbles(stack: BenchStack, sleepSeconds: number): Promise
     );
     await run(
       'bash',
-      ['-c', 'source scripts/local/lib.sh && start_service "$0" env PEBBLE_VA_SLEEPTIME="$1" PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 pebble -config "$2" -dnsserver "$3"', name, String(sleepSeconds), config, stack.env.PREFLIGHT_DNS_SERVER!],
+      [
+        '-c',
+        'source scripts/local/lib.sh && start_service "$0" env PEBBLE_VA_SLEEPTIME="$1" PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 pebble -config "$2" -dnsserver "$3"',
+        name,
+        String(sleepSeconds),
+        config,
+        stack.env.PREFLIGHT_DNS_SERVER!,
+      ],
       options,
     );
     started.push(name);
@@ -112,7 +119,12 @@ function toolsThrough(stack: BenchStack, pair: CaPair): { tool: Tool; proxy: Cou
   // Debian's certbot speaks the same protocol as PyPI's; one certbot keeps the run bounded.
   const peers = peerTools(peersStack).filter((t) => t.id !== 'certbot-debian');
   const all = [{ tool: ours, proxy: pair.ours, register }, ...peers.map((tool) => ({ tool, proxy: pair.peers }))];
-  const chosen = new Set(selected(all.map((t) => t.tool), process.env.BENCH_TOOLS).map((t) => t.id));
+  const chosen = new Set(
+    selected(
+      all.map((t) => t.tool),
+      process.env.BENCH_TOOLS,
+    ).map((t) => t.id),
+  );
   return all.filter((t) => chosen.has(t.tool.id));
 }
 
@@ -147,7 +159,9 @@ async function runCase(stack: BenchStack, spec: Omit<ProtocolCase, 'runs'>, pair
     for (const names of NAME_COUNTS) {
       const counted = await issueCounted(tool, proxy, cert(`n${names}`, names), `${spec.id}-${tool.id}-${names}`);
       runs.push({ tool: tool.id, label: tool.label, ours: tool.ours, names, ...counted });
-      log(`  protocol ${spec.id} ${tool.id} ${names} name(s): ${counted.cost.requests} requests, ${counted.cost.sequentialRoundTrips} sequential round trips, ${(counted.wallMs / 1000).toFixed(2)} s${counted.ok ? '' : ` FAILED\n${counted.error}`}`);
+      log(
+        `  protocol ${spec.id} ${tool.id} ${names} name(s): ${counted.cost.requests} requests, ${counted.cost.sequentialRoundTrips} sequential round trips, ${(counted.wallMs / 1000).toFixed(2)} s${counted.ok ? '' : ` FAILED\n${counted.error}`}`,
+      );
     }
   }
   return { ...spec, runs };

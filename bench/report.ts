@@ -152,7 +152,11 @@ function protocolTables(doc: Doc): string[] {
   }
   out.push('Requests by kind (loopback):', '');
   for (const r of loopback?.runs ?? []) {
-    out.push(`- ${r.tool}, ${r.names} name${r.names === 1 ? '' : 's'}: ${Object.entries(r.cost.byKind).map(([k, x]) => `${k} ${String(x)}`).join(', ')}`);
+    out.push(
+      `- ${r.tool}, ${r.names} name${r.names === 1 ? '' : 's'}: ${Object.entries(r.cost.byKind)
+        .map(([k, x]) => `${k} ${String(x)}`)
+        .join(', ')}`,
+    );
   }
   out.push('');
   return out;

@@ -42,26 +42,23 @@ export class CountingProxy {
       incoming.on('end', () => {
         void (async () => {
           if (this.options.delayMs > 0) await wait();
-          const upstream = request(
-            { host: '127.0.0.1', port: this.options.targetPort, method: incoming.method, path: incoming.url, headers: incoming.headers, agent, servername: 'localhost' },
-            (answer) => {
-              const chunks: Buffer[] = [];
-              answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-              answer.on('end', () => {
-                void (async () => {
-                  if (this.options.delayMs > 0) await wait();
-                  // The end is the moment the answer is handed over, before it is written: a client
-                  // that waits for it cannot send its next request, nor can this process see it,
-                  // any earlier. (The write's own callback can come after that next request.)
-                  const method = incoming.method ?? '?';
-                  const path = incoming.url ?? '/';
-                  this.recorded.push({ method, path, kind: requestKind(method, path), status: answer.statusCode ?? 0, startMs, endMs: performance.now() - this.epoch });
-                  outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-                  outgoing.end(Buffer.concat(chunks));
-                })();
-              });
-            },
-          );
+          const upstream = request({ host: '127.0.0.1', port: this.options.targetPort, method: incoming.method, path: incoming.url, headers: incoming.headers, agent, servername: 'localhost' }, (answer) => {
+            const chunks: Buffer[] = [];
+            answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+            answer.on('end', () => {
+              void (async () => {
+                if (this.options.delayMs > 0) await wait();
+                // The end is the moment the answer is handed over, before it is written: a client
+                // that waits for it cannot send its next request, nor can this process see it,
+                // any earlier. (The write's own callback can come after that next request.)
+                const method = incoming.method ?? '?';
+                const path = incoming.url ?? '/';
+                this.recorded.push({ method, path, kind: requestKind(method, path), status: answer.statusCode ?? 0, startMs, endMs: performance.now() - this.epoch });
+                outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+                outgoing.end(Buffer.concat(chunks));
+              })();
+            });
+          });
           upstream.on('error', (error) => {
             outgoing.writeHead(502).end(String(error));
           });

@@ -31,10 +31,46 @@ function call(url: string, method = 'GET'): Promise<{ status: number; body: stri
 }
 
 beforeAll(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   pebblePort = await freePort();
   const config = join(dir, 'pebble.json');
-  writeFileSync(config, JSON.stringify({ pebble: { listenAddress: `127.0.0.1:${pebblePort}`, managementListenAddress: `127.0.0.1:${await freePort()}`, certificate: certFile, privateKey: keyFile, httpPort: await freePort(), tlsPort: 0, ocspResponderURL: '', externalAccountBindingRequired: false } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      pebble: {
+        listenAddress: `127.0.0.1:${pebblePort}`,
+        managementListenAddress: `127.0.0.1:${await freePort()}`,
+        certificate: certFile,
+        privateKey: keyFile,
+        httpPort: await freePort(),
+        tlsPort: 0,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+      },
+    }),
+  );
   pebble = spawn('pebble', ['-config', config], { stdio: 'ignore', env: { ...process.env, PEBBLE_VA_NOSLEEP: '1' } });
   const deadline = Date.now() + 20_000;
   for (;;) {
