@@ -2,7 +2,6 @@
 // directory names pebble's own URLs for everything else, so only the directory GETs pass the
 // proxy. One read per run: the ACME client is given the directory the issuer already read (for ARI
 // and profiles) instead of fetching it again.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request as httpsRequest, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { writeLocalhostCertificate } from '../support/localhost-certificate.js';
 
 let stack: LocalStack;
 let dir: string;
@@ -21,29 +21,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   stack = await startLocalStack({ name: 'dirreads' });
   dir = mkdtempSync(join(tmpdir(), 'dirreads-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  writeLocalhostCertificate(dir);
   const pebbleTrust = readFileSync(stack.env.ACME_TLS_CA_FILE!, 'utf8');
   const toPebble = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: pebbleTrust }) });
   const pebble = new URL(stack.env.ACME_DIRECTORY!);

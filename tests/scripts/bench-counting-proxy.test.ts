@@ -1,7 +1,7 @@
 // The protocol part's counting proxy (bench/lib/counting-proxy.ts) in front of a real pebble:
 // pebble's URLs come back pointing at the proxy (so no tool can bypass it), every request is
 // recorded with its kind and status, and the delay is added each way.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CountingProxy } from '../../bench/lib/counting-proxy.js';
 import { freePort } from '../../scripts/local/free-port.js';
+import { writeLocalhostCertificate } from '../support/localhost-certificate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'counting-proxy-'));
-const certFile = join(dir, 'tls-cert.pem');
-const keyFile = join(dir, 'tls-key.pem');
+const { certFile, keyFile } = writeLocalhostCertificate(dir);
 let pebble: ChildProcess;
 let pebblePort = 0;
 
@@ -31,29 +31,6 @@ function call(url: string, method = 'GET'): Promise<{ status: number; body: stri
 }
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
   pebblePort = await freePort();
   const config = join(dir, 'pebble.json');
   writeFileSync(

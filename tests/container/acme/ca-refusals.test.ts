@@ -3,7 +3,6 @@
 // itself with the status a loaded CA sends (Let's Encrypt's rate limits carry Retry-After). The
 // Host stays the proxy's, so pebble names its own URLs (and account URLs) at the proxy: the whole
 // conversation goes through it, as it would through a CA's load balancer.
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request as httpsRequest, type Server } from 'node:https';
@@ -19,6 +18,7 @@ import { AcmeProblem } from '../../../container/acme/problem.js';
 import { configureCaConnections } from '../../../container/acme/tls.js';
 import { rateLimitRetryAfter } from '../../../lib/core/index.js';
 import { startLocalStack, type LocalStack } from '../../support/local-stack.js';
+import { writeLocalhostCertificate } from '../../support/localhost-certificate.js';
 
 let stack: LocalStack;
 let dir: string;
@@ -33,29 +33,7 @@ beforeAll(async () => {
   // No nonce rejection here (conformance.test.ts has it): every newOrder the proxy counts is one the client sent for a reason.
   stack = await startLocalStack({ name: 'refusals', pebbleEnv: { PEBBLE_STRICT: 'true' } });
   dir = mkdtempSync(join(tmpdir(), 'refusals-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  writeLocalhostCertificate(dir);
   const pebbleTrust = readFileSync(stack.env.ACME_TLS_CA_FILE!, 'utf8');
   const toPebble = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: pebbleTrust }) });
   const pebble = new URL(stack.env.ACME_DIRECTORY!);

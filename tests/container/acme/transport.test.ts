@@ -1,7 +1,6 @@
 // The issuer's HTTPS requests to the CA (container/acme/transport.ts) against real TLS servers on
 // loopback that answer as a CA under trouble does: 503s, rate limits, redirects, a dropped
 // connection, silence, nothing listening. pebble covers the good path in the other e2e files.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, type Server } from 'node:https';
 import { createServer as createHttpServer } from 'node:http';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchDirectory, fetchRenewalInfo } from '../../../container/acme/directory.js';
 import { configureCaConnections } from '../../../container/acme/tls.js';
 import { USER_AGENT, caRequest } from '../../../container/acme/transport.js';
+import { writeLocalhostCertificate } from '../../support/localhost-certificate.js';
 
 let dir: string;
 let cert: string;
@@ -24,29 +24,7 @@ const servers: Server[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ca-transport-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  writeLocalhostCertificate(dir);
   cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
   key = readFileSync(join(dir, 'key.pem'), 'utf8');
   agent = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: cert }) });
