@@ -58,6 +58,14 @@ export interface AccountOptions {
    * @default false
    */
   readonly allowNewAccount?: boolean;
+  /**
+   * Ask the CA for the account (onlyReturnExisting) even when registration.json already names it
+   * for this key, CA and contact: `register` does, to confirm it; every other command signs with
+   * the stored account URL and saves that request (a CA that no longer knows it refuses the order,
+   * and the hint says to run `register`).
+   * @default false
+   */
+  readonly lookUpAccount?: boolean;
 }
 
 export async function ensureAccount(store: ObjectStore, config: IssuerConfig, now: () => Date, options: AccountOptions = {}): Promise<Account> {
@@ -100,18 +108,22 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   const directory = await directoryRead;
   if (directory instanceof Error) throw caError(`registering the ACME account at ${config.directoryUrl}`, directory.cause ?? directory, ErrorCodes.CA_UNAVAILABLE);
   const client = new AcmeClient({ directory, accountKey: createPrivateKey(keyPem), eab: config.eab });
-  try {
-    await findOrCreateAccount(client, contact);
-  } catch (error) {
-    throw caError(`registering the ACME account at ${config.directoryUrl}`, error, ErrorCodes.CA_UNAVAILABLE);
-  }
-
   // One key, one account per CA: registration.json keeps them all, so the responder's single
   // thumbprint answers for every CA.
   const previous = previousObject === undefined ? undefined : parseStored<AccountRegistrations>(layout.accountRegistration, previousObject.body, accountRegistrationShape);
   const thumbprint = await jwkThumbprint(jwk);
   const keyType = keyTypeOf(keyPem)!;
   const known = previous?.thumbprint === thumbprint ? previous.accounts[config.directoryUrl] : undefined;
+  if (options.lookUpAccount !== true && known !== undefined && JSON.stringify(known.contact) === JSON.stringify(contact)) {
+    client.useAccount(known.accountUrl);
+  } else {
+    try {
+      await findOrCreateAccount(client, contact);
+    } catch (error) {
+      throw caError(`registering the ACME account at ${config.directoryUrl}`, error, ErrorCodes.CA_UNAVAILABLE);
+    }
+  }
+
   const accountUrl = client.accountUrl;
   let entry: CaAccount;
   if (known !== undefined && known.accountUrl === accountUrl && JSON.stringify(known.contact) === JSON.stringify(contact)) {

@@ -96,7 +96,7 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
       // One poll of the order instead of one per name: it turns `ready` once every authorization
       // is valid and `invalid` as soon as one fails (RFC 8555 §7.1.6); the failures are read after.
       try {
-        await waitForStatus(client, order.url, poll);
+        await waitForStatus(client, order.url, poll, { waitFirst: pending.length > 0 });
       } catch (error) {
         const described = await Promise.all(pending.map((authz) => describeFailure(client, authz, authz.body.identifier.value, error)));
         const validation = described.filter((f): f is ValidationFailure => isValidationFailure(f));

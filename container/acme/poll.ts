@@ -16,8 +16,11 @@ interface WithStatus {
  * schedule of lib/core/poll-schedule.ts (fixed interval, Retry-After honoured, a timeout). A
  * failed status throws at once with the CA's detail.
  */
-export async function waitForStatus<T extends WithStatus>(client: AcmeClient, url: string, schedule: PollSchedule): Promise<AcmeAnswer<T>> {
+export async function waitForStatus<T extends WithStatus>(client: AcmeClient, url: string, schedule: PollSchedule, options: { readonly waitFirst?: boolean } = {}): Promise<AcmeAnswer<T>> {
   const started = Date.now();
+  // Right after the challenges are answered the CA has not validated yet (it connects back to
+  // every name first): a poll then is a request spent for nothing, so the first waits one interval.
+  if (options.waitFirst === true) await sleep(schedule.intervalMs);
   for (;;) {
     const answer = await client.fetch<T>(url);
     const status = answer.body.status ?? '(none)';
