@@ -27,7 +27,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
   const config = parseIssuerConfig(process.env);
   configureCaConnections(config.acmeTlsCaFile);
   const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
-  const ctx = createContext(config, store, progress, now, { allowNewAccount: values['new-account'], lookUpAccount: command === 'register' });
+  const ctx = createContext(config, store, progress, now, { allowNewAccount: values['new-account'] });
 
   switch (command) {
     case 'register':

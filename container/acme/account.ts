@@ -58,14 +58,6 @@ export interface AccountOptions {
    * @default false
    */
   readonly allowNewAccount?: boolean;
-  /**
-   * Ask the CA for the account (onlyReturnExisting) even when registration.json already names it
-   * for this key, CA and contact: `register` does, to confirm it; every other command signs with
-   * the stored account URL and saves that request (a CA that no longer knows it refuses the order,
-   * and the hint says to run `register`).
-   * @default false
-   */
-  readonly lookUpAccount?: boolean;
 }
 
 export async function ensureAccount(store: ObjectStore, config: IssuerConfig, now: () => Date, options: AccountOptions = {}): Promise<Account> {
@@ -114,14 +106,12 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   const thumbprint = await jwkThumbprint(jwk);
   const keyType = keyTypeOf(keyPem)!;
   const known = previous?.thumbprint === thumbprint ? previous.accounts[config.directoryUrl] : undefined;
-  if (options.lookUpAccount !== true && known !== undefined && JSON.stringify(known.contact) === JSON.stringify(contact)) {
-    client.useAccount(known.accountUrl);
-  } else {
-    try {
-      await findOrCreateAccount(client, contact);
-    } catch (error) {
-      throw caError(`registering the ACME account at ${config.directoryUrl}`, error, ErrorCodes.CA_UNAVAILABLE);
-    }
+  // Asked of the CA on every run, not taken from registration.json: a CA that forgot the account
+  // (pebble restarted, an account deactivated) is then found out here and registered again.
+  try {
+    await findOrCreateAccount(client, contact);
+  } catch (error) {
+    throw caError(`registering the ACME account at ${config.directoryUrl}`, error, ErrorCodes.CA_UNAVAILABLE);
   }
 
   const accountUrl = client.accountUrl;

@@ -108,14 +108,6 @@ export class AcmeClient {
     return this.kid;
   }
 
-  /**
-   * Signs with an account URL found earlier (account/registration.json) instead of asking the CA
-   * again: one request less on every run. A CA that no longer knows it refuses the next request.
-   */
-  useAccount(accountUrl: string): void {
-    this.kid = accountUrl;
-  }
-
   /** POST newAccount with onlyReturnExisting (§7.3.1): the account of this key, or undefined when the CA has none. */
   async findAccount(): Promise<AcmeAnswer<AcmeAccountResource> | undefined> {
     try {
