@@ -2,47 +2,29 @@
 // directory names pebble's own URLs for everything else, so only the directory GETs pass the
 // proxy. One read per run: the ACME client is given the directory the issuer already read (for ARI
 // and profiles) instead of fetching it again.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request as httpsRequest, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';
-import { writeLocalhostCertificate } from '../support/localhost-certificate.js';
+import { startPebbleProxy, type PebbleProxy } from '../support/pebble-proxy.js';
 
 let stack: LocalStack;
-let dir: string;
-let proxy: Server;
+let proxy: PebbleProxy;
 let proxied: string[] = [];
 let env: Record<string, string>;
 
 beforeAll(async () => {
   stack = await startLocalStack({ name: 'dirreads' });
-  dir = mkdtempSync(join(tmpdir(), 'dirreads-'));
-  writeLocalhostCertificate(dir);
-  const pebbleTrust = readFileSync(stack.env.ACME_TLS_CA_FILE!, 'utf8');
-  const toPebble = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: pebbleTrust }) });
-  const pebble = new URL(stack.env.ACME_DIRECTORY!);
-  proxy = createServer({ cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }, (request, response) => {
-    proxied.push(`${request.method} ${request.url}`);
-    const upstream = httpsRequest(new URL(request.url ?? '/', pebble), { method: request.method, headers: { ...request.headers, host: pebble.host }, agent: toPebble }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    upstream.on('error', () => response.writeHead(502).end());
-    request.pipe(upstream);
+  proxy = await startPebbleProxy(stack, {
+    host: 'pebble',
+    intercept: (request) => {
+      proxied.push(`${request.method} ${request.url}`);
+      return false;
+    },
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  // The issuer trusts the proxy's certificate and pebble's: one file, as ACME_TLS_CA_FILE allows.
-  writeFileSync(join(dir, 'trust.pem'), `${readFileSync(join(dir, 'cert.pem'), 'utf8')}${pebbleTrust}`);
-  env = { ACME_DIRECTORY: `https://localhost:${(proxy.address() as AddressInfo).port}/dir`, ACME_TLS_CA_FILE: join(dir, 'trust.pem') };
+  env = { ACME_DIRECTORY: proxy.directoryUrl, ACME_TLS_CA_FILE: proxy.trustFile };
 });
 afterAll(async () => {
   proxy?.close();
   await stack?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('directory reads', () => {

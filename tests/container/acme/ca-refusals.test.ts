@@ -4,12 +4,6 @@
 // Host stays the proxy's, so pebble names its own URLs (and account URLs) at the proxy: the whole
 // conversation goes through it, as it would through a CA's load balancer.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request as httpsRequest, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcmeClient } from '../../../container/acme/client.js';
 import { fetchDirectory } from '../../../container/acme/directory.js';
@@ -18,11 +12,10 @@ import { AcmeProblem } from '../../../container/acme/problem.js';
 import { configureCaConnections } from '../../../container/acme/tls.js';
 import { rateLimitRetryAfter } from '../../../lib/core/index.js';
 import { startLocalStack, type LocalStack } from '../../support/local-stack.js';
-import { writeLocalhostCertificate } from '../../support/localhost-certificate.js';
+import { startPebbleProxy, type PebbleProxy } from '../../support/pebble-proxy.js';
 
 let stack: LocalStack;
-let dir: string;
-let proxy: Server;
+let proxy: PebbleProxy;
 let client: AcmeClient;
 /** What the proxy answers the next newOrder requests with instead of passing them on. */
 const refusals: { status: number; type: string; retryAfter: string }[] = [];
@@ -32,32 +25,21 @@ let newOrderPath = '';
 beforeAll(async () => {
   // No nonce rejection here (conformance.test.ts has it): every newOrder the proxy counts is one the client sent for a reason.
   stack = await startLocalStack({ name: 'refusals', pebbleEnv: { PEBBLE_STRICT: 'true' } });
-  dir = mkdtempSync(join(tmpdir(), 'refusals-'));
-  writeLocalhostCertificate(dir);
-  const pebbleTrust = readFileSync(stack.env.ACME_TLS_CA_FILE!, 'utf8');
-  const toPebble = new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: pebbleTrust }) });
-  const pebble = new URL(stack.env.ACME_DIRECTORY!);
-  proxy = createServer({ cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }, (request, response) => {
-    const isNewOrder = request.method === 'POST' && request.url === newOrderPath;
-    if (isNewOrder) newOrders += 1;
-    const refusal = isNewOrder ? refusals.shift() : undefined;
-    if (refusal !== undefined) {
+  proxy = await startPebbleProxy(stack, {
+    host: 'proxy',
+    intercept: (request, response) => {
+      const isNewOrder = request.method === 'POST' && request.url === newOrderPath;
+      if (isNewOrder) newOrders += 1;
+      const refusal = isNewOrder ? refusals.shift() : undefined;
+      if (refusal === undefined) return false;
       request.resume();
       response.writeHead(refusal.status, { 'content-type': 'application/problem+json', 'retry-after': refusal.retryAfter });
       response.end(JSON.stringify({ type: `urn:ietf:params:acme:error:${refusal.type}`, detail: `refused by the test's CA (${refusal.status})`, status: refusal.status }));
-      return;
-    }
-    const upstream = httpsRequest(new URL(request.url ?? '/', pebble), { method: request.method, headers: request.headers, agent: toPebble }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    upstream.on('error', () => response.writeHead(502).end());
-    request.pipe(upstream);
+      return true;
+    },
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  writeFileSync(join(dir, 'trust.pem'), `${readFileSync(join(dir, 'cert.pem'), 'utf8')}${pebbleTrust}`);
-  configureCaConnections(join(dir, 'trust.pem'));
-  const directory = await fetchDirectory(`https://localhost:${(proxy.address() as AddressInfo).port}${pebble.pathname}`);
+  configureCaConnections(proxy.trustFile);
+  const directory = await fetchDirectory(proxy.directoryUrl);
   newOrderPath = new URL(String(directory.resource.newOrder)).pathname;
   client = new AcmeClient({ directory, accountKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey });
   await client.createAccount([]);
@@ -65,7 +47,6 @@ beforeAll(async () => {
 afterAll(async () => {
   proxy?.close();
   await stack?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a CA under load', () => {
