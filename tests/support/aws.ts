@@ -5,6 +5,17 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import type { LocalStack } from './local-stack.js';
 import { pebbleManagement } from './pebble.js';
 
+/** An object's body as text, or undefined when there is none. */
+export async function readObject(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await object.Body!.transformToString('utf-8');
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
 export function clientsFor(stack: LocalStack) {
   const settings = {
     region: stack.env.AWS_REGION!,
@@ -18,15 +29,7 @@ export function clientsFor(stack: LocalStack) {
     s3,
     acm: new ACMClient(settings),
     bucket,
-    async read(key: string): Promise<string | undefined> {
-      try {
-        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return await object.Body!.transformToString('utf-8');
-      } catch (error) {
-        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-        throw error;
-      }
-    },
+    read: (key: string) => readObject(s3, bucket, key),
     async list(prefix: string): Promise<string[]> {
       const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
       return (page.Contents ?? []).map((o) => o.Key!);

@@ -5,7 +5,8 @@
 //
 // env: AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, CERT_BUCKET, READ_NAME
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readObject } from './aws.js';
 
 const name = process.env.READ_NAME!;
 const bucket = process.env.CERT_BUCKET!;
@@ -21,15 +22,7 @@ export interface PatternCounts {
   serials: string[];
 }
 
-async function read(key: string): Promise<string | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await object.Body!.transformToString('utf-8');
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
-}
+const read = (key: string) => readObject(s3, bucket, key);
 
 /** The pair's serial when the key is the certificate's, 'mismatch' when not, undefined when unreadable. */
 function judge(certPem: string | undefined, keyPem: string | undefined): string | undefined {
