@@ -2,13 +2,16 @@
 // the way the CA will (resolve A and AAAA, GET the challenge URL on every address) and check the
 // answer is our key authorization for it. Only our responder knows the thumbprint, so a right
 // answer proves the request reached it; anything else is named as a cause with its fix, and no
-// failed validation is spent at the CA.
+// failed validation is spent at the CA. With the account's CA given, CAA is looked up too (RFC
+// 8659's walk up the tree, RFC 8657's accounturi and validationmethods), as the CA will.
 import { randomBytes } from 'node:crypto';
+import type { CaaRecord as NodeCaaRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import { request } from 'node:http';
 import { isIP } from 'node:net';
 import { CHALLENGE_PATH_PREFIX, ErrorCodes, IssuerError, type Env } from '../lib/core/index.js';
-import { causeTitle, diagnoseObservation, type AddressProbe, type Diagnosis } from '../lib/core/diagnosis.js';
+import { evaluateCaa, relevantCaa, type CaaRecord, type CaaRequester, type CaaVerdict } from '../lib/core/caa.js';
+import { causeFix, causeTitle, diagnoseObservation, type AddressProbe, type Diagnosis } from '../lib/core/diagnosis.js';
 import { parsePreflightConfig } from '../lib/core/preflight-config.js';
 import { metric } from './observability/metrics.js';
 import type { Progress } from './progress.js';
@@ -26,6 +29,8 @@ export interface PreflightOptions {
   readonly albDnsName?: string | undefined;
   /** Per DNS query and per HTTP request. @default 5000 */
   readonly timeoutMs?: number;
+  /** The CA's CAA identities and our account URL: CAA is checked when given. @default undefined (not checked) */
+  readonly caa?: CaaRequester | undefined;
 }
 
 export interface NameReport {
@@ -35,6 +40,8 @@ export interface NameReport {
   readonly probes: readonly AddressProbe[];
   /** Why it failed; undefined when ok. */
   readonly diagnosis: Diagnosis | undefined;
+  /** What CAA said; undefined when CAA was not checked (no CA given, or the name failed before). */
+  readonly caa: CaaVerdict | undefined;
   readonly durationMs: number;
 }
 
@@ -87,14 +94,16 @@ export async function checkNames(domains: readonly string[], options: PreflightO
     if (alb.addresses.length === 0) warnings.push(`ALB_DNS_NAME ${options.albDnsName} did not resolve (${alb.error ?? 'no records'}); addresses were not compared with it`);
     for (const address of alb.addresses) expected.add(address);
   }
+  const caaAt = caaLookup(resolver);
   const names = await Promise.all(
     domains.map(async (domain): Promise<NameReport> => {
       const begun = performance.now();
       const probeToken = randomBytes(32).toString('base64url');
       const expectedAnswer = `${probeToken}.${options.thumbprint}`;
+      const caaRead = options.caa === undefined ? undefined : checkCaa(domain, options.caa, caaAt);
       const dns = await resolveAll(resolver, domain);
       const probes = await Promise.all(dns.addresses.map((address) => probe(address, domain, port, probeToken, timeoutMs)));
-      const diagnosis = diagnoseObservation({
+      const http = diagnoseObservation({
         domain,
         port,
         addresses: dns.addresses,
@@ -104,10 +113,67 @@ export async function checkNames(domains: readonly string[], options: PreflightO
         probeToken,
         expectedAnswer,
       });
-      return { domain, ok: diagnosis === undefined, addresses: dns.addresses, probes, diagnosis, durationMs: Math.round(performance.now() - begun) };
+      // The path is named first when both fail: it is what the CA tries first, too.
+      const caa = caaRead === undefined ? undefined : await caaRead;
+      const diagnosis = http ?? caa?.diagnosis;
+      return { domain, ok: diagnosis === undefined, addresses: dns.addresses, probes, diagnosis, caa: caa?.verdict, durationMs: Math.round(performance.now() - begun) };
     }),
   );
   return { ok: names.every((n) => n.ok), names, expectedAddresses: [...expected], warnings };
+}
+
+/** One lookup per name per run: names of one order share their parents. */
+function caaLookup(resolver: Resolver): (name: string) => Promise<readonly CaaRecord[]> {
+  const seen = new Map<string, Promise<readonly CaaRecord[]>>();
+  return (name) => {
+    let pending = seen.get(name);
+    if (pending === undefined) {
+      pending = resolver.resolveCaa(name).then(
+        (answers) => answers.map(recordOf),
+        (error: unknown) => {
+          const code = String((error as { code?: unknown }).code ?? error);
+          // No CAA here (or no such name): the walk goes on to the parent.
+          if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
+          throw new CaaLookupError(name, code);
+        },
+      );
+      seen.set(name, pending);
+    }
+    return pending;
+  };
+}
+
+/** node's answer: `critical` is the flags byte, the one other key is the tag with its value. */
+function recordOf(answer: NodeCaaRecord): CaaRecord {
+  const property = Object.entries(answer).find(([key]) => key !== 'critical');
+  return { flags: answer.critical, tag: property?.[0] ?? '', value: String(property?.[1] ?? '') };
+}
+
+class CaaLookupError extends Error {
+  constructor(
+    readonly at: string,
+    readonly code: string,
+  ) {
+    super(`looking up CAA at ${at} failed (${code})`);
+  }
+}
+
+async function checkCaa(domain: string, requester: CaaRequester, lookup: (name: string) => Promise<readonly CaaRecord[]>): Promise<{ verdict: CaaVerdict | undefined; diagnosis: Diagnosis | undefined }> {
+  try {
+    const verdict = evaluateCaa(domain, await relevantCaa(domain, lookup), requester);
+    return { verdict, diagnosis: verdict.allowed ? undefined : { cause: 'caa', summary: verdict.summary, fix: causeFix('caa') } };
+  } catch (error) {
+    // A CA refuses to issue when CAA cannot be looked up (RFC 8659 §3), so this fails the name too.
+    if (!(error instanceof CaaLookupError)) throw error;
+    return { verdict: undefined, diagnosis: { cause: 'dns-error', summary: `${error.message}; the CA refuses to issue for ${domain} while CAA cannot be read`, fix: causeFix('dns-error') } };
+  }
+}
+
+function caaWords(verdict: CaaVerdict | undefined): string {
+  if (verdict === undefined || !verdict.allowed) return '';
+  if (verdict.at === undefined) return '; no CAA record restricts it';
+  if (verdict.by === undefined) return `; CAA at ${verdict.at} has no issue property`;
+  return `; CAA at ${verdict.at} allows us (${verdict.by}${verdict.caUnverified ? ", taken as our CA's: its directory lists no caaIdentities" : ''})`;
 }
 
 /** The pre-flight: the report when every name passes, a PreflightError (ERR_PREFLIGHT_FAILED) naming each cause otherwise. */
@@ -118,19 +184,25 @@ export async function preflight(domains: readonly string[], options: PreflightOp
 }
 
 /**
- * What the CLI runs before ordering: the pre-flight with options from the environment, a line
+ * What the CLI runs before ordering: the pre-flight with options from the environment (and CAA
+ * against `caa`, the account's CA and URL), a line
  * per name, a ValidationFailures metric (Stage=preflight) per failed name, then the verdict.
  */
-export async function runPreflight(domains: readonly string[], thumbprint: string, deps: { readonly progress: Pick<Progress, 'log' | 'metric'>; readonly env?: Env }): Promise<PreflightReport> {
-  const report = await checkNames(domains, preflightOptionsFromEnv(deps.env ?? process.env, thumbprint));
+export async function runPreflight(
+  domains: readonly string[],
+  thumbprint: string,
+  deps: { readonly progress: Pick<Progress, 'log' | 'metric'>; readonly env?: Env; readonly caa?: CaaRequester | undefined },
+): Promise<PreflightReport> {
+  const report = await checkNames(domains, { ...preflightOptionsFromEnv(deps.env ?? process.env, thumbprint), caa: deps.caa });
   for (const warning of report.warnings) deps.progress.log('WARN', 'preflight-warning', `  ! pre-flight: ${warning}`, { message: warning });
   for (const name of report.names) {
     const tried = name.probes.map((p) => p.address);
     if (name.ok) {
-      deps.progress.log('INFO', 'preflight', `  ✓ pre-flight ${name.domain}: our responder answered at ${tried.join(', ')} (${name.durationMs} ms)`, {
+      deps.progress.log('INFO', 'preflight', `  ✓ pre-flight ${name.domain}: our responder answered at ${tried.join(', ')}${caaWords(name.caa)} (${name.durationMs} ms)`, {
         domain: name.domain,
         ok: true,
         addresses: name.addresses,
+        ...(name.caa?.allowed === true ? { caa: { at: name.caa.at ?? null, by: name.caa.by ?? null } } : {}),
         durationMs: name.durationMs,
       });
     } else {

@@ -39,6 +39,8 @@ export interface Account {
   /** What the lifecycle orders and revokes with (port.ts). */
   readonly issuer: CertificateIssuer;
   readonly registration: AccountRegistration;
+  /** The CA's directory meta.caaIdentities: what a CAA issue record must name (empty: the CA lists none). */
+  readonly caaIdentities: readonly string[];
   /** True when this call changed anything (key created, jwk uploaded, account registered). */
   readonly changed: boolean;
   /** How the client's signed requests went: nonces reused and fetched, most in flight at once. */
@@ -127,7 +129,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
     changed = true;
   }
   const registration: AccountRegistration = { directoryUrl: config.directoryUrl, keyType, thumbprint, ...entry };
-  return { issuer: new AcmeIssuer(client, pollSchedule(config.pollMinMs)), registration, changed, requests: client.stats };
+  return { issuer: new AcmeIssuer(client, pollSchedule(config.pollMinMs)), registration, caaIdentities: directory.caaIdentities, changed, requests: client.stats };
 }
 
 /**

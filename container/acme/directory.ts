@@ -11,6 +11,8 @@ export interface DirectoryInfo {
   readonly renewalInfo: string | undefined;
   /** draft-ietf-acme-profiles: profile name -> description. */
   readonly profiles: Readonly<Record<string, string>>;
+  /** RFC 8555 §7.1.1 meta.caaIdentities: the issuer domain names CAA records name this CA by (empty: none listed). */
+  readonly caaIdentities: readonly string[];
 }
 
 export interface RenewalInfo {
@@ -26,12 +28,13 @@ const cache = new Map<string, Promise<DirectoryInfo>>();
 export function fetchDirectory(url: string): Promise<DirectoryInfo> {
   let pending = cache.get(url);
   if (pending === undefined) {
-    pending = getJson<{ renewalInfo?: unknown; meta?: { profiles?: Record<string, string> } }>(url)
+    pending = getJson<{ renewalInfo?: unknown; meta?: { profiles?: Record<string, string>; caaIdentities?: unknown } }>(url)
       .then(({ data }) => ({
         url,
         resource: data,
         renewalInfo: typeof data.renewalInfo === 'string' ? data.renewalInfo : undefined,
         profiles: data.meta?.profiles ?? {},
+        caaIdentities: Array.isArray(data.meta?.caaIdentities) ? data.meta.caaIdentities.filter((id): id is string => typeof id === 'string') : [],
       }))
       .catch((error: unknown) => {
         cache.delete(url);

@@ -8,7 +8,7 @@ import { AcmeProblem } from './problem.js';
  */
 const PROBLEM_HINTS: Readonly<Record<string, string>> = {
   rateLimited: "the CA's rate limit: the renewal record holds this certificate until the time above; the previous certificate stays live (Let's Encrypt limits: https://letsencrypt.org/docs/rate-limits/)",
-  caa: 'a CAA record of the name forbids this CA: add one that allows it (e.g. `0 issue "letsencrypt.org"`), then run again',
+  caa: 'a CAA record of the name forbids this CA, this account or http-01: `register` prints the record that allows them (`0 issue "<CA>; accounturi=<account URL>; validationmethods=http-01"`, also in account/caa.json); publish it, wait for its TTL, then run again',
   badNonce: 'the CA kept refusing fresh nonces; run again (a CA under load recovers)',
   alreadyReplaced: 'the certificate named in `replaces` was already renewed; the next run orders without `replaces`',
   unauthorized: 'the CA refused this account: check the account is valid (`health`) and allowed to order these names',

@@ -26,7 +26,9 @@ export interface Announcement {
  */
 export async function runIssuance(ctx: CommandContext, progress: Progress, request: IssueRequest, options: { readonly skipPreflight: boolean }, announce: Announcement): Promise<IssueOutcome> {
   const account = await ctx.account(request.directoryUrl);
-  const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress });
+  const preflight = options.skipPreflight
+    ? undefined
+    : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress, caa: { identities: account.caaIdentities, accountUrl: account.registration.accountUrl } });
   const deps = { preflight, store: ctx.store, issuer: account.issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
   const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
   await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });

@@ -27,6 +27,8 @@ export const Causes = {
   OTHER_ACCOUNT: 'other-account',
   /** Our responder answered 503: it cannot read the account's public JWK. */
   RESPONDER_UNAVAILABLE: 'responder-unavailable',
+  /** A CAA record forbids our CA, our account or HTTP-01 (RFC 8659, RFC 8657). */
+  CAA: 'caa',
   /** The CA said something we do not recognise. */
   UNKNOWN: 'unknown',
 } as const;
@@ -55,6 +57,7 @@ const FIX: Record<Cause, string> = {
   'wrong-answer': 'another server or rule answered: point the name at the ALB, and make the :80 listener forward /.well-known/acme-challenge/* to the challenge responder (no CDN or default action answering it)',
   'other-account': "the responder serves another account's thumbprint: its CERT_BUCKET must be the issuer's bucket; after an account key change wait JWK_REFRESH_SECONDS (the responder's cache) and run again",
   'responder-unavailable': "the responder cannot read account/jwk.json: run `register` to publish it, and check the Lambda's logs (ERR_STORAGE_UNAVAILABLE), its role and the bucket's KMS key",
+  caa: 'change the CAA record named above (at the name or the parent it was found at) to allow this CA, this account and http-01: `register` prints the exact record (`0 issue "<CA>; accounturi=<account URL>; validationmethods=http-01"`, also in s3://CERT_BUCKET/account/caa.json); wait for its TTL, then run again',
   unknown: "read the CA's detail above; run `health` to check the whole path, and see docs/troubleshooting.md",
 };
 
@@ -69,6 +72,7 @@ const TITLE: Record<Cause, string> = {
   'wrong-answer': 'wrong answer from another server',
   'other-account': "answer with another account's thumbprint",
   'responder-unavailable': 'responder unavailable',
+  caa: 'CAA forbids this CA, account or method',
   unknown: 'unrecognised CA problem',
 };
 
@@ -182,6 +186,8 @@ export function diagnoseCaProblem(problem: CaProblem): Diagnosis {
   const d = problem.detail;
   const type = (problem.problemType ?? '').replace('urn:ietf:params:acme:error:', '');
   const rules: readonly [RegExp, Cause][] = [
+    // Boulder: "CAA record for example.com prevents issuance"; before dns-error, which a failed CAA lookup is.
+    [/CAA record.*prevents issuance|CAA.*(forbid|does not allow|not authorized)/i, 'caa'],
     [/NXDOMAIN|could not resolve|no valid (A|AAAA|IP)|No valid IP addresses|NODATA|check that a DNS record exists|no such host/i, 'dns-no-record'],
     [/DNS problem|SERVFAIL|looking up (A|AAAA|CAA)/i, 'dns-error'],
     [/connection refused/i, 'connection-refused'],
@@ -194,7 +200,8 @@ export function diagnoseCaProblem(problem: CaProblem): Diagnosis {
   if (problem.domain !== undefined && fetched !== undefined && isRedirected(fetched, problem.domain)) {
     return diagnosis('redirect', `the CA was redirected to ${fetched}`);
   }
-  const matched = rules.find(([pattern]) => pattern.test(d))?.[1];
+  // The type is the CA's own word for CAA: whatever its detail says of DNS.
+  const matched = type === 'caa' ? 'caa' : rules.find(([pattern]) => pattern.test(d))?.[1];
   const cause: Cause = matched ?? (type === 'dns' ? 'dns-error' : type === 'connection' ? 'connection-error' : type === 'unauthorized' ? 'wrong-answer' : 'unknown');
   return diagnosis(cause, causeTitle(cause));
 }

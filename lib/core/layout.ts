@@ -28,6 +28,8 @@ export const layout = {
   accountJwk: 'account/jwk.json',
   accountKey: 'account/key.pem',
   accountRegistration: 'account/registration.json',
+  /** The CAA records that pin this account, per CA (lib/core/caa.ts): public, written by `register`. */
+  accountCaa: 'account/caa.json',
 
   livePrefix: 'live/',
   liveDir: (name: string) => `live/${assertCertName(name)}/`,

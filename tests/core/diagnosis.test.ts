@@ -17,6 +17,11 @@ describe('diagnoseCaProblem', () => {
     [`${E}unauthorized`, '203.0.113.7: Invalid response from http://shop.example.com/.well-known/acme-challenge/abc: 404', 'wrong-answer'],
     [`${E}unauthorized`, 'The key authorization file from the server did not match this challenge. Expected "abc.def" (got "hello")', 'wrong-answer'],
     [`${E}connection`, 'Fetching https://shop.example.com/.well-known/acme-challenge/abc: Invalid host in redirect target', 'redirect'],
+    [`${E}caa`, 'CAA record for shop.example.com prevents issuance', 'caa'],
+    // The type decides, whatever the detail says of DNS; a failed CAA lookup stays a DNS error.
+    [`${E}caa`, 'While processing CAA for shop.example.com: DNS problem: query timed out', 'caa'],
+    [undefined, 'CAA record for shop.example.com prevents issuance', 'caa'],
+    [`${E}dns`, 'DNS problem: SERVFAIL looking up CAA for example.com', 'dns-error'],
     // Pebble
     [`${E}connection`, 'Get "http://x.example.com:5002/.well-known/acme-challenge/abc": could not resolve URL "http://x.example.com:5002/.well-known/acme-challenge/abc"', 'dns-no-record'],
     [`${E}connection`, 'Get "http://x.example.com:5002/.well-known/acme-challenge/abc": dial tcp 127.0.0.2:5002: connect: connection refused', 'connection-refused'],
