@@ -9,7 +9,8 @@ import { checkRenewalIndex, checkStoredRecords, readableRecords, recordKeys } fr
 import { causeTitle } from '../../lib/core/diagnosis.js';
 import { AcmeClient } from '../acme/client.js';
 import { caAgent } from '../acme/tls.js';
-import { fetchDirectory } from '../acme/directory.js';
+import { fetchDirectory, type DirectoryInfo } from '../acme/directory.js';
+import { caaPin, type CaaRequester } from '../../lib/core/caa.js';
 import { metric } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
 import { checkNames, preflightOptionsFromEnv } from '../preflight.js';
@@ -108,6 +109,8 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
     'check ACME_DIRECTORY and the network path to the CA (NAT gateway or public IP for the task; for a private CA, ACME_TLS_CA_FILE)',
   );
 
+  // Set by the account check: the responder check then reads CAA as the CA will.
+  let caa: CaaRequester | undefined;
   const thumbprint = await timed(
     'account',
     report,
@@ -137,8 +140,10 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
       }
       let client: AcmeClient;
       let account: { status?: string };
+      let directory: DirectoryInfo;
       try {
-        client = new AcmeClient({ directory: await fetchDirectory(deps.config.directoryUrl), accountKey: createPrivateKey(keyObject.body) });
+        directory = await fetchDirectory(deps.config.directoryUrl);
+        client = new AcmeClient({ directory, accountKey: createPrivateKey(keyObject.body) });
         const found = await client.findAccount();
         if (found === undefined) throw new Error('no account exists for this key');
         account = found.body;
@@ -148,7 +153,11 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
       if (account.status !== undefined && account.status !== 'valid') {
         throw new HealthFailure(`the CA reports the account as ${account.status}`, 'a deactivated account cannot be used again: move account/ aside in S3 and run `register`');
       }
-      return { value: thumbprint, detail: `registered at the CA as ${client.accountUrl} (thumbprint ${thumbprint})` };
+      caa = { identities: directory.caaIdentities, accountUrl: client.accountUrl };
+      const pin = caaPin(deps.config.directoryUrl, client.accountUrl, directory.caaIdentities);
+      // The pin is shown where the account is: what a domain owner publishes to allow only us.
+      const pinText = `; CAA pin: ${pin.records.join(' or ')}${pin.note === undefined ? '' : ` (${pin.note})`}`;
+      return { value: thumbprint, detail: `registered at the CA as ${client.accountUrl} (thumbprint ${thumbprint})${pinText}` };
     },
     'run `register`',
   );
@@ -156,7 +165,8 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   const domains = options.domains.length > 0 ? options.domains : [...new Set(records.flatMap((r) => r.domains))];
   // The responder answers with the thumbprint of the published JWK, whatever the CA thinks of the account.
   const published = thumbprint ?? (await publishedThumbprint(deps.store));
-  const preflightOptions = preflightOptionsFromEnv(deps.env, published ?? '');
+  // CAA only for our names: the ALB's own name is Amazon's to pin, and no certificate is ordered for it.
+  const preflightOptions = { ...preflightOptionsFromEnv(deps.env, published ?? ''), caa: domains.length > 0 ? caa : undefined };
   const targets = domains.length > 0 ? domains : preflightOptions.albDnsName !== undefined ? [preflightOptions.albDnsName] : [];
   if (published === undefined) {
     report({ check: 'responder', status: 'skip', detail: 'not checked: no account/jwk.json, so the responder has no thumbprint to answer with', durationMs: 0 });
@@ -178,7 +188,7 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
               .join('; '),
           );
         }
-        return { value: true, detail: `our responder answered a probe for ${targets.join(', ')} on port ${preflightOptions.port}` };
+        return { value: true, detail: `our responder answered a probe for ${targets.join(', ')} on port ${preflightOptions.port}${preflightOptions.caa === undefined ? '' : '; CAA allows this CA and account'}` };
       },
       '',
     );
