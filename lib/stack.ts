@@ -11,6 +11,7 @@ import { ISSUER_CONTAINER_NAME, IssuerTask } from './constructs/issuer-task.js';
 import { IssuerMonitoring } from './constructs/monitoring.js';
 import { RenewalSchedule } from './constructs/renewal-schedule.js';
 import { issuerTaskEnvironment } from './core/issuer-environment.js';
+import { layout } from './core/layout.js';
 import { scheduleIntervalSeconds } from './core/schedule-interval.js';
 
 export interface AcmeIssuerStackProps extends StackProps {
@@ -150,6 +151,11 @@ export class AcmeIssuerStack extends Stack {
       new CfnOutput(this, 'HttpsListenerArn', { description: 'Add your own rules to this :443 listener', value: responder.httpsListener.listenerArn });
     }
     new CfnOutput(this, 'CertificateBucket', { description: 'S3 certificate store (retained on stack deletion)', value: store.bucket.bucketName });
+    // The account URL exists only after the first `register`, so the output names where the issuer publishes the pin.
+    new CfnOutput(this, 'CaaRecordsCommand', {
+      description: 'Prints the CAA records that pin this deployment\'s ACME account, per CA (0 issue "<CA>; accounturi=<account URL>; validationmethods=http-01"), written by `register`',
+      value: Fn.join('', ['aws s3 cp s3://', store.bucket.bucketName, `/${layout.accountCaa} -`]),
+    });
     new CfnOutput(this, 'CertificateKeyArn', { description: 'KMS key encrypting the store (retained on stack deletion)', value: store.key.keyArn });
     new CfnOutput(this, 'ClusterName', { value: issuer.cluster.clusterName });
     new CfnOutput(this, 'TaskDefinitionArn', { value: issuer.taskDefinition.taskDefinitionArn });

@@ -334,6 +334,8 @@ describe('outputs', () => {
       expect(command).toContain(part.replace(/"/g, '\\"'));
     }
     expect(command).toContain(JSON.stringify(JSON.stringify({ containerOverrides: [{ name: 'issuer', command: ['renew'] }] })).slice(1, -1));
+    // The CAA pin is known only after `register`: the output is the command that prints what it published.
+    expect(outputs['CaaRecordsCommand']!.Value).toEqual({ 'Fn::Join': ['', ['aws s3 cp s3://', { Ref: bucketId }, '/account/caa.json -']] });
     for (const name of ['ClusterName', 'TaskDefinitionArn', 'TaskSubnetIds', 'TaskSecurityGroupId', 'TaskAssignPublicIp', 'ContainerName']) {
       expect(outputs[name]).toBeDefined();
     }
