@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../support/aws.js';
 import { eventOf, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
-import { addA, httpServerAt, metricLines, onlyExplicitRecords, silentServerAt, type Running } from '../support/loopback.js';
+import { addA, challtestsrv, httpServerAt, metricLines, onlyExplicitRecords, silentServerAt, type Running } from '../support/loopback.js';
 
 let stack: LocalStack;
 let thumbprint: string;
+let registered: CliResult;
 const servers: Running[] = [];
 
 beforeAll(async () => {
@@ -29,7 +30,9 @@ beforeAll(async () => {
     // Another deployment of this responder (same answer format) for another account.
     await httpServerAt('127.0.0.7', stack.httpPort, (path) => ({ status: 200, body: `${path.split('/').pop()}.${'x'.repeat(43)}` })),
   );
-  const registered = await runCli(stack, ['register']);
+  await addA(stack, 'caa-elsewhere.example.com', '127.0.0.1');
+  await challtestsrv(stack, '/add-caa', { host: 'caa-elsewhere.example.com', policies: [{ tag: 'issue', value: 'some-ca.example; accounturi=https://ca.example/acct/other' }] });
+  registered = await runCli(stack, ['register']);
   expect(registered.code, registered.stderr).toBe(0);
   thumbprint = String(eventOf(registered, 'registered').thumbprint);
 });
@@ -171,5 +174,19 @@ describe('each cause is found before any order, named, and given a fix', () => {
   it('says in its hint that nothing reached the CA, and how to skip the check', async () => {
     const result = await runCli(stack, ['issue', '--name', 'nowhere', '--domain', 'nowhere.example.com']);
     expect(String(eventOf(result, 'error').hint)).toMatch(/nothing was sent to the CA.*--skip-preflight/);
+  });
+});
+
+describe("CAA at a CA whose directory lists no caaIdentities (Debian's pebble 2.4)", () => {
+  it('register prints the pin with a placeholder for the CA, and says why', () => {
+    const event = eventOf(registered, 'registered');
+    expect(event.caa).toEqual([`0 issue "<CA-CAA-DOMAIN>; accounturi=${String(event.account)}; validationmethods=http-01"`]);
+    expect(event.caaNote).toEqual([expect.stringMatching(/lists no meta\.caaIdentities: replace <CA-CAA-DOMAIN> with the issuer domain your CA documents for CAA/)]);
+  });
+
+  it('still refuses a name pinned to another account: that is certain whichever CA is named', async () => {
+    const { line } = await issueExpectingPreflightFailure('caa-elsewhere.example.com');
+    expect(line).toMatchObject({ cause: 'caa' });
+    expect(String(line.summary)).toMatch(/only to accounturi=https:\/\/ca\.example\/acct\/other, not to our account https:\/\/localhost:\d+\/my-account\//);
   });
 });
