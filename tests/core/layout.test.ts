@@ -43,7 +43,7 @@ describe('keys', () => {
     for (const key of [layout.liveDir('shop'), layout.archiveDir('shop', '0a1b'), layout.renewal('shop'), layout.lock('shop')]) {
       expect([layout.livePrefix, layout.archivePrefix, layout.renewalPrefix, layout.locksPrefix].some((prefix) => key.startsWith(prefix))).toBe(true);
     }
-    expect([layout.accountJwk, layout.accountKey, layout.accountRegistration].every((key) => key.startsWith(layout.accountPrefix))).toBe(true);
+    expect([layout.accountJwk, layout.accountKey, layout.accountRegistration, layout.accountCaa].every((key) => key.startsWith(layout.accountPrefix))).toBe(true);
   });
 
   it.each([['0A1B'], ['0x1b'], [''], ['1'.repeat(65)], ['../x']])('refuses serial %j (only lowercase hex names an archive folder)', (serial) => {
