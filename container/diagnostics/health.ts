@@ -9,6 +9,7 @@ import { checkRenewalIndex, checkStoredRecords, readableRecords, recordKeys } fr
 import { causeTitle } from '../../lib/core/diagnosis.js';
 import { AcmeClient } from '../acme/client.js';
 import { caAgent } from '../acme/tls.js';
+import { USER_AGENT } from '../acme/transport.js';
 import { fetchDirectory, type DirectoryInfo } from '../acme/directory.js';
 import { caaPin, type CaaRequester } from '../../lib/core/caa.js';
 import { metric } from '../observability/metrics.js';
@@ -188,7 +189,7 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
               .join('; '),
           );
         }
-        return { value: true, detail: `our responder answered a probe for ${targets.join(', ')} on port ${preflightOptions.port}${preflightOptions.caa === undefined ? '' : '; CAA allows this CA and account'}` };
+        return { value: true, detail: `our responder answered a probe for ${targets.join(', ')} on port ${preflightOptions.port}` };
       },
       '',
     );
@@ -224,7 +225,8 @@ interface RegistrationFile {
  */
 function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpsGet(url, { agent: caAgent(), timeout: timeoutMs }, (response) => {
+    // With the client's User-Agent: RFC 8555 §6.1 requires one, and a current pebble answers 400 without it.
+    const request = httpsGet(url, { agent: caAgent(), timeout: timeoutMs, headers: { 'user-agent': USER_AGENT } }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {

@@ -101,9 +101,37 @@ describe('the pre-flight reads CAA as the CA will', () => {
     expect(eventOf(result, 'issued').names).toEqual(['shop.pinned.example.org']);
   });
 
+  it('is the only CAA check here: with --skip-preflight pebble, which checks no CAA, issues anyway', async () => {
+    // A CA that does check answers urn:ietf:params:acme:error:caa instead, diagnosed as `caa` (tests/core/diagnosis.test.ts).
+    const result = await runCli(stack, ['issue', '--name', 'unchecked', '--domain', 'other-ca.example.com', '--skip-preflight']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  });
+
   it('issues for a name with no CAA anywhere up the tree', async () => {
     const result = await runCli(stack, ['issue', '--name', 'free', '--domain', 'free.example.net']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(preflightLine(result, 'free.example.net')).toMatchObject({ ok: true, caa: { at: null, by: null } });
+  });
+});
+
+describe('health', () => {
+  const check = (result: CliResult, name: string) => result.events.find((e) => e.event === 'check' && e.check === name) ?? {};
+
+  it('shows the pin with the account, and passes a name CAA lets us issue for', async () => {
+    const result = await runCli(stack, ['health', '--domain', 'shop.pinned.example.org']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(String(check(result, 'account').detail)).toContain(`registered at the CA as ${accountUrl} (thumbprint `);
+    expect(String(check(result, 'account').detail)).toMatch(new RegExp(`; CAA pin: ${pin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    expect(check(result, 'responder')).toMatchObject({ status: 'pass' });
+  });
+
+  it('fails the responder check for a name whose CAA forbids us, naming the cause', async () => {
+    const result = await runCli(stack, ['health', '--domain', 'other-ca.example.com']);
+    expect(result.code, result.stdout + result.stderr).toBe(10);
+    expect(check(result, 'responder')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^other-ca\.example\.com: CAA forbids this CA, account or method: CAA at other-ca\.example\.com lets only sectigo\.com/),
+    });
+    expect(String(check(result, 'responder').fix)).toMatch(/`register` prints the exact record/);
   });
 });
