@@ -5,15 +5,15 @@
 // failed validation is spent at the CA. With the account's CA given, CAA is looked up too (RFC
 // 8659's walk up the tree, RFC 8657's accounturi and validationmethods), as the CA will.
 import { randomBytes } from 'node:crypto';
-import type { CaaRecord as NodeCaaRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import { request } from 'node:http';
 import { isIP } from 'node:net';
 import { CHALLENGE_PATH_PREFIX, ErrorCodes, IssuerError, type Env } from '../lib/core/index.js';
-import { evaluateCaa, relevantCaa, type CaaRecord, type CaaRequester, type CaaVerdict } from '../lib/core/caa.js';
-import { causeFix, causeTitle, diagnoseObservation, type AddressProbe, type Diagnosis } from '../lib/core/diagnosis.js';
+import type { CaaRequester, CaaVerdict } from '../lib/core/caa.js';
+import { causeTitle, diagnoseObservation, type AddressProbe, type Diagnosis } from '../lib/core/diagnosis.js';
 import { parsePreflightConfig } from '../lib/core/preflight-config.js';
 import { metric } from './observability/metrics.js';
+import { caaLookup, caaWords, checkCaa } from './preflight-caa.js';
 import type { Progress } from './progress.js';
 
 export interface PreflightOptions {
@@ -120,60 +120,6 @@ export async function checkNames(domains: readonly string[], options: PreflightO
     }),
   );
   return { ok: names.every((n) => n.ok), names, expectedAddresses: [...expected], warnings };
-}
-
-/** One lookup per name per run: names of one order share their parents. */
-function caaLookup(resolver: Resolver): (name: string) => Promise<readonly CaaRecord[]> {
-  const seen = new Map<string, Promise<readonly CaaRecord[]>>();
-  return (name) => {
-    let pending = seen.get(name);
-    if (pending === undefined) {
-      pending = resolver.resolveCaa(name).then(
-        (answers) => answers.map(recordOf),
-        (error: unknown) => {
-          const code = String((error as { code?: unknown }).code ?? error);
-          // No CAA here (or no such name): the walk goes on to the parent.
-          if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
-          throw new CaaLookupError(name, code);
-        },
-      );
-      seen.set(name, pending);
-    }
-    return pending;
-  };
-}
-
-/** node's answer: `critical` is the flags byte, the one other key is the tag with its value. */
-function recordOf(answer: NodeCaaRecord): CaaRecord {
-  const property = Object.entries(answer).find(([key]) => key !== 'critical');
-  return { flags: answer.critical, tag: property?.[0] ?? '', value: String(property?.[1] ?? '') };
-}
-
-class CaaLookupError extends Error {
-  constructor(
-    readonly at: string,
-    readonly code: string,
-  ) {
-    super(`looking up CAA at ${at} failed (${code})`);
-  }
-}
-
-async function checkCaa(domain: string, requester: CaaRequester, lookup: (name: string) => Promise<readonly CaaRecord[]>): Promise<{ verdict: CaaVerdict | undefined; diagnosis: Diagnosis | undefined }> {
-  try {
-    const verdict = evaluateCaa(domain, await relevantCaa(domain, lookup), requester);
-    return { verdict, diagnosis: verdict.allowed ? undefined : { cause: 'caa', summary: verdict.summary, fix: causeFix('caa') } };
-  } catch (error) {
-    // A CA refuses to issue when CAA cannot be looked up (RFC 8659 §3), so this fails the name too.
-    if (!(error instanceof CaaLookupError)) throw error;
-    return { verdict: undefined, diagnosis: { cause: 'dns-error', summary: `${error.message}; the CA refuses to issue for ${domain} while CAA cannot be read`, fix: causeFix('dns-error') } };
-  }
-}
-
-function caaWords(verdict: CaaVerdict | undefined): string {
-  if (verdict === undefined || !verdict.allowed) return '';
-  if (verdict.at === undefined) return '; no CAA record restricts it';
-  if (verdict.by === undefined) return `; CAA at ${verdict.at} has no issue property`;
-  return `; CAA at ${verdict.at} allows us (${verdict.by}${verdict.caUnverified ? ", taken as our CA's: its directory lists no caaIdentities" : ''})`;
 }
 
 /** The pre-flight: the report when every name passes, a PreflightError (ERR_PREFLIGHT_FAILED) naming each cause otherwise. */
