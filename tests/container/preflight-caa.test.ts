@@ -1,7 +1,6 @@
 // The pre-flight's CAA lookups (container/preflight-caa.ts) on node's resolver against a real
 // pebble-challtestsrv: the walk up the tree through DNS, a CNAME followed as DNS resolution
-// follows it (RFC 8659 §3), and a lookup that fails named as the DNS
-// error the CA refuses on.
+// follows it (RFC 8659 §3), and a lookup that fails named as the DNS error the CA refuses on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
