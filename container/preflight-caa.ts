@@ -42,14 +42,16 @@ class CaaLookupError extends Error {
   }
 }
 
+/** The verdict on a name's CAA and, when it fails the name, why. */
 export async function checkCaa(domain: string, requester: CaaRequester, lookup: (name: string) => Promise<readonly CaaRecord[]>): Promise<{ verdict: CaaVerdict | undefined; diagnosis: Diagnosis | undefined }> {
   try {
     const verdict = evaluateCaa(domain, await relevantCaa(domain, lookup), requester);
     return { verdict, diagnosis: verdict.allowed ? undefined : { cause: 'caa', summary: verdict.summary, fix: causeFix('caa') } };
   } catch (error) {
     // A CA refuses to issue when CAA cannot be looked up (RFC 8659 §3), so this fails the name too.
-    if (!(error instanceof CaaLookupError)) throw error;
-    return { verdict: undefined, diagnosis: { cause: 'dns-error', summary: `${error.message}; the CA refuses to issue for ${domain} while CAA cannot be read`, fix: causeFix('dns-error') } };
+    // Never rejects: the pre-flight starts this beside the HTTP probe and awaits it after.
+    const message = error instanceof CaaLookupError ? error.message : `looking up CAA for ${domain} failed (${error instanceof Error ? error.message : String(error)})`;
+    return { verdict: undefined, diagnosis: { cause: 'dns-error', summary: `${message}; the CA refuses to issue for ${domain} while CAA cannot be read`, fix: causeFix('dns-error') } };
   }
 }
 

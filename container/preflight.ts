@@ -130,9 +130,9 @@ export async function preflight(domains: readonly string[], options: PreflightOp
 }
 
 /**
- * What the CLI runs before ordering: the pre-flight with options from the environment (and CAA
- * against `caa`, the account's CA and URL), a line
- * per name, a ValidationFailures metric (Stage=preflight) per failed name, then the verdict.
+ * What the CLI runs before ordering: the pre-flight with options from the environment (CAA
+ * checked against `caa`, the account's CA and URL), a line per name, a ValidationFailures metric
+ * (Stage=preflight) per failed name, then the verdict.
  */
 export async function runPreflight(
   domains: readonly string[],
