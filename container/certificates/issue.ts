@@ -65,7 +65,9 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
       async () => publishVersion(store, request.name, await archiveVersion(store, request.name, files, request.directoryUrl, now())),
       (p) => `serial ${p.info.serial}`,
     );
-    const deployed = await deployPublished(deps, loaded, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
+    // The profile the CA used is the one every renewal asks for (renew.ts), also when none was asked for
+    const issuedUnder = { ...loaded, record: { ...loaded.record, profile: issued.profile } };
+    const deployed = await deployPublished(deps, issuedUnder, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
     return { published, acm: deployed.record.acm, record: deployed.record, replacedAcm: deployed.replacedAcm };
   } catch (error) {
     await recordFailure(store, loaded, error, now());
@@ -110,7 +112,9 @@ async function recordFailure(store: ObjectStore, loaded: LoadedRecord, error: un
   const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   const failedAttempts = (loaded.record.failedAttempts ?? 0) + 1;
-  const retryAt = nextRetryAt(failedAttempts, at, rateLimitRetryAfter(message, at)).toISOString();
+  const { notBefore, notAfter } = loaded.record;
+  const live = notBefore === undefined || notAfter === undefined ? undefined : { notBefore: new Date(notBefore), notAfter: new Date(notAfter) };
+  const retryAt = nextRetryAt(failedAttempts, at, rateLimitRetryAfter(message, at), live).toISOString();
   try {
     const failed = await transition(store, loaded, 'failed', code, at, { lastError: { at: at.toISOString(), code, message }, failedAttempts, retryAt });
     await putIndexEntry(store, loaded.record.name, indexEntryOf(failed.record));

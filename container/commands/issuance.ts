@@ -2,6 +2,7 @@
 // (certificates/issue.ts: plan, order, archive, publish, deploy), then announce (metrics and
 // the EventBridge event). What differs between the two commands is only what they pass in.
 import { EventDetailTypes } from '../../lib/core/index.js';
+import { fetchDirectory } from '../acme/directory.js';
 import { issueCertificate, type IssueOutcome, type IssueRequest } from '../certificates/issue.js';
 import { factsOf } from '../observability/events.js';
 import { observeIssuance } from '../observability/issuance.js';
@@ -27,7 +28,8 @@ export interface Announcement {
 export async function runIssuance(ctx: CommandContext, progress: Progress, request: IssueRequest, options: { readonly skipPreflight: boolean }, announce: Announcement): Promise<IssueOutcome> {
   const account = await ctx.account(request.directoryUrl);
   const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress });
-  const deps = { preflight, store: ctx.store, issuer: account.issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
+  const offeredProfiles = async () => (await fetchDirectory(request.directoryUrl)).profiles;
+  const deps = { preflight, offeredProfiles, store: ctx.store, issuer: account.issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
   const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
   await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });
   return outcome;

@@ -216,7 +216,8 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
       await healLiveCopies(store, item.name, progress);
       // Check again under the lease: another run may have done this while we were deciding.
       const loaded = await loadRecord(store, item.name);
-      if (item.undeclared) item = { ...item, profile: loaded?.record.profile };
+      // profile= or ACME_PROFILE when declared, else the one the CA issued the live certificate under
+      if (item.profile === undefined) item = { ...item, profile: loaded?.record.profile };
       const finished = loaded === undefined ? undefined : await finishInterrupted(ctx, progress, loaded, item);
       if (finished !== undefined) return finished;
       if (loaded !== undefined) {
