@@ -10,6 +10,7 @@ import { checkRenewalIndex, checkStoredRecords, readableRecords, recordKeys } fr
 import { causeTitle } from '../../lib/core/diagnosis.js';
 import { AcmeClient } from '../acme/client.js';
 import { caAgent } from '../acme/tls.js';
+import { USER_AGENT } from '../acme/transport.js';
 import { fetchDirectory } from '../acme/directory.js';
 import { metric } from '../observability/metrics.js';
 import type { Progress } from '../progress.js';
@@ -220,7 +221,8 @@ interface RegistrationFile {
  */
 function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpsGet(url, { agent: caAgent(), timeout: timeoutMs }, (response) => {
+    // RFC 8555 §6.1: a current pebble (like Boulder) refuses a request without a User-Agent (400 malformed)
+    const request = httpsGet(url, { agent: caAgent(), timeout: timeoutMs, headers: { 'user-agent': USER_AGENT } }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {

@@ -21,6 +21,11 @@ validity=""
 if [ -n "${PEBBLE_CERT_VALIDITY_SECONDS:-}" ]; then
   validity=", \"certificateValidityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS, \"profiles\": {\"default\": {\"description\": \"short-lived for tests\", \"validityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS}}"
 fi
+# Named profiles for current pebble, as its config takes them (a JSON object: name -> description,
+# validityPeriod in seconds, promoteCommonName); replaces the one above.
+if [ -n "${PEBBLE_PROFILES:-}" ]; then
+  validity=", \"profiles\": $PEBBLE_PROFILES"
+fi
 cat > "$PEBBLE_DIR/pebble.json" <<JSON
 {
   "pebble": {
