@@ -30,7 +30,7 @@ export async function runIssuance(ctx: CommandContext, progress: Progress, reque
   const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress });
   const offeredProfiles = async () => (await fetchDirectory(request.directoryUrl)).profiles;
   const deps = { preflight, offeredProfiles, store: ctx.store, issuer: account.issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
-  const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
+  const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now, ctx.config.events.expiringDays);
   await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });
   return outcome;
 }

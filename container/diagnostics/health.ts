@@ -75,7 +75,10 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   const records = stored === undefined ? [] : readableRecords(stored);
 
   for (const record of records) {
-    if (record.notAfter !== undefined) deps.progress.metric(metric.daysToExpiry(record.name, new Date(record.notAfter), deps.now()));
+    if (record.notAfter !== undefined) {
+      const alarm = { notBefore: record.notBefore === undefined ? undefined : new Date(record.notBefore), configuredDays: deps.config.events.expiringDays };
+      deps.progress.metric(metric.daysToExpiry(record.name, new Date(record.notAfter), deps.now(), alarm));
+    }
   }
 
   if (records.length === 0) {

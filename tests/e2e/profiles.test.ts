@@ -9,6 +9,7 @@
 import { DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../support/aws.js';
+import { metricLines } from '../support/loopback.js';
 import { eventOf, repoRoot, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
 
 const DAY = 86_400_000;
@@ -72,6 +73,12 @@ describe('profiles on a current pebble, imported into ACM', () => {
       // ACM names a certificate without a CN by its first SAN (scripts/local/moto_acm_subject.py)
       expect(Certificate, name).toMatchObject({ DomainName: `${name}.example.com`, Subject: subject === '' ? '' : `CN=${subject}`, Serial: expect.any(String) });
     }
+    // The expiry alarm reads each certificate's margin to its own threshold: a fresh 6-day one is not "expiring" (14 days would be)
+    const margins = Object.fromEntries(metricLines(result.stdout, 'DaysToExpiry').map((m) => [m.CertificateName, m]));
+    expect(margins.short).toMatchObject({ alarmDays: 1.2, ExpiryMargin: expect.any(Number) });
+    expect(Number(margins.short!.ExpiryMargin)).toBeGreaterThan(4);
+    expect(margins.tls).toMatchObject({ alarmDays: 9 });
+    expect(margins.long).toMatchObject({ alarmDays: 12.8 });
   });
 
   it('plans the 6-day certificate no earlier than half its life, inside the CA window', async () => {
