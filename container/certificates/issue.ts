@@ -83,7 +83,8 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
 async function recordIssuing(store: ObjectStore, existing: LoadedRecord | undefined, request: IssueRequest, at: Date): Promise<LoadedRecord> {
   const base: LoadedRecord = existing ?? { record: newRecord(request, at), etag: undefined };
   const due = request.precedingState === undefined || existing === undefined ? base.record : withState(base.record, request.precedingState, request.cause, at);
-  const issuing = withState({ ...due, domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile }, 'issuing', request.cause, at);
+  // The profile changes only with a certificate issued under it (below): one the CA refuses must not become the one renewals ask for
+  const issuing = withState({ ...due, domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl }, 'issuing', request.cause, at);
   await putIndexEntry(store, request.name, indexEntryOf(issuing));
   return saveRecord(store, { record: issuing, etag: base.etag });
 }

@@ -116,6 +116,8 @@ describe('profiles on a current pebble, imported into ACM', () => {
     const after = await record('tls');
     expect(after.serial).toBe(before.serial);
     expect(after.state).toBe('failed');
+    // the refused profile does not replace the one the live certificate was issued under
+    expect(after.profile).toBe('tlsserver');
     expect((await runCli(stack, ['show', 'tls'])).events.find((e) => e.event === 'certificate')).toMatchObject({ serial: before.serial });
 
     // health reads the directory and says the same without ordering anything
