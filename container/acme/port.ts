@@ -35,6 +35,8 @@ export interface IssuedCertificate {
   /** The certificate's private key (PKCS#8 PEM): the one passed in, else a fresh one. Never logged. */
   readonly privateKeyPem: string;
   readonly orderUrl: string;
+  /** The profile the CA issued under, as its order says (a CA given none picks one); the requested one when the order does not say. */
+  readonly profile: string | undefined;
   /** Other chains the CA offered (Link rel="alternate"), fetched; none is chosen yet. */
   readonly alternateChains: readonly string[];
 }

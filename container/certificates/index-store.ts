@@ -90,6 +90,7 @@ export function indexEntryOf(record: RenewalRecord): IndexEntry {
     directoryUrl: record.directoryUrl,
     serial: record.serial,
     notAfter: record.notAfter,
+    ...(record.notBefore === undefined ? {} : { notBefore: record.notBefore }),
     renewAt: record.renewAt,
     retryAt: record.retryAt,
     ariCheckAt: record.ariCheckAt,

@@ -65,7 +65,9 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
       async () => publishVersion(store, request.name, await archiveVersion(store, request.name, files, request.directoryUrl, now())),
       (p) => `serial ${p.info.serial}`,
     );
-    const deployed = await deployPublished(deps, loaded, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
+    // The profile the CA used is the one every renewal asks for (renew.ts), also when none was asked for
+    const issuedUnder = { ...loaded, record: { ...loaded.record, profile: issued.profile } };
+    const deployed = await deployPublished(deps, issuedUnder, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
     return { published, acm: deployed.record.acm, record: deployed.record, replacedAcm: deployed.replacedAcm };
   } catch (error) {
     await recordFailure(store, loaded, error, now());
@@ -81,7 +83,8 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
 async function recordIssuing(store: ObjectStore, existing: LoadedRecord | undefined, request: IssueRequest, at: Date): Promise<LoadedRecord> {
   const base: LoadedRecord = existing ?? { record: newRecord(request, at), etag: undefined };
   const due = request.precedingState === undefined || existing === undefined ? base.record : withState(base.record, request.precedingState, request.cause, at);
-  const issuing = withState({ ...due, domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl, profile: request.profile }, 'issuing', request.cause, at);
+  // The profile changes only with a certificate issued under it (below): one the CA refuses must not become the one renewals ask for
+  const issuing = withState({ ...due, domains: request.domains, keyType: request.keyType, directoryUrl: request.directoryUrl }, 'issuing', request.cause, at);
   await putIndexEntry(store, request.name, indexEntryOf(issuing));
   return saveRecord(store, { record: issuing, etag: base.etag });
 }
@@ -110,7 +113,9 @@ async function recordFailure(store: ObjectStore, loaded: LoadedRecord, error: un
   const code = error instanceof IssuerError ? error.code : 'ERR_INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   const failedAttempts = (loaded.record.failedAttempts ?? 0) + 1;
-  const retryAt = nextRetryAt(failedAttempts, at, rateLimitRetryAfter(message, at)).toISOString();
+  const { notBefore, notAfter } = loaded.record;
+  const live = notBefore === undefined || notAfter === undefined ? undefined : { notBefore: new Date(notBefore), notAfter: new Date(notAfter) };
+  const retryAt = nextRetryAt(failedAttempts, at, rateLimitRetryAfter(message, at), live).toISOString();
   try {
     const failed = await transition(store, loaded, 'failed', code, at, { lastError: { at: at.toISOString(), code, message }, failedAttempts, retryAt });
     await putIndexEntry(store, loaded.record.name, indexEntryOf(failed.record));

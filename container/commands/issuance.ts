@@ -2,6 +2,7 @@
 // (certificates/issue.ts: plan, order, archive, publish, deploy), then announce (metrics and
 // the EventBridge event). What differs between the two commands is only what they pass in.
 import { EventDetailTypes } from '../../lib/core/index.js';
+import { fetchDirectory } from '../acme/directory.js';
 import { issueCertificate, type IssueOutcome, type IssueRequest } from '../certificates/issue.js';
 import { factsOf } from '../observability/events.js';
 import { observeIssuance } from '../observability/issuance.js';
@@ -29,8 +30,9 @@ export async function runIssuance(ctx: CommandContext, progress: Progress, reque
   const preflight = options.skipPreflight
     ? undefined
     : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress, caa: { identities: account.caaIdentities, accountUrl: account.registration.accountUrl } });
-  const deps = { preflight, store: ctx.store, issuer: account.issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
-  const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
+  const offeredProfiles = async () => (await fetchDirectory(request.directoryUrl)).profiles;
+  const deps = { preflight, offeredProfiles, store: ctx.store, issuer: account.issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
+  const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now, ctx.config.events.expiringDays);
   await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });
   return outcome;
 }

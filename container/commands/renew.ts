@@ -37,6 +37,8 @@ export interface RenewReport {
   readonly renewAt?: string | undefined;
   /** Expiry of the certificate live after this run's work on it, where the run knows it. */
   readonly notAfter?: string | undefined;
+  /** Its notBefore, beside notAfter where this run issued it: the lifetime scales the expiry alarm. */
+  readonly notBefore?: string | undefined;
   readonly code?: string;
   /** Old ACM ARNs a key-type change replaced in this run (each also reported in an info line). */
   readonly replacedAcmArns?: readonly string[] | undefined;
@@ -120,7 +122,10 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
     for (const report of reports) {
       // From the reports (no second read of the index); failed or locked ones still have the certificate the index named.
       const notAfter = report.notAfter ?? index.entries[report.name]?.notAfter;
-      if (notAfter !== undefined) progress.metric(metric.daysToExpiry(report.name, new Date(notAfter), now()));
+      // this run's certificate where it issued one, else the index's (skipped: the same certificate)
+      const notBefore = report.notBefore ?? index.entries[report.name]?.notBefore;
+      const alarm = { notBefore: notBefore === undefined ? undefined : new Date(notBefore), configuredDays: config.events.expiringDays };
+      if (notAfter !== undefined) progress.metric(metric.daysToExpiry(report.name, new Date(notAfter), now(), alarm));
     }
     await publishExpiring(
       ctx,
@@ -216,7 +221,8 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
       await healLiveCopies(store, item.name, progress);
       // Check again under the lease: another run may have done this while we were deciding.
       const loaded = await loadRecord(store, item.name);
-      if (item.undeclared) item = { ...item, profile: loaded?.record.profile };
+      // profile= or ACME_PROFILE when declared, else the one the CA issued the live certificate under
+      if (item.profile === undefined) item = { ...item, profile: loaded?.record.profile };
       const finished = loaded === undefined ? undefined : await finishInterrupted(ctx, progress, loaded, item);
       if (finished !== undefined) return finished;
       if (loaded !== undefined) {
@@ -259,6 +265,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
         serial: outcome.record.serial,
         renewAt: outcome.record.renewAt,
         notAfter: outcome.record.notAfter,
+        notBefore: outcome.record.notBefore,
         ...(outcome.replacedAcm.length === 0 ? {} : { replacedAcmArns: outcome.replacedAcm.map((r) => r.oldArn) }),
       };
     });
@@ -320,6 +327,7 @@ async function finishInterrupted(ctx: CommandContext, progress: Progress, loaded
     serial: record.record.serial,
     renewAt: record.record.renewAt,
     notAfter: record.record.notAfter,
+    notBefore: record.record.notBefore,
     ...(record.replacedAcm.length === 0 ? {} : { replacedAcmArns: record.replacedAcm.map((r) => r.oldArn) }),
   };
 }

@@ -5,6 +5,7 @@ import { createPrivateKey } from 'node:crypto';
 import { get as httpsGet } from 'node:https';
 import { ErrorCodes, IssuerError, jwkThumbprint, layout, accountRegistrationShape, normalizeDomains, parsePublicJwk, parseStored, type Env, type IssuerConfig, type ObjectStore } from '../../lib/core/index.js';
 import { missingAccountKey } from '../acme/account.js';
+import { declaredProfileProblems } from './profile-check.js';
 import { checkRenewalIndex, checkStoredRecords, readableRecords, recordKeys } from './stored-state.js';
 import { causeTitle } from '../../lib/core/diagnosis.js';
 import { AcmeClient } from '../acme/client.js';
@@ -75,7 +76,10 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
   const records = stored === undefined ? [] : readableRecords(stored);
 
   for (const record of records) {
-    if (record.notAfter !== undefined) deps.progress.metric(metric.daysToExpiry(record.name, new Date(record.notAfter), deps.now()));
+    if (record.notAfter !== undefined) {
+      const alarm = { notBefore: record.notBefore === undefined ? undefined : new Date(record.notBefore), configuredDays: deps.config.events.expiringDays };
+      deps.progress.metric(metric.daysToExpiry(record.name, new Date(record.notAfter), deps.now(), alarm));
+    }
   }
 
   if (records.length === 0) {
@@ -91,7 +95,9 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
     await timed('live-copies', report, () => Promise.resolve(verdictValue(liveCopiesVerdict(looks))), '');
   }
 
-  const caReachable = await timed(
+  // A profile the CA does not offer fails ca-directory too, but the CA still answered (the account check asks it)
+  let directoryAnswered = false;
+  await timed(
     'ca-directory',
     report,
     async () => {
@@ -105,6 +111,9 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
       if (status !== 200 || typeof directory.newOrder !== 'string' || typeof directory.newAccount !== 'string') {
         throw new Error(`${deps.config.directoryUrl} answered HTTP ${status} but not with an ACME directory (no newOrder/newAccount)`);
       }
+      directoryAnswered = true;
+      const profiles = await declaredProfileProblems(deps.config);
+      if (profiles.length > 0) throw new HealthFailure(profiles.map((p) => p.message).join('; '), profiles.map((p) => p.hint).join('; '));
       return { value: true, detail: `${deps.config.directoryUrl} answered with an ACME directory` };
     },
     'check ACME_DIRECTORY and the network path to the CA (NAT gateway or public IP for the task; for a private CA, ACME_TLS_CA_FILE)',
@@ -136,7 +145,7 @@ export async function runHealth(deps: HealthDeps, options: { readonly domains: r
           'run `register` to register the same key at this CA (see "Moving to another CA" in docs/operations.md)',
         );
       }
-      if (caReachable !== true) {
+      if (!directoryAnswered) {
         throw new HealthFailure('registered in S3, but not confirmed at the CA: its directory cannot be reached', 'fix the ca-directory check first');
       }
       let client: AcmeClient;

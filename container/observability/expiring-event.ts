@@ -1,4 +1,4 @@
-import { ErrorCodes, EventDetailTypes, IssuerError, expiringEventDue } from '../../lib/core/index.js';
+import { ErrorCodes, EventDetailTypes, IssuerError, expiringEventDue, expiryAlarmDays } from '../../lib/core/index.js';
 import { readLiveMetadata } from '../certificates/archive.js';
 import { withLease } from '../certificates/lease.js';
 import { loadRecord, saveRecord } from '../certificates/records.js';
@@ -8,7 +8,7 @@ import { factsOf } from './events.js';
 const DAY_MS = 86_400_000;
 
 /**
- * `Certificate Expiring` for each certificate with fewer than EXPIRING_EVENT_DAYS left, at most
+ * `Certificate Expiring` for each certificate with fewer than EXPIRING_EVENT_DAYS left (or a fifth of its lifetime, if less), at most
  * once a day each: the time it was sent is claimed in the record first (under the lease, with
  * If-Match), so two runs in the same day send it once. Only certificates under the threshold cost
  * a read; one whose lease another run holds is left to that run or the next. Never throws.
@@ -21,7 +21,12 @@ export async function publishExpiring(ctx: CommandContext, certificates: readonl
     try {
       await withLease(store, name, { holder: progress.runId, now, ttlMs: config.leaseSeconds * 1000 }, async () => {
         const loaded = await loadRecord(store, name);
-        if (loaded === undefined || !expiringEventDue(loaded.record.notAfter, loaded.record.expiringEventAt, config.events.expiringDays, now())) return;
+        if (loaded === undefined) return;
+        // Scaled to the lifetime (a fifth of it where that is less): a 6-day certificate is not "expiring" when issued
+        const { notBefore, notAfter: recordedNotAfter } = loaded.record;
+        const threshold =
+          notBefore === undefined || recordedNotAfter === undefined ? config.events.expiringDays : expiryAlarmDays({ notBefore: new Date(notBefore), notAfter: new Date(recordedNotAfter) }, config.events.expiringDays);
+        if (!expiringEventDue(recordedNotAfter, loaded.record.expiringEventAt, threshold, now())) return;
         const saved = await saveRecord(store, { record: { ...loaded.record, expiringEventAt: now().toISOString() }, etag: loaded.etag });
         const metadata = await readLiveMetadata(store, name);
         const left = new Date(saved.record.notAfter!).getTime() - now().getTime();

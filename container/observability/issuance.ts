@@ -1,12 +1,12 @@
 import { diagnoseCaProblem } from '../../lib/core/diagnosis.js';
 import { ValidationError } from '../acme/order.js';
-import { IssuerError } from '../../lib/core/index.js';
+import { DEFAULT_EXPIRY_ALARM_DAYS, IssuerError } from '../../lib/core/index.js';
 import type { Progress } from '../progress.js';
 import { metric, type Operation } from './metrics.js';
 
 /** The facts of a stored certificate this needs (IssueOutcome has them). */
 interface Issued {
-  readonly published: { readonly info: { readonly notAfter: Date } };
+  readonly published: { readonly info: { readonly notBefore: Date; readonly notAfter: Date } };
 }
 
 /**
@@ -14,7 +14,14 @@ interface Issued {
  * IssuanceSucceeded + DaysToExpiry, or IssuanceFailed (+ ValidationFailures Stage=ca per name
  * the CA refused, with the cause). Pre-flight failures already counted their own names.
  */
-export async function observeIssuance<T extends Issued>(progress: Pick<Progress, 'metric'>, operation: Operation, certificateName: string, run: () => Promise<T>, now: () => Date = () => new Date()): Promise<T> {
+export async function observeIssuance<T extends Issued>(
+  progress: Pick<Progress, 'metric'>,
+  operation: Operation,
+  certificateName: string,
+  run: () => Promise<T>,
+  now: () => Date = () => new Date(),
+  alarmDays = DEFAULT_EXPIRY_ALARM_DAYS,
+): Promise<T> {
   let outcome: T;
   try {
     outcome = await run();
@@ -27,6 +34,6 @@ export async function observeIssuance<T extends Issued>(progress: Pick<Progress,
     throw error;
   }
   progress.metric(metric.issuanceSucceeded(operation, certificateName));
-  progress.metric(metric.daysToExpiry(certificateName, outcome.published.info.notAfter, now()));
+  progress.metric(metric.daysToExpiry(certificateName, outcome.published.info.notAfter, now(), { notBefore: outcome.published.info.notBefore, configuredDays: alarmDays }));
   return outcome;
 }

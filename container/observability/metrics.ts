@@ -1,5 +1,8 @@
 import type { Cause } from '../../lib/core/diagnosis.js';
-import { Dimensions, Metrics } from '../../lib/core/telemetry.js';
+import { expiryAlarmDays } from '../../lib/core/renewal-policy.js';
+import { Dimensions, IssuerLog, Metrics } from '../../lib/core/telemetry.js';
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * The issuer's metrics as lines of its run (Progress.metric writes them, with JSON output only:
@@ -10,8 +13,8 @@ import { Dimensions, Metrics } from '../../lib/core/telemetry.js';
 export interface MetricLine {
   readonly name: (typeof Metrics)[keyof typeof Metrics];
   readonly value: number;
-  /** Dimensions and searchable properties, written beside the value. */
-  readonly fields: Readonly<Record<string, string>>;
+  /** Dimensions and searchable properties, written beside the value (a number where a metric filter reads it as a value). */
+  readonly fields: Readonly<Record<string, string | number>>;
 }
 
 export type Operation = 'issue' | 'renew';
@@ -30,12 +33,20 @@ export const metric = {
     fields: { [Dimensions.operation]: operation, certificateName, errorCode },
   }),
 
-  /** Days (two decimals) from `now` to the certificate's notAfter. */
-  daysToExpiry: (certificateName: string, notAfter: Date, now: Date): MetricLine => ({
-    name: Metrics.daysToExpiry,
-    value: Math.round(((notAfter.getTime() - now.getTime()) / 86_400_000) * 100) / 100,
-    fields: { [Dimensions.certificate]: certificateName, notAfter: notAfter.toISOString() },
-  }),
+  /**
+   * Days (two decimals) from `now` to the certificate's notAfter, and beside them the margin to its
+   * alarm threshold (expiryAlarmDays of its lifetime and EXPIRING_EVENT_DAYS, which the stack sets
+   * to DEPLOY_ALARM_EXPIRY_DAYS; that alone when notBefore is not known).
+   */
+  daysToExpiry: (certificateName: string, notAfter: Date, now: Date, alarm: { readonly notBefore: Date | undefined; readonly configuredDays: number }): MetricLine => {
+    const days = (notAfter.getTime() - now.getTime()) / 86_400_000;
+    const threshold = alarm.notBefore === undefined ? alarm.configuredDays : expiryAlarmDays({ notBefore: alarm.notBefore, notAfter }, alarm.configuredDays);
+    return {
+      name: Metrics.daysToExpiry,
+      value: round2(days),
+      fields: { [Dimensions.certificate]: certificateName, notAfter: notAfter.toISOString(), [IssuerLog.expiryMarginField]: round2(days - threshold), alarmDays: round2(threshold) },
+    };
+  },
 
   validationFailure: (stage: ValidationStage, cause: Cause, domain: string): MetricLine => ({
     name: Metrics.validationFailures,

@@ -103,12 +103,14 @@ export class IssuerMonitoring extends Construct {
     const issuerMetric = (metricName: string, statistic: string, period: Duration, dimensionsMap?: Record<string, string>) =>
       new cloudwatch.Metric({ namespace: METRICS.namespace, metricName, statistic, period, dimensionsMap });
 
-    // Each renew run (twice a day by default) reports the soonest expiry; the last one counts.
+    // Each renew run (twice a day by default) reports each certificate's margin to its own threshold
+    // (expiryDays, or a fifth of its lifetime when less: a 6-day certificate is not "expiring" when
+    // issued); the issuer gets expiryDays as EXPIRING_EVENT_DAYS. The smallest margin counts.
     this.expiryAlarm = alarm(
-      issuerMetric(METRICS.minDaysToExpiry, cloudwatch.Stats.MINIMUM, Duration.days(1)).createAlarm(this, 'ExpiryAlarm', {
+      issuerMetric(METRICS.minExpiryMargin, cloudwatch.Stats.MINIMUM, Duration.days(1)).createAlarm(this, 'ExpiryAlarm', {
         alarmName: this.alarmName('certificate-expiry'),
-        alarmDescription: `A certificate has fewer than ${expiryDays} days left: renewal has not replaced it. Run \`show NAME\` and read the issuer log group.`,
-        threshold: expiryDays,
+        alarmDescription: `A certificate has fewer than ${expiryDays} days left (a short-lived one: less than a fifth of its lifetime): renewal has not replaced it. Run \`show NAME\` and read the issuer log group.`,
+        threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 1,
         // No run, no data: the "did not run" alarm speaks for that; this one keeps its last state.

@@ -2,6 +2,7 @@ import { readCertificates, type CertificateSpec } from './certificate-set.js';
 import { ConfigReader, type Env } from './config-reader.js';
 import { readExportConfig, type ExportConfig } from './exports.js';
 import { DEFAULT_EXPIRY_ALARM_DAYS, readEventBus } from './events.js';
+import { profileNameLimitProblem } from './profiles.js';
 import { readBucketName, readContactEmail, readDirectoryUrl, readJwkRefreshSeconds, readKeyType, readProfile, readRegion, readRegionList, readRenewBeforeDays, type KeyType } from './rules.js';
 
 /**
@@ -98,6 +99,15 @@ export function parseIssuerConfig(env: Env): IssuerConfig {
       expiringDays: reader.integer('EXPIRING_EVENT_DAYS', { default: DEFAULT_EXPIRY_ALARM_DAYS, min: 1, max: 90 }),
     },
   };
+  // A profile's name limit, checked before any run orders (the CA refuses such an order only after the authorizations)
+  for (const spec of config.certificates) {
+    const problem = profileNameLimitProblem(
+      spec.profile ?? config.profile,
+      spec.domains,
+      `CERTIFICATES entry "${spec.name}"${spec.profile === undefined && config.profile !== undefined ? ` (ACME_PROFILE=${config.profile})` : ''}`,
+    );
+    if (problem !== undefined) reader.report(`${problem.message}: ${problem.hint}`);
+  }
   return reader.done(config);
 }
 

@@ -16,6 +16,8 @@ export interface IndexEntry {
   readonly directoryUrl: string;
   readonly serial: string | undefined;
   readonly notAfter: string | undefined;
+  /** The live certificate's notBefore: its lifetime scales the expiry alarm (absent in indexes written before it). */
+  readonly notBefore?: string | undefined;
   /** When the certificate becomes due (ARI pick or the fallback rule). */
   readonly renewAt: string | undefined;
   /** After a failure: not before this time (back-off or the CA's rate-limit time). */

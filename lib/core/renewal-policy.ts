@@ -42,11 +42,48 @@ export function renewalTime(notBefore: Date, notAfter: Date, rule: RenewalRule, 
   }
 }
 
-/** Exponential back-off after failures: 5 minutes, doubling, at most a day (cert-manager caps at 32 h). */
-export function nextRetryAt(failedAttempts: number, now: Date, retryAfter?: Date): Date {
-  const backoff = Math.min(5 * 60_000 * 2 ** Math.max(0, failedAttempts - 1), DAY_MS);
+/** The validity of the certificate that is live while a renewal fails. */
+export interface Lifetime {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+/** The back-off never exceeds this fraction of the live certificate's lifetime. */
+export const BACKOFF_LIFETIME_FRACTION = 1 / 10;
+
+/**
+ * Exponential back-off after failures: 5 minutes, doubling, at most a day (cert-manager caps at
+ * 32 h). With a live certificate it scales to its lifetime: at most a tenth of it (a 160-hour
+ * certificate waits at most 16 h, not a day; the cap binds only below 10 days, where renewal
+ * starts at half the life, so at least five retries fit before expiry), and never past its expiry:
+ * when the back-off would reach it, the retry comes after half the time left. A CA's rate-limit
+ * time still wins when later: the CA refuses any order before it.
+ */
+export function nextRetryAt(failedAttempts: number, now: Date, retryAfter?: Date, live?: Lifetime): Date {
+  let backoff = Math.min(5 * 60_000 * 2 ** Math.max(0, failedAttempts - 1), DAY_MS);
+  if (live !== undefined) {
+    const lifetime = live.notAfter.getTime() - live.notBefore.getTime();
+    if (lifetime > 0) backoff = Math.min(backoff, Math.floor(lifetime * BACKOFF_LIFETIME_FRACTION));
+    const left = live.notAfter.getTime() - now.getTime();
+    if (left > 0 && backoff >= left) backoff = Math.floor(left / 2);
+  }
   const byBackoff = new Date(now.getTime() + backoff);
   return retryAfter !== undefined && retryAfter > byBackoff ? retryAfter : byBackoff;
+}
+
+/** Alarm when at most this fraction of the lifetime is left, where it comes before DEPLOY_ALARM_EXPIRY_DAYS does. */
+export const EXPIRY_ALARM_LIFETIME_FRACTION = 1 / 5;
+
+/**
+ * Days left below which a certificate is "expiring" (the `Certificate Expiring` event; the expiry
+ * alarm's threshold): DEPLOY_ALARM_EXPIRY_DAYS, or a fifth of the lifetime when that is less. A
+ * fixed 14 days would call a 6-day certificate expiring from the moment it is issued; a fifth is
+ * past every renewal point (1/3 or 1/2 of the life left, an ARI window that ends before expiry),
+ * so it still means renewal has been failing, and leaves a fifth of the life to fix it.
+ */
+export function expiryAlarmDays(live: Lifetime, configuredDays: number): number {
+  const lifetimeDays = (live.notAfter.getTime() - live.notBefore.getTime()) / DAY_MS;
+  return lifetimeDays > 0 ? Math.min(configuredDays, lifetimeDays * EXPIRY_ALARM_LIFETIME_FRACTION) : configuredDays;
 }
 
 /**

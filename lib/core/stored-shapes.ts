@@ -179,6 +179,7 @@ export const renewalIndexShape = object({
       directoryUrl: nonEmpty,
       serial: optional(nonEmpty),
       notAfter: optional(date),
+      notBefore: optional(date),
       renewAt: optional(date),
       retryAt: optional(date),
       ariCheckAt: optional(date),

@@ -17,6 +17,12 @@ export const Metrics = {
   daysToExpiry: 'DaysToExpiry',
   /** None, no dimension: every DaysToExpiry value without its dimension, so Minimum is the soonest expiry. */
   minDaysToExpiry: 'MinDaysToExpiry',
+  /**
+   * None (days), no dimension: each DaysToExpiry line's days left minus that certificate's own alarm
+   * threshold (lib/core/renewal-policy.ts expiryAlarmDays: DEPLOY_ALARM_EXPIRY_DAYS, or a fifth of
+   * the lifetime when less); the expiry alarm fires when its Minimum is below 0.
+   */
+  minExpiryMargin: 'MinExpiryMargin',
   /** Count, dimensions [Stage, Cause]: a name that failed validation (Stage = preflight | ca). */
   validationFailures: 'ValidationFailures',
   /** Count, dimension Check (docs/operations.md lists the checks): a failed `health` check. */
@@ -52,6 +58,8 @@ export const IssuerLog = {
   renewSummaryEvent: 'renew-summary',
   /** The renew summary's count of failed certificates (a number). */
   failedField: 'failed',
+  /** A DaysToExpiry line's days left minus the certificate's alarm threshold (MinExpiryMargin's value). */
+  expiryMarginField: 'ExpiryMargin',
 } as const;
 
 /**
@@ -74,6 +82,8 @@ export const ISSUER_METRIC_FILTERS: readonly IssuerMetricFilter[] = [
   { metric: Metrics.daysToExpiry, valueField: Metrics.daysToExpiry, dimensions: [Dimensions.certificate], unit: 'None' },
   // every DaysToExpiry value again without its dimension: its Minimum is the soonest expiry (the expiry alarm)
   { metric: Metrics.minDaysToExpiry, valueField: Metrics.daysToExpiry, dimensions: [], unit: 'None' },
+  // the same lines' margin to each certificate's own threshold: the expiry alarm, right for a 6-day certificate and a 90-day one alike
+  { metric: Metrics.minExpiryMargin, valueField: IssuerLog.expiryMarginField, dimensions: [], unit: 'None' },
   { metric: Metrics.issuanceSucceeded, valueField: Metrics.issuanceSucceeded, dimensions: [Dimensions.operation], unit: 'Count' },
   { metric: Metrics.issuanceFailed, valueField: Metrics.issuanceFailed, dimensions: [Dimensions.operation], unit: 'Count' },
   { metric: Metrics.validationFailures, valueField: Metrics.validationFailures, dimensions: [Dimensions.stage, Dimensions.cause], unit: 'Count' },

@@ -21,6 +21,11 @@ validity=""
 if [ -n "${PEBBLE_CERT_VALIDITY_SECONDS:-}" ]; then
   validity=", \"certificateValidityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS, \"profiles\": {\"default\": {\"description\": \"short-lived for tests\", \"validityPeriod\": $PEBBLE_CERT_VALIDITY_SECONDS}}"
 fi
+# Named profiles for current pebble, as its config takes them (a JSON object: name -> description,
+# validityPeriod in seconds, promoteCommonName); replaces the one above.
+if [ -n "${PEBBLE_PROFILES:-}" ]; then
+  validity=", \"profiles\": $PEBBLE_PROFILES"
+fi
 cat > "$PEBBLE_DIR/pebble.json" <<JSON
 {
   "pebble": {
@@ -62,7 +67,8 @@ if ! moto_healthy >/dev/null 2>&1; then
     wait_for moto moto_serving
     node --import tsx scripts/local/bootstrap-iam.ts admin
   else
-    start_service moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+    # moto-server.py also without IAM: it has moto's ACM import certificates without a subject CN, as AWS does
+    start_service moto python3 scripts/local/moto-server.py -H 127.0.0.1 -p "$MOTO_PORT"
   fi
   wait_for moto moto_healthy
   moto_started=true

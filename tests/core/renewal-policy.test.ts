@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ariCertId, fallbackRule, nextRetryAt, parseCertificateSet, rateLimitRetryAfter, renewalTime, sweepVerdict, type IndexEntry } from '../../lib/core/index.js';
+import { ariCertId, expiryAlarmDays, fallbackRule, nextRetryAt, parseCertificateSet, rateLimitRetryAfter, renewalTime, sweepVerdict, type IndexEntry } from '../../lib/core/index.js';
 
 const DAY = 86_400_000;
 const at = (iso: string) => new Date(iso);
@@ -58,6 +58,77 @@ describe('after a failure', () => {
     expect(retryAfter).toEqual(at('2026-06-03T10:00:00Z'));
     expect(nextRetryAt(1, now, retryAfter)).toEqual(at('2026-06-03T10:00:00Z'));
     expect(rateLimitRetryAfter('Connection refused', now)).toBeUndefined();
+  });
+});
+
+describe('after a failure, scaled to the live certificate', () => {
+  const HOUR = 3_600_000;
+  const MIN = 60_000;
+  const issued = at('2026-06-01T00:00:00Z');
+  const lifetime = (ms: number) => ({ notBefore: issued, notAfter: new Date(issued.getTime() + ms) });
+  const waitAfter = (attempts: number, now: Date, live: { notBefore: Date; notAfter: Date }) => nextRetryAt(attempts, now, undefined, live).getTime() - now.getTime();
+
+  // [lifetime, failed attempts, hours into the life when it failed, expected wait]
+  const table: [string, number, number, number, number][] = [
+    ['90 days: the day cap, as before', 90 * DAY, 30, 70 * 24, DAY],
+    ['45 days: the day cap (a tenth is 4.5 days)', 45 * DAY, 30, 30 * 24, DAY],
+    ['10 days: a tenth is a day, the same', 10 * DAY, 30, 5 * 24, DAY],
+    ['160 hours (shortlived): at most 16 hours, not a day', 160 * HOUR, 30, 80, 16 * HOUR],
+    ['6 days at half life: at most 14.4 hours', 6 * DAY, 30, 72, 14.4 * HOUR],
+    ['6 days, first failure: 5 minutes, unscaled', 6 * DAY, 1, 72, 5 * MIN],
+    ['6 days, 8 h left: half of what is left (the tenth would be past expiry)', 6 * DAY, 30, 136, 4 * HOUR],
+    ['20 seconds (the e2e stand-in): 2 seconds', 20_000, 3, 0.0028, 2_000],
+  ];
+  it.each(table)('%s', (_, ms, attempts, hoursIn, expected) => {
+    const now = new Date(issued.getTime() + Math.round(hoursIn * HOUR));
+    expect(waitAfter(attempts, now, lifetime(ms))).toBe(Math.floor(expected));
+  });
+
+  it('never retries past the expiry while the certificate is live, however many failures', () => {
+    const live = lifetime(6 * DAY);
+    for (let hoursIn = 72; hoursIn < 144; hoursIn += 1) {
+      const now = new Date(issued.getTime() + hoursIn * HOUR);
+      expect(nextRetryAt(40, now, undefined, live).getTime()).toBeLessThan(live.notAfter.getTime());
+    }
+  });
+
+  it('keeps backing off by the lifetime once the certificate has expired', () => {
+    const live = lifetime(6 * DAY);
+    expect(waitAfter(30, new Date(live.notAfter.getTime() + HOUR), live)).toBe(Math.floor(14.4 * HOUR));
+  });
+
+  it("still waits for the CA's rate-limit time, even past the expiry (the CA refuses any order before it)", () => {
+    const live = lifetime(6 * DAY);
+    const now = new Date(issued.getTime() + 140 * HOUR);
+    const retryAfter = new Date(issued.getTime() + 150 * HOUR);
+    expect(nextRetryAt(2, now, retryAfter, live)).toEqual(retryAfter);
+  });
+});
+
+describe('the expiry alarm threshold', () => {
+  const issued = at('2026-06-01T00:00:00Z');
+  const days = (n: number) => ({ notBefore: issued, notAfter: new Date(issued.getTime() + n * DAY) });
+  // [lifetime in days, DEPLOY_ALARM_EXPIRY_DAYS, days left that alarm]
+  const table: [number, number, number][] = [
+    [90, 14, 14],
+    [64, 14, 12.8],
+    [45, 14, 9],
+    [45, 7, 7],
+    [160 / 24, 14, 160 / 24 / 5],
+    [6, 14, 1.2],
+  ];
+  it.each(table)('a %d-day certificate with DEPLOY_ALARM_EXPIRY_DAYS=%d alarms below %d days left', (lifetime, configured, expected) => {
+    expect(expiryAlarmDays(days(lifetime), configured)).toBeCloseTo(expected, 9);
+  });
+
+  it('is below every renewal point, so it means renewal has been failing', () => {
+    for (const lifetime of [6, 160 / 24, 9.9, 10, 45, 64, 90]) {
+      const live = days(lifetime);
+      const rule = fallbackRule(live.notBefore, live.notAfter, undefined);
+      const renewAt = renewalTime(live.notBefore, live.notAfter, rule);
+      const leftAtRenewal = (live.notAfter.getTime() - renewAt.getTime()) / DAY;
+      expect(expiryAlarmDays(live, 14)).toBeLessThan(leftAtRenewal);
+    }
   });
 });
 

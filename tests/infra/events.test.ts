@@ -56,8 +56,9 @@ describe('the bus the issuer puts events on', () => {
   it("the Expiring threshold is the expiry alarm's, from one variable", () => {
     const synth = synthesize({ DEPLOY_ALARM_EXPIRY_DAYS: '21' });
     expect(taskEnvironment(synth).EXPIRING_EVENT_DAYS).toBe('21');
-    const [, alarm] = only(resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'MinDaysToExpiry'));
-    expect(alarm.Properties.Threshold).toBe(21);
+    // the alarm reads each line's margin to the issuer's threshold (EXPIRING_EVENT_DAYS, or a fifth of the lifetime)
+    const [, alarm] = only(resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'MinExpiryMargin'));
+    expect(alarm.Properties).toMatchObject({ Threshold: 0, AlarmDescription: expect.stringMatching(/fewer than 21 days left/) });
     expect(parseIssuerConfig({ CERT_BUCKET: 'bucket', EXPIRING_EVENT_DAYS: '21' }).events.expiringDays).toBe(21);
   });
 

@@ -25,12 +25,13 @@ describe('alarms (defaults)', () => {
   const topicId = () => logicalId(synth, synth.stack.monitoring.topic);
   const actions = () => [{ Ref: topicId() }];
 
-  it('alarms when the soonest certificate has fewer than 14 days left', () => {
-    expect(only(alarmsBy(synth, 'MinDaysToExpiry'))).toMatchObject({
+  it("alarms when a certificate has fewer than 14 days left, or less than a fifth of its lifetime (each line's margin to its own threshold)", () => {
+    expect(alarmsBy(synth, 'MinDaysToExpiry')).toEqual([]);
+    expect(only(alarmsBy(synth, 'MinExpiryMargin'))).toMatchObject({
       Namespace: 'AcmeOnAws',
       Statistic: 'Minimum',
       Period: 86400,
-      Threshold: 14,
+      Threshold: 0,
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'ignore',
@@ -147,6 +148,7 @@ describe('metrics from the log groups', () => {
         dimensions: [{ Key: 'CertificateName', Value: '$.CertificateName' }],
       },
       MinDaysToExpiry: { pattern: '{ ($.event = "metric") && ($.DaysToExpiry = "*") }', value: '$.DaysToExpiry', dimensions: undefined },
+      MinExpiryMargin: { pattern: '{ ($.event = "metric") && ($.ExpiryMargin = "*") }', value: '$.ExpiryMargin', dimensions: undefined },
       IssuanceSucceeded: {
         pattern: '{ ($.event = "metric") && ($.IssuanceSucceeded = "*") && ($.Operation = "*") }',
         value: '$.IssuanceSucceeded',
@@ -182,7 +184,7 @@ describe('alarm options', () => {
 
   it('subscribes the email, uses the threshold and derives the "did not run" wait from the schedule', () => {
     synth.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
-    expect(only(alarmsBy(synth, 'MinDaysToExpiry')).Threshold).toBe(21);
+    expect(only(alarmsBy(synth, 'MinExpiryMargin')).AlarmDescription).toMatch(/^A certificate has fewer than 21 days left/);
     expect(only(alarmsBy(synth, 'RenewalRunSucceeded'))).toMatchObject({ EvaluationPeriods: 12, DatapointsToAlarm: 12 });
   });
 
@@ -218,7 +220,7 @@ describe('the metric filters match the lines the runtime writes', () => {
       },
     });
     const progress = new Progress(true, out);
-    progress.metric(metric.daysToExpiry('shop', new Date('2027-01-10T00:00:00Z'), new Date('2027-01-01T00:00:00Z')));
+    progress.metric(metric.daysToExpiry('shop', new Date('2027-01-10T00:00:00Z'), new Date('2027-01-01T00:00:00Z'), { notBefore: new Date('2026-12-01T00:00:00Z'), configuredDays: 14 }));
     progress.metric(metric.issuanceSucceeded('renew', 'shop'));
     progress.metric(metric.issuanceFailed('issue', 'shop', 'ERR_CA_UNAVAILABLE'));
     progress.metric(metric.validationFailure('ca', CAUSES[0]!, 'shop.example.com'));
