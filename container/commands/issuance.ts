@@ -2,6 +2,7 @@
 // (certificates/issue.ts: plan, order, archive, publish, deploy), then announce (metrics and
 // the EventBridge event). What differs between the two commands is only what they pass in.
 import { EventDetailTypes } from '../../lib/core/index.js';
+import { FailoverIssuer } from '../acme/failover.js';
 import { issueCertificate, type IssueOutcome, type IssueRequest } from '../certificates/issue.js';
 import { factsOf } from '../observability/events.js';
 import { observeIssuance } from '../observability/issuance.js';
@@ -19,16 +20,36 @@ export interface Announcement {
 }
 
 /**
- * Issues one certificate with the account of its CA: the pre-flight (unless skipped) runs inside
+ * Issues one certificate with the account of its CA, or of the next of its CAs when one fails for
+ * a reason of its own (acme/failover.ts): the pre-flight (unless skipped) runs inside
  * the issuance, so a name that does not reach us is recorded `failed` with a retry time like any
  * other failure; IssuanceSucceeded/IssuanceFailed and DaysToExpiry are reported, and on success
  * the event is sent. The caller holds the certificate's lease.
  */
-export async function runIssuance(ctx: CommandContext, progress: Progress, request: IssueRequest, options: { readonly skipPreflight: boolean }, announce: Announcement): Promise<IssueOutcome> {
-  const account = await ctx.account(request.directoryUrl);
-  const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress });
-  const deps = { preflight, store: ctx.store, issuer: account.issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
+export async function runIssuance(
+  ctx: CommandContext,
+  progress: Progress,
+  request: IssueRequest,
+  options: { readonly skipPreflight: boolean; readonly issuer?: FailoverIssuer | undefined },
+  announce: Announcement,
+): Promise<IssueOutcome> {
+  const issuer = options.issuer ?? caFailover(ctx, progress, request.directoryUrls ?? [request.directoryUrl]);
+  // The account at the first CA that answers, before the lease's work: every CA shares its key.
+  const thumbprint = await issuer.thumbprint();
+  const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, thumbprint, { progress });
+  const deps = { preflight, store: ctx.store, issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
   const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
   await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });
   return outcome;
+}
+
+/** The certificate's CAs in order, each account made on first use; every move to the next CA is a warning naming both and why. */
+export function caFailover(ctx: CommandContext, progress: Progress, directoryUrls: readonly string[]): FailoverIssuer {
+  return new FailoverIssuer(
+    directoryUrls.map((directoryUrl) => ({ directoryUrl, account: () => ctx.account(directoryUrl) })),
+    {
+      failedOver: (from, reason, error, to) => progress.warn(`${from} failed (${reason}): ${error instanceof Error ? error.message : String(error)}; trying the next CA, ${to}`, { ca: from, reason, next: to }),
+      issuedAfterFailover: (by, failed) => progress.info(`issued by ${by} (failover: ${failed.join(', ')} failed this run; the next renewal tries the first CA again)`, { ca: by, failedCas: [...failed] }),
+    },
+  );
 }
