@@ -2,7 +2,8 @@
 // roots), the same account key and responder for both. The first stopped: issuance comes from the
 // second, and the output, record, live pointer, `show` and the second pebble say so; revoke goes to
 // the CA that issued; the first back: nothing is reissued for it, and the next renewal uses the
-// first again. A failure that is ours (the pre-flight) does not move to the other CA.
+// first again. A CA's own refusal (pebble's blocklist: rejectedIdentifier) moves to the next CA; a
+// failure that is ours (the pre-flight) does not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../support/aws.js';
 import { eventOf, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
@@ -23,13 +24,14 @@ const live = async (name: string) => JSON.parse((await aws.read(`live/${name}/me
 
 beforeAll(async () => {
   stack = await startLocalStack({ name: 'ca-failover' });
-  second = await startSecondPebble(stack);
+  second = await startSecondPebble(stack, { blockedDomains: ['blocked.example.com'] });
   aws = clientsFor(stack);
   first = stack.env.ACME_DIRECTORY!;
   // Nothing listens on 127.0.0.2 at the HTTP-01 port: the pre-flight refuses this name.
   await addA(stack, 'away.example.com', '127.0.0.2');
   const list = `ca=${first}|${second.directoryUrl}`;
-  env = { CERTIFICATES: `shop=shop.example.com;${list} api=api.example.com;${list} away=away.example.com;${list}` };
+  // `blocked` lists the second first: its policy refuses the name, the stack's pebble does not.
+  env = { CERTIFICATES: `shop=shop.example.com;${list} api=api.example.com;${list} away=away.example.com;${list} blocked=blocked.example.com;ca=${second.directoryUrl}|${first}` };
   const registered = await runCli(stack, ['register'], env);
   expect(registered.code, registered.stderr).toBe(0);
 });
@@ -96,6 +98,17 @@ describe('the first CA back', () => {
       expect(pointer.directoryUrl).toBe(first);
       expect(await pebbleCertStatus(stack, pointer.serial)).toMatchObject({ Status: 'Valid' });
     }
+  });
+});
+
+describe('a CA refusing the order', () => {
+  it('moves to the next CA of the list', async () => {
+    const result = await runCli(stack, ['renew', 'blocked'], env);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(failovers(result)).toEqual([expect.objectContaining({ ca: second.directoryUrl, reason: 'refused', next: first })]);
+    expect(String(failovers(result)[0]!.message)).toMatch(/rejectedIdentifier/);
+    expect(row(result, 'blocked')).toMatchObject({ action: 'issued', ca: first });
+    expect(await record('blocked')).toMatchObject({ state: 'active', directoryUrl: first });
   });
 });
 

@@ -16,7 +16,8 @@ export interface SecondPebble {
   stop(): Promise<void>;
 }
 
-export async function startSecondPebble(stack: Pick<LocalStack, 'env' | 'stateDir' | 'httpPort'>): Promise<SecondPebble> {
+/** `blockedDomains`: names this pebble refuses to order for (rejectedIdentifier), its own policy. */
+export async function startSecondPebble(stack: Pick<LocalStack, 'env' | 'stateDir' | 'httpPort'>, options: { readonly blockedDomains?: readonly string[] } = {}): Promise<SecondPebble> {
   const [port, managementPort] = [await freePort(), await freePort()];
   const dir = join(stack.stateDir, 'pebble-second');
   mkdirSync(dir, { recursive: true });
@@ -34,6 +35,7 @@ export async function startSecondPebble(stack: Pick<LocalStack, 'env' | 'stateDi
         tlsPort: 0,
         ocspResponderURL: '',
         externalAccountBindingRequired: false,
+        domainBlocklist: options.blockedDomains ?? [],
       },
     }),
   );
