@@ -4,7 +4,8 @@ import { DEFAULT_EXPIRY_ALARM_DAYS, readEventBus } from './events.js';
 import { readExportKinds, readSecretPrefix, readSsmPrefix, type ExportKind } from './exports.js';
 import {
   readContactEmail,
-  readDirectoryUrl,
+  CA_LIST_SEPARATOR,
+  readDirectoryUrls,
   readJwkRefreshSeconds,
   readKeyType,
   readOptionalBucketName,
@@ -55,6 +56,7 @@ export interface DeployConfig {
   readonly region: string | undefined;
   /** Bucket name; undefined lets CloudFormation generate one. */
   readonly bucketName: string | undefined;
+  /** DEPLOY_ACME_DIRECTORY's directory URL, or its CAs' joined by "|" in failover order: the task's ACME_DIRECTORY. */
   readonly directoryUrl: string;
   readonly contactEmail: string | undefined;
   readonly accountKeyType: KeyType;
@@ -167,13 +169,17 @@ function list(value: string | undefined): string[] {
 export function parseDeployConfig(env: Env): DeployConfig {
   const reader = new ConfigReader(env);
 
-  const directoryUrl = readDirectoryUrl(reader, 'DEPLOY_ACME_DIRECTORY', ' the deployed task can reach');
-  if (URL.canParse(directoryUrl)) {
-    const host = new URL(directoryUrl).hostname;
+  // One CA or a failover list (the issuer's ACME_DIRECTORY rule); every CA of it must be reachable from AWS.
+  const directoryUrls = readDirectoryUrls(reader, 'DEPLOY_ACME_DIRECTORY', ' the deployed task can reach');
+  for (const url of directoryUrls) {
+    const host = URL.canParse(url) ? new URL(url).hostname : '';
     if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') {
-      reader.report(`${reader.quote('DEPLOY_ACME_DIRECTORY', directoryUrl)} points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
+      reader.report(
+        `${reader.quote('DEPLOY_ACME_DIRECTORY', directoryUrls.join(CA_LIST_SEPARATOR))} points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`,
+      );
     }
   }
+  const directoryUrl = directoryUrls.join(CA_LIST_SEPARATOR);
 
   const eabKid = reader.optionalString('DEPLOY_ACME_EAB_KID');
   const eabHmacSecretArn = reader.optionalString('DEPLOY_ACME_EAB_HMAC_SECRET_ARN', {

@@ -99,9 +99,9 @@ export function readDirectoryUrl(reader: ConfigReader, name: string, expectedSuf
  * ACME_DIRECTORY: one CA, or an ordered list (parseCaList) that certificates without their own
  * `ca=` fail over along. The first is the account's home CA (register, health, ACME_EAB_*).
  */
-export function readDirectoryUrls(reader: ConfigReader, name: string): string[] {
+export function readDirectoryUrls(reader: ConfigReader, name: string, expectedSuffix = ''): string[] {
   const value = reader.string(name, { default: 'letsencrypt-staging', expected: caChoices() });
-  if (!value.includes(CA_LIST_SEPARATOR)) return [readDirectoryUrl(reader, name)];
+  if (!value.includes(CA_LIST_SEPARATOR)) return [readDirectoryUrl(reader, name, expectedSuffix)];
   const parsed = parseCaList(value);
   if ('problem' in parsed) {
     reader.report(`${reader.quote(name, value)} is not valid: ${parsed.problem}`);

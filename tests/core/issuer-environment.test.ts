@@ -56,6 +56,12 @@ const CANDIDATES: Record<string, readonly string[]> = {
     'ca.example.com/dir',
     'https://',
     'https://user@ca.example.com/dir',
+    // failover lists (lib/core/rules.ts parseCaList)
+    'letsencrypt|zerossl',
+    'https://ca.example.com/dir|letsencrypt',
+    'letsencrypt|https://localhost/dir',
+    'letsencrypt|letsencrypt-prod',
+    'letsencrypt|',
   ],
   DEPLOY_ACME_CONTACT_EMAIL: [
     '',
