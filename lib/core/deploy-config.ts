@@ -64,6 +64,8 @@ export interface DeployConfig {
   /** EAB key id; the HMAC key itself stays in Secrets Manager. */
   readonly eabKid: string | undefined;
   readonly eabHmacSecretArn: string | undefined;
+  /** ZeroSSL's EAB when it is a failover CA (not DEPLOY_ACME_DIRECTORY's first); the HMAC key stays in Secrets Manager. */
+  readonly zerosslEab?: { readonly kid: string; readonly hmacSecretArn: string } | undefined;
   readonly acmImport: boolean;
   /** The declarative certificate set, passed to the issuer unchanged (validated here). */
   readonly certificates: string | undefined;
@@ -189,6 +191,15 @@ export function parseDeployConfig(env: Env): DeployConfig {
   if ((eabKid !== undefined) !== isSet(env, 'DEPLOY_ACME_EAB_HMAC_SECRET_ARN')) {
     reader.report('DEPLOY_ACME_EAB_KID and DEPLOY_ACME_EAB_HMAC_SECRET_ARN must be set together (External Account Binding from your CA)');
   }
+  // ZeroSSL's own binding, for ZeroSSL as a failover CA (the task's ACME_EAB_*_ZEROSSL).
+  const zerosslEabKid = reader.optionalString('DEPLOY_ACME_EAB_KID_ZEROSSL');
+  const zerosslEabHmacSecretArn = reader.optionalString('DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL', {
+    pattern: SECRET_ARN,
+    expected: "the ARN of a Secrets Manager secret holding ZeroSSL's EAB HMAC key (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+  });
+  if ((zerosslEabKid !== undefined) !== isSet(env, 'DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL')) {
+    reader.report('DEPLOY_ACME_EAB_KID_ZEROSSL and DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL must be set together (ZeroSSL External Account Binding)');
+  }
 
   const vpcId = reader.optionalString('DEPLOY_VPC_ID', { pattern: VPC_ID, expected: 'an existing VPC id such as vpc-0123456789abcdef0, or empty to create a VPC' });
   const subnetExpected = 'comma-separated subnet ids such as subnet-0123abcd,subnet-4567ef01';
@@ -264,6 +275,7 @@ export function parseDeployConfig(env: Env): DeployConfig {
     certKeyType: readKeyType(reader, 'DEPLOY_CERT_KEY_TYPE', 'rsa-2048'),
     eabKid,
     eabHmacSecretArn,
+    ...(zerosslEabKid !== undefined && zerosslEabHmacSecretArn !== undefined ? { zerosslEab: { kid: zerosslEabKid, hmacSecretArn: zerosslEabHmacSecretArn } } : {}),
     acmImport: reader.boolean('DEPLOY_ACM_IMPORT', true),
     certificates: reader.optionalString('DEPLOY_CERTIFICATES'),
     certificateSpecs,
