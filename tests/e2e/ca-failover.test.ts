@@ -70,6 +70,14 @@ describe('two CAs, the first stopped', () => {
     expect(String((eventOf(result, 'certificate').history as string[]).at(-1))).toContain(`by ${second.directoryUrl}`);
   });
 
+  it('fails `issue` over along ACME_DIRECTORY when it is a list', async () => {
+    const result = await runCli(stack, ['issue', '--name', 'solo', '--domain', 'solo.example.com'], { ...env, ACME_DIRECTORY: `${first}|${second.directoryUrl}` });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(eventOf(result, 'issued')).toMatchObject({ ca: second.directoryUrl });
+    expect(failovers(result)[0]).toMatchObject({ ca: first, reason: 'outage', next: second.directoryUrl });
+    expect((await second.certStatus((await live('solo')).serial)).body).toMatch(/"Status":\s*"Valid"/);
+  });
+
   it('revokes at the CA that issued, with the first still down', async () => {
     const result = await runCli(stack, ['revoke', 'api'], env);
     expect(result.code, result.stdout + result.stderr).toBe(0);
