@@ -60,7 +60,8 @@ export class AcmeIssuerStack extends Stack {
       assignPublicIp: config.network.taskSubnets === 'public',
       logRetention: config.logRetentionDays,
       environment: (resources) => issuerTaskEnvironment(config, { ...resources, albDnsName: this.responder.loadBalancer?.loadBalancerDnsName }),
-      eabHmacSecret: config.eabHmacSecretArn ? this.eabSecret(config.eabHmacSecretArn) : undefined,
+      eabHmacSecret: config.eabHmacSecretArn ? this.eabSecret('EabHmacSecret', config.eabHmacSecretArn) : undefined,
+      zerosslEabHmacSecret: config.zerosslEab ? this.eabSecret('ZeroSslEabHmacSecret', config.zerosslEab.hmacSecretArn) : undefined,
       acmExtraRegions: config.acmImport ? config.acmGlobalExtraRegions : [],
       acmCertificateRegions: config.acmImport ? config.acmExtraRegions : [],
       exports: config.exports.used.length > 0 ? { kinds: config.exports.used, secretPrefix: config.exports.secretPrefix, ssmPrefix: config.exports.ssmPrefix } : undefined,
@@ -134,9 +135,9 @@ export class AcmeIssuerStack extends Stack {
     };
   }
 
-  private eabSecret(arn: string): secretsmanager.ISecret {
+  private eabSecret(id: string, arn: string): secretsmanager.ISecret {
     // A complete ARN ends in the 6-character suffix Secrets Manager adds; anything else is partial.
-    return /-[A-Za-z0-9]{6}$/.test(arn) ? secretsmanager.Secret.fromSecretCompleteArn(this, 'EabHmacSecret', arn) : secretsmanager.Secret.fromSecretPartialArn(this, 'EabHmacSecret', arn);
+    return /-[A-Za-z0-9]{6}$/.test(arn) ? secretsmanager.Secret.fromSecretCompleteArn(this, id, arn) : secretsmanager.Secret.fromSecretPartialArn(this, id, arn);
   }
 
   private outputs(config: DeployConfig): void {

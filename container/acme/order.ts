@@ -128,7 +128,7 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
       throw caError('downloading the certificate', error);
     }
   });
-  return { fullchainPem: downloaded.pem, privateKeyPem, orderUrl: order.url, alternateChains: downloaded.alternates, profile: order.body.profile ?? request.profile };
+  return { fullchainPem: downloaded.pem, privateKeyPem, orderUrl: order.url, directoryUrl: client.directory.url, alternateChains: downloaded.alternates, profile: order.body.profile ?? request.profile };
 }
 
 /** Tells the CA our responder is ready for this name (it already is: the answer is the account's). */

@@ -25,6 +25,8 @@ export interface OrderRequest {
   readonly profile: string | undefined;
   /** ARI CertID of the certificate being replaced (RFC 9773 §5). */
   readonly replaces: string | undefined;
+  /** The directory of the CA that issued the certificate `replaces` names; with several CAs only that one is sent it. */
+  readonly replacesAt?: string | undefined;
   /** An existing key of `keyType` to order with (renewals reuse the live key); a new one when undefined. */
   readonly privateKeyPem?: string | undefined;
 }
@@ -37,6 +39,8 @@ export interface IssuedCertificate {
   readonly orderUrl: string;
   /** The profile the CA issued under, as its order says (a CA given none picks one); the requested one when the order does not say. */
   readonly profile: string | undefined;
+  /** The directory URL of the CA that issued it (one of the certificate's list, after any failover). */
+  readonly directoryUrl?: string | undefined;
   /** Other chains the CA offered (Link rel="alternate"), fetched; none is chosen yet. */
   readonly alternateChains: readonly string[];
 }

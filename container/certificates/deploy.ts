@@ -78,6 +78,8 @@ export async function deployPublished(
   const plan = await planned;
   const active = await transition(store, loaded, 'active', cause, now(), {
     serial: info.serial,
+    // The CA that issued it: a failover's second CA, until a renewal at the first.
+    directoryUrl: request.directoryUrl,
     notBefore: metadata.notBefore,
     notAfter: metadata.notAfter,
     acm,

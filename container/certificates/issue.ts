@@ -14,9 +14,13 @@ export interface IssueRequest {
   readonly domains: readonly string[];
   readonly keyType: KeyType;
   readonly directoryUrl: string;
+  /** The CAs to order from in turn when one fails for a reason of its own (directoryUrl first); undefined: directoryUrl alone. */
+  readonly directoryUrls?: readonly string[] | undefined;
   readonly profile: string | undefined;
   /** ARI CertID of the certificate this one replaces (RFC 9773 §5), sent in the order. */
   readonly replaces: string | undefined;
+  /** The CA that issued the certificate `replaces` names: only it is sent `replaces`. */
+  readonly replacesAt?: string | undefined;
   /** A state the certificate passed through first (renewal-due, expired), written with `issuing` in one go. */
   readonly precedingState?: 'renewal-due' | 'expired';
   /** Why this issuance happens, recorded in the state history ("issue command", "renewal due", ...). */
@@ -28,8 +32,8 @@ export interface IssueRequest {
 }
 
 export interface IssueDeps extends PlanDeps, DeployDeps {
-  /** The CA, behind the port (container/acme/port.ts). */
-  readonly issuer: CertificateIssuer;
+  /** The CA (or the certificate's CAs in failover order), behind the port (container/acme/port.ts). */
+  readonly issuer: Pick<CertificateIssuer, 'issue'>;
 }
 
 export interface IssueOutcome {
@@ -60,14 +64,24 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
       progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
     );
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);
+    // The CA that issued (after any failover) is the one archived, recorded, asked for ARI and revoked at.
+    const issuedBy = { ...request, directoryUrl: issued.directoryUrl ?? request.directoryUrl };
     const published = await progress.step(
       'store in S3 (archive, then live)',
-      async () => publishVersion(store, request.name, await archiveVersion(store, request.name, files, request.directoryUrl, now())),
+      async () => publishVersion(store, request.name, await archiveVersion(store, request.name, files, issuedBy.directoryUrl, now())),
       (p) => `serial ${p.info.serial}`,
     );
     // The profile the CA used is the one every renewal asks for (renew.ts), also when none was asked for
     const issuedUnder = { ...loaded, record: { ...loaded.record, profile: issued.profile } };
-    const deployed = await deployPublished(deps, issuedUnder, files, published.info, published.metadata, request, `issued serial ${published.info.serial}`);
+    const deployed = await deployPublished(
+      deps,
+      issuedUnder,
+      files,
+      published.info,
+      published.metadata,
+      issuedBy,
+      `issued serial ${published.info.serial}${issuedBy.directoryUrl === request.directoryUrl ? '' : ` by ${issuedBy.directoryUrl}`}`,
+    );
     return { published, acm: deployed.record.acm, record: deployed.record, replacedAcm: deployed.replacedAcm };
   } catch (error) {
     await recordFailure(store, loaded, error, now());

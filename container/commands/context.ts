@@ -1,4 +1,4 @@
-import type { IssuerConfig, ObjectStore } from '../../lib/core/index.js';
+import { eabFor, type IssuerConfig, type ObjectStore } from '../../lib/core/index.js';
 import { ensureAccount, type Account, type AccountOptions } from '../acme/account.js';
 import { AcmImporter } from '../aws/acm-importer.js';
 import { CertificateExporter } from '../exports/export.js';
@@ -37,7 +37,8 @@ export function createContext(config: IssuerConfig, store: ObjectStore, progress
     account(directoryUrl = config.directoryUrl) {
       let account = accounts.get(directoryUrl);
       if (account === undefined) {
-        const forCa = { ...config, directoryUrl };
+        // Each CA its own EAB credentials (ACME_EAB_* bind ACME_DIRECTORY's first CA only).
+        const forCa = { ...config, directoryUrl, eab: eabFor(config, directoryUrl) };
         account = progress.step(
           directoryUrl === config.directoryUrl ? 'account' : `account at ${directoryUrl}`,
           () => ensureAccount(store, forCa, now, accountOptions),

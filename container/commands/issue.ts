@@ -5,7 +5,7 @@ import { healLiveCopies } from '../certificates/live-copies.js';
 import { loadRecord } from '../certificates/records.js';
 import { publishFailure } from '../observability/failure-event.js';
 import type { CommandContext } from './context.js';
-import { runIssuance } from './issuance.js';
+import { caFailover, runIssuance } from './issuance.js';
 
 export interface IssueOptions {
   readonly name: string;
@@ -23,7 +23,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
   const { config, store, progress, now } = ctx;
   const name = assertCertName(options.name);
   const domains = normalizeDomains(options.domains);
-  progress.info(`issuing "${name}" for ${domains.join(', ')} from ${config.directoryUrl}`, { name, domains });
+  progress.info(`issuing "${name}" for ${domains.join(', ')} from ${config.directoryUrls.join(', then ')}`, { name, domains });
   const keyType = options.keyType ?? config.certKeyType;
   const existing = await loadRecord(store, name);
   if (!options.newArn && existing !== undefined && existing.record.acm.length > 0 && existing.record.keyType !== keyType) {
@@ -37,8 +37,10 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
     );
   }
   // The account before the lease: a CA that cannot be reached (or refuses the account) then
-  // fails the run before anything is written, as the bad-input suite demands. It is kept per run.
-  await ctx.account();
+  // fails the run before anything is written, as the bad-input suite demands. It is kept per run;
+  // with several CAs in ACME_DIRECTORY, only when none of them answers.
+  const issuer = caFailover(ctx, progress, config.directoryUrls);
+  await issuer.firstAnswering();
   const started = now();
   const outcome = await withLease(store, name, { holder: progress.runId, now, ttlMs: ctx.config.leaseSeconds * 1000 }, async () => {
     await healLiveCopies(store, name, progress);
@@ -47,6 +49,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
       domains,
       keyType,
       directoryUrl: config.directoryUrl,
+      directoryUrls: config.directoryUrls,
       profile: config.profile,
       replaces: undefined,
       cause: 'issue command',
@@ -54,7 +57,7 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
       renewBeforeDays: config.renewBeforeDays,
       rotateKey: options.rotateKey,
     };
-    return runIssuance(ctx, progress, request, { skipPreflight: options.skipPreflight === true }, { operation: 'issue', event: EventDetailTypes.issued, reason: 'issue command' });
+    return runIssuance(ctx, progress, request, { skipPreflight: options.skipPreflight === true, issuer }, { operation: 'issue', event: EventDetailTypes.issued, reason: 'issue command' });
   }).catch(async (error: unknown) => {
     await publishFailure(ctx, name, started, 'issue');
     throw error;
@@ -64,6 +67,8 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
     name,
     names: [...info.names],
     issuer: info.issuer,
+    // The CA that issued it: after a failover, not the first of ACME_DIRECTORY.
+    ca: outcome.record.directoryUrl,
     serial: info.serial,
     notBefore: info.notBefore.toISOString(),
     notAfter: info.notAfter.toISOString(),

@@ -40,6 +40,8 @@ export interface RenewReport {
   /** Its notBefore, beside notAfter where this run issued it: the lifetime scales the expiry alarm. */
   readonly notBefore?: string | undefined;
   readonly code?: string;
+  /** The CA that issued this run's certificate (the second of its list after a failover). */
+  readonly ca?: string | undefined;
   /** Old ACM ARNs a key-type change replaced in this run (each also reported in an info line). */
   readonly replacedAcmArns?: readonly string[] | undefined;
 }
@@ -49,6 +51,8 @@ interface Desired {
   readonly domains: readonly string[];
   readonly keyType: KeyType;
   readonly directoryUrl: string;
+  /** The CAs in failover order, directoryUrl first. */
+  readonly directoryUrls: readonly string[];
   readonly profile: string | undefined;
   /**
    * In the index but not in a non-empty CERTIFICATES: kept renewed as last issued (names, key
@@ -84,7 +88,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
     if (entry !== undefined && !options.force && entry.ariCheckAt !== undefined && new Date(entry.ariCheckAt) <= now()) {
       entry = await refreshAri(ctx, item.name, entry);
     }
-    const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, entry, now(), options.force);
+    const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrls: item.directoryUrls }, entry, now(), options.force);
     if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt, notAfter: entry?.notAfter });
     else work.push({ item, reason: verdict.reason, fresh: entry?.serial === undefined });
   }
@@ -144,13 +148,15 @@ function desiredSet(specs: readonly CertificateSpec[], entries: Readonly<Record<
     domains: spec.domains,
     keyType: spec.keyType ?? config.certKeyType,
     directoryUrl: spec.directoryUrl ?? config.directoryUrl,
+    directoryUrls: spec.directoryUrls ?? config.directoryUrls,
     profile: spec.profile ?? config.profile,
   });
   const fromEntry = ([name, entry]: [string, IndexEntry]): Desired => ({
     name,
     domains: entry.domainsKey.split(','),
     keyType: entry.keyType as KeyType,
-    directoryUrl: entry.directoryUrl,
+    // Back to ACME_DIRECTORY's first CA when the entry's CA is one of its list (a failover's second).
+    ...(config.directoryUrls.includes(entry.directoryUrl) ? { directoryUrl: config.directoryUrl, directoryUrls: config.directoryUrls } : { directoryUrl: entry.directoryUrl, directoryUrls: [entry.directoryUrl] }),
     profile: config.profile,
   });
   // Without CERTIFICATES, renew what exists (certbot's `renew`). With it, the declared set is what
@@ -203,7 +209,8 @@ async function refreshAri(ctx: CommandContext, name: string, entry: IndexEntry):
   const metadata = await readLiveMetadata(ctx.store, name);
   if (loaded === undefined || metadata === undefined) return entry;
   const files = await readLiveFiles(ctx.store, metadata);
-  const plan = await planRenewal(files.cert, { notBefore: new Date(metadata.notBefore), notAfter: new Date(metadata.notAfter) }, entry.directoryUrl, ctx.config.renewBeforeDays, loaded.record, ctx.now());
+  // ARI of the CA that issued the live certificate (the record names the CA being tried while a renewal fails).
+  const plan = await planRenewal(files.cert, { notBefore: new Date(metadata.notBefore), notAfter: new Date(metadata.notAfter) }, metadata.directoryUrl, ctx.config.renewBeforeDays, loaded.record, ctx.now());
   const saved = await saveRecord(ctx.store, { record: { ...loaded.record, ...plan }, etag: loaded.etag });
   const updated = indexEntryOf(saved.record);
   await putIndexEntry(ctx.store, name, updated);
@@ -227,7 +234,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
       if (finished !== undefined) return finished;
       if (loaded !== undefined) {
         const current = indexEntryOf(loaded.record);
-        const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, current, now(), force);
+        const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrls: item.directoryUrls }, current, now(), force);
         if (verdict.action === 'skip') {
           await putIndexEntry(store, item.name, current);
           return { name: item.name, action: 'skipped' as const, reason: `${verdict.reason} (done by another run)`, serial: current.serial, renewAt: current.renewAt, notAfter: current.notAfter };
@@ -235,15 +242,17 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
       }
       // Recorded together with `issuing` in one write, so a crash cannot leave the record saying "due" alone.
       const precedingState = loaded?.record.state !== 'active' ? undefined : loaded.record.notAfter !== undefined && new Date(loaded.record.notAfter) <= now() ? ('expired' as const) : ('renewal-due' as const);
-      const replaces = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrl);
+      const replaced = fresh ? undefined : await replacedCertId(ctx, item.name, item.directoryUrls);
       progress.info(`${fresh ? 'issuing' : 'renewing'} "${item.name}": ${reason}`, { name: item.name, reason });
       const request = {
         name: item.name,
         domains: item.domains,
         keyType: item.keyType,
         directoryUrl: item.directoryUrl,
+        directoryUrls: item.directoryUrls,
         profile: item.profile,
-        replaces,
+        replaces: replaced?.certId,
+        replacesAt: replaced?.directoryUrl,
         precedingState,
         cause: reason,
         // A declared key-type change is the consent to a new ARN: ACM cannot change the algorithm in place.
@@ -266,6 +275,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
         renewAt: outcome.record.renewAt,
         notAfter: outcome.record.notAfter,
         notBefore: outcome.record.notBefore,
+        ca: outcome.record.directoryUrl,
         ...(outcome.replacedAcm.length === 0 ? {} : { replacedAcmArns: outcome.replacedAcm.map((r) => r.oldArn) }),
       };
     });
@@ -332,11 +342,12 @@ async function finishInterrupted(ctx: CommandContext, progress: Progress, loaded
   };
 }
 
-/** The ARI CertID of the live certificate, when the CA offers ARI (sent as `replaces`). */
-async function replacedCertId(ctx: CommandContext, name: string, directoryUrl: string): Promise<string | undefined> {
-  const directory = await fetchDirectory(directoryUrl).catch(() => undefined);
-  if (directory?.renewalInfo === undefined) return undefined;
+/** The ARI CertID of the live certificate and the CA that issued it, when that CA is one of the certificate's and offers ARI (sent as `replaces`). */
+async function replacedCertId(ctx: CommandContext, name: string, directoryUrls: readonly string[]): Promise<{ certId: string; directoryUrl: string } | undefined> {
   const metadata = await readLiveMetadata(ctx.store, name);
-  if (metadata === undefined || metadata.directoryUrl !== directoryUrl) return undefined;
-  return certIdOf((await readLiveFiles(ctx.store, metadata)).cert);
+  if (metadata === undefined || !directoryUrls.includes(metadata.directoryUrl)) return undefined;
+  const directory = await fetchDirectory(metadata.directoryUrl).catch(() => undefined);
+  if (directory?.renewalInfo === undefined) return undefined;
+  const certId = certIdOf((await readLiveFiles(ctx.store, metadata)).cert);
+  return certId === undefined ? undefined : { certId, directoryUrl: metadata.directoryUrl };
 }

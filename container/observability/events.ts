@@ -101,6 +101,8 @@ export function factsOf(record: RenewalRecord | undefined, metadata: LiveMetadat
     notBefore: metadata?.notBefore ?? record?.notBefore,
     notAfter: metadata?.notAfter ?? record?.notAfter,
     fingerprint: metadata?.fingerprintSha256,
+    // The live version's CA: the record names the one being tried while a renewal fails.
+    ca: metadata?.directoryUrl ?? record?.directoryUrl,
     acm: record?.acm,
     exports: record?.exports,
   };

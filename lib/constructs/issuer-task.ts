@@ -11,7 +11,7 @@ import type { CertificateStore } from './certificate-store.js';
 import { ACM_OWNER_TAG } from '../core/acm-tags.js';
 import { DEFAULT_SECRET_PREFIX, DEFAULT_SSM_PREFIX, type ExportKind } from '../core/exports.js';
 import { eventBusArn } from '../core/events.js';
-import type { IssuerTaskResources } from '../core/issuer-environment.js';
+import { ISSUER_SECRET_VARIABLES, type IssuerTaskResources } from '../core/issuer-environment.js';
 import { issuerEgress, type EgressPurpose } from '../core/network.js';
 import {
   ACM_FIRST_IMPORT_ACTIONS,
@@ -64,6 +64,12 @@ export interface IssuerTaskProps {
    * @default - no EAB
    */
   readonly eabHmacSecret?: secretsmanager.ISecret;
+  /**
+   * Secrets Manager secret holding ZeroSSL's EAB HMAC key (ZeroSSL as a failover CA), injected as
+   * ACME_EAB_HMAC_KEY_ZEROSSL the same way.
+   * @default - no ZeroSSL EAB
+   */
+  readonly zerosslEabHmacSecret?: secretsmanager.ISecret;
   /**
    * The image.
    * @default - built from container/Dockerfile at the repository root at deploy time (linux/amd64)
@@ -200,7 +206,13 @@ export class IssuerTask extends Construct {
       httpsListenerArn: props.httpsListenerArn,
     };
     const environment = props.environment?.(resources) ?? { AWS_REGION: resources.region, CERT_BUCKET: resources.bucketName, CERT_KMS_KEY_ID: resources.storeKeyArn };
-    if ('ACME_EAB_HMAC_KEY' in environment) throw new Error('IssuerTask: environment must not set ACME_EAB_HMAC_KEY (it comes from eabHmacSecret, never the template)');
+    for (const name of ISSUER_SECRET_VARIABLES) {
+      if (name in environment) throw new Error(`IssuerTask: environment must not set ${name} (it comes from a Secrets Manager secret, never the template)`);
+    }
+    const secrets: Record<string, ecs.Secret> = {
+      ...(props.eabHmacSecret ? { ACME_EAB_HMAC_KEY: ecs.Secret.fromSecretsManager(props.eabHmacSecret) } : {}),
+      ...(props.zerosslEabHmacSecret ? { ACME_EAB_HMAC_KEY_ZEROSSL: ecs.Secret.fromSecretsManager(props.zerosslEabHmacSecret) } : {}),
+    } satisfies Partial<Record<(typeof ISSUER_SECRET_VARIABLES)[number], ecs.Secret>>;
 
     this.container = this.taskDefinition.addContainer(ISSUER_CONTAINER_NAME, {
       image: props.image ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'container/Dockerfile', exclude: [...IMAGE_EXCLUDE], platform: Platform.LINUX_AMD64 }),
@@ -208,7 +220,7 @@ export class IssuerTask extends Construct {
       essential: true,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'issuer' }),
       environment,
-      secrets: props.eabHmacSecret ? { ACME_EAB_HMAC_KEY: ecs.Secret.fromSecretsManager(props.eabHmacSecret) } : undefined,
+      secrets: Object.keys(secrets).length > 0 ? secrets : undefined,
     });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',

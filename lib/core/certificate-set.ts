@@ -1,5 +1,5 @@
 import type { ConfigReader, Env } from './config-reader.js';
-import { KEY_TYPES, KNOWN_DIRECTORIES, PROFILE, REGION_LIST, type KeyType } from './rules.js';
+import { CA_LIST_SEPARATOR, KEY_TYPES, KNOWN_DIRECTORIES, PROFILE, REGION_LIST, parseCaList, type KeyType } from './rules.js';
 import { normalizeDomains } from './domain.js';
 import { ErrorCodes, IssuerError } from './errors.js';
 import { parseExportKinds, type ExportKind } from './exports.js';
@@ -12,8 +12,10 @@ export interface CertificateSpec {
   readonly domains: readonly string[];
   /** undefined: CERT_KEY_TYPE. */
   readonly keyType: KeyType | undefined;
-  /** undefined: ACME_DIRECTORY. */
+  /** undefined: ACME_DIRECTORY. The first of directoryUrls. */
   readonly directoryUrl: string | undefined;
+  /** `ca=a|b`: the CAs in the order they are tried (failover); undefined: ACME_DIRECTORY's. */
+  readonly directoryUrls?: readonly string[] | undefined;
   /** ACME profile (draft-ietf-acme-profiles) where the CA offers them; undefined: ACME_PROFILE. */
   readonly profile: string | undefined;
   /** Secrets Manager / SSM copies of the PEM bundle; undefined: EXPORTS. */
@@ -24,7 +26,7 @@ export interface CertificateSpec {
 
 /**
  * Parses the declarative certificate set. Entries are separated by whitespace or newlines; each is
- * `name=domain1,domain2[;key=ec-p256][;ca=letsencrypt|URL][;profile=NAME][;export=secrets,ssm|none][;regions=us-east-1,…]`, e.g.
+ * `name=domain1,domain2[;key=ec-p256][;ca=letsencrypt|zerossl|URL (in failover order)][;profile=NAME][;export=secrets,ssm|none][;regions=us-east-1,…]`, e.g.
  * `shop=shop.example.com,www.shop.example.com api=api.example.com;key=ec-p256`.
  * Every problem is reported at once, each naming the entry.
  */
@@ -56,21 +58,36 @@ export function parseCertificateSet(text: string | undefined, variable = 'CERTIF
       continue;
     }
     let keyType: KeyType | undefined;
-    let directoryUrl: string | undefined;
+    let directoryUrls: string[] | undefined;
     let profile: string | undefined;
     let exports: ExportKind[] | undefined;
     let acmRegions: string[] | undefined;
     for (const option of options) {
       const [key, value = ''] = [option.slice(0, option.indexOf('=')), option.slice(option.indexOf('=') + 1)];
       if (key === 'key' && (KEY_TYPES as readonly string[]).includes(value)) keyType = value as KeyType;
-      else if (key === 'ca' && value in KNOWN_DIRECTORIES) directoryUrl = KNOWN_DIRECTORIES[value as keyof typeof KNOWN_DIRECTORIES];
-      else if (key === 'ca' && /^https:\/\/[^\s;]+$/.test(value)) directoryUrl = value;
-      else if (key === 'profile' && PROFILE.test(value)) profile = value;
+      else if (key === 'ca') {
+        const parsed = parseCaList(value);
+        if ('problem' in parsed) problems.push(`${where}: option "${option}" is not valid: ${parsed.problem}`);
+        else directoryUrls = parsed.urls;
+      } else if (key === 'profile' && PROFILE.test(value)) profile = value;
       else if (key === 'export' && Array.isArray(parseExportKinds(value))) exports = parseExportKinds(value) as ExportKind[];
       else if (key === 'regions' && REGION_LIST.test(value)) acmRegions = [...new Set(value.split(','))];
-      else problems.push(`${where}: option "${option}" is not valid; expected key=rsa-2048|ec-p256, ca=${Object.keys(KNOWN_DIRECTORIES).join('|')}|https://…, profile=NAME, export=secrets,ssm|none, regions=us-east-1,…`);
+      else
+        problems.push(
+          `${where}: option "${option}" is not valid; expected key=rsa-2048|ec-p256, ca=${Object.keys(KNOWN_DIRECTORIES).join('|')}|https://… (several in failover order, separated by "${CA_LIST_SEPARATOR}"), profile=NAME, export=secrets,ssm|none, regions=us-east-1,…`,
+        );
     }
-    specs.push({ name, domains, keyType, directoryUrl, profile, ...(exports === undefined ? {} : { exports }), ...(acmRegions === undefined ? {} : { acmRegions }) });
+    const directoryUrl = directoryUrls?.[0];
+    specs.push({
+      name,
+      domains,
+      keyType,
+      directoryUrl,
+      ...(directoryUrls === undefined ? {} : { directoryUrls }),
+      profile,
+      ...(exports === undefined ? {} : { exports }),
+      ...(acmRegions === undefined ? {} : { acmRegions }),
+    });
   }
   if (problems.length > 0) {
     throw new IssuerError(ErrorCodes.CONFIG_INVALID, `${variable} is not valid:\n  - ${problems.join('\n  - ')}`, {

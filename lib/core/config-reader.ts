@@ -16,7 +16,9 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export const SECRET_VARIABLES = {
   ACME_EAB_HMAC_KEY: 'the External Account Binding HMAC key',
+  ACME_EAB_HMAC_KEY_ZEROSSL: "ZeroSSL's External Account Binding HMAC key",
   DEPLOY_ACME_EAB_HMAC_SECRET_ARN: 'the EAB HMAC key is what gets pasted here by mistake',
+  DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL: "ZeroSSL's EAB HMAC key is what gets pasted here by mistake",
 } as const;
 export type SecretVariable = keyof typeof SECRET_VARIABLES;
 

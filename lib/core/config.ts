@@ -3,7 +3,20 @@ import { ConfigReader, type Env } from './config-reader.js';
 import { readExportConfig, type ExportConfig } from './exports.js';
 import { DEFAULT_EXPIRY_ALARM_DAYS, readEventBus } from './events.js';
 import { profileNameLimitProblem } from './profiles.js';
-import { readBucketName, readContactEmail, readDirectoryUrl, readJwkRefreshSeconds, readKeyType, readProfile, readRegion, readRegionList, readRenewBeforeDays, type KeyType } from './rules.js';
+import {
+  KNOWN_DIRECTORIES,
+  readBucketName,
+  readContactEmail,
+  readDirectoryUrls,
+  readEab,
+  readJwkRefreshSeconds,
+  readKeyType,
+  readProfile,
+  readRegion,
+  readRegionList,
+  readRenewBeforeDays,
+  type KeyType,
+} from './rules.js';
 
 /**
  * Typed configuration of the issuer and the responder from environment variables (loaded by
@@ -30,11 +43,17 @@ export interface IssuerConfig {
   readonly bucket: string;
   /** KMS key for SSE-KMS on every object we write; undefined uses the bucket's default key. */
   readonly kmsKeyId: string | undefined;
+  /** ACME_DIRECTORY's first CA: the account's home CA (register, health) and the one ACME_EAB_* binds. */
   readonly directoryUrl: string;
+  /** ACME_DIRECTORY in order (directoryUrl first): the CAs a certificate without `ca=` fails over along. */
+  readonly directoryUrls: readonly string[];
   readonly contactEmail: string | undefined;
   readonly accountKeyType: KeyType;
   readonly certKeyType: KeyType;
+  /** ACME_EAB_KID / ACME_EAB_HMAC_KEY: the binding at directoryUrl. */
   readonly eab: ExternalAccountBinding | undefined;
+  /** Bindings at other CAs by directory URL (ACME_EAB_*_ZEROSSL): each CA issues its own. */
+  readonly caEab: Readonly<Record<string, ExternalAccountBinding>>;
   /** PEM file of extra roots trusted for the CA's HTTPS endpoint (private CA, local pebble). */
   readonly acmeTlsCaFile: string | undefined;
   /** Smallest poll interval against the CA; lower it only for a local CA. */
@@ -71,20 +90,19 @@ export function readBucket(reader: ConfigReader): string {
 
 export function parseIssuerConfig(env: Env): IssuerConfig {
   const reader = new ConfigReader(env);
-  const eabKid = reader.optionalString('ACME_EAB_KID');
-  const eabHmacKey = reader.optionalString('ACME_EAB_HMAC_KEY', { pattern: /^[A-Za-z0-9_-]+={0,2}$/, expected: 'the base64url HMAC key your CA gave you' });
-  if ((eabKid === undefined) !== (eabHmacKey === undefined)) {
-    reader.report('ACME_EAB_KID and ACME_EAB_HMAC_KEY must be set together (External Account Binding from your CA)');
-  }
+  const directoryUrls = readDirectoryUrls(reader, 'ACME_DIRECTORY');
+  const zerosslEab = readEab(reader, 'ACME_EAB_KID_ZEROSSL', 'ACME_EAB_HMAC_KEY_ZEROSSL');
   const config: IssuerConfig = {
     aws: readAwsConfig(reader),
     bucket: readBucket(reader),
     kmsKeyId: reader.optionalString('CERT_KMS_KEY_ID'),
-    directoryUrl: readDirectoryUrl(reader, 'ACME_DIRECTORY'),
+    directoryUrl: directoryUrls[0]!,
+    directoryUrls,
     contactEmail: readContactEmail(reader, 'ACME_CONTACT_EMAIL'),
     accountKeyType: readKeyType(reader, 'ACME_ACCOUNT_KEY_TYPE', 'ec-p256'),
     certKeyType: readKeyType(reader, 'CERT_KEY_TYPE', 'rsa-2048'),
-    eab: eabKid !== undefined && eabHmacKey !== undefined ? { kid: eabKid, hmacKey: eabHmacKey } : undefined,
+    eab: readEab(reader, 'ACME_EAB_KID', 'ACME_EAB_HMAC_KEY'),
+    caEab: zerosslEab === undefined ? {} : { [KNOWN_DIRECTORIES.zerossl]: zerosslEab },
     acmeTlsCaFile: reader.optionalString('ACME_TLS_CA_FILE'),
     pollMinMs: reader.integer('ACME_POLL_MIN_MS', { default: 2000, min: 10, max: 60000 }),
     acmImport: reader.boolean('ACM_IMPORT', true),
@@ -116,6 +134,11 @@ export interface ResponderConfig {
   readonly bucket: string;
   /** How long a computed thumbprint is trusted before jwk.json is read again. */
   readonly jwkRefreshSeconds: number;
+}
+
+/** The External Account Binding to register at `directoryUrl` with: never one CA's credentials at another. */
+export function eabFor(config: Pick<IssuerConfig, 'directoryUrl' | 'eab' | 'caEab'>, directoryUrl: string): ExternalAccountBinding | undefined {
+  return config.caEab[directoryUrl] ?? (directoryUrl === config.directoryUrl ? config.eab : undefined);
 }
 
 export function parseResponderConfig(env: Env): ResponderConfig {

@@ -4,7 +4,8 @@ import { DEFAULT_EXPIRY_ALARM_DAYS, readEventBus } from './events.js';
 import { readExportKinds, readSecretPrefix, readSsmPrefix, type ExportKind } from './exports.js';
 import {
   readContactEmail,
-  readDirectoryUrl,
+  CA_LIST_SEPARATOR,
+  readDirectoryUrls,
   readJwkRefreshSeconds,
   readKeyType,
   readOptionalBucketName,
@@ -55,6 +56,7 @@ export interface DeployConfig {
   readonly region: string | undefined;
   /** Bucket name; undefined lets CloudFormation generate one. */
   readonly bucketName: string | undefined;
+  /** DEPLOY_ACME_DIRECTORY's directory URL, or its CAs' joined by "|" in failover order: the task's ACME_DIRECTORY. */
   readonly directoryUrl: string;
   readonly contactEmail: string | undefined;
   readonly accountKeyType: KeyType;
@@ -62,6 +64,8 @@ export interface DeployConfig {
   /** EAB key id; the HMAC key itself stays in Secrets Manager. */
   readonly eabKid: string | undefined;
   readonly eabHmacSecretArn: string | undefined;
+  /** ZeroSSL's EAB when it is a failover CA (not DEPLOY_ACME_DIRECTORY's first); the HMAC key stays in Secrets Manager. */
+  readonly zerosslEab?: { readonly kid: string; readonly hmacSecretArn: string } | undefined;
   readonly acmImport: boolean;
   /** The declarative certificate set, passed to the issuer unchanged (validated here). */
   readonly certificates: string | undefined;
@@ -167,13 +171,17 @@ function list(value: string | undefined): string[] {
 export function parseDeployConfig(env: Env): DeployConfig {
   const reader = new ConfigReader(env);
 
-  const directoryUrl = readDirectoryUrl(reader, 'DEPLOY_ACME_DIRECTORY', ' the deployed task can reach');
-  if (URL.canParse(directoryUrl)) {
-    const host = new URL(directoryUrl).hostname;
+  // One CA or a failover list (the issuer's ACME_DIRECTORY rule); every CA of it must be reachable from AWS.
+  const directoryUrls = readDirectoryUrls(reader, 'DEPLOY_ACME_DIRECTORY', ' the deployed task can reach');
+  for (const url of directoryUrls) {
+    const host = URL.canParse(url) ? new URL(url).hostname : '';
     if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') {
-      reader.report(`${reader.quote('DEPLOY_ACME_DIRECTORY', directoryUrl)} points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`);
+      reader.report(
+        `${reader.quote('DEPLOY_ACME_DIRECTORY', directoryUrls.join(CA_LIST_SEPARATOR))} points at this machine; the deployed issuer cannot reach it (use letsencrypt-staging, letsencrypt, zerossl or a public https:// URL)`,
+      );
     }
   }
+  const directoryUrl = directoryUrls.join(CA_LIST_SEPARATOR);
 
   const eabKid = reader.optionalString('DEPLOY_ACME_EAB_KID');
   const eabHmacSecretArn = reader.optionalString('DEPLOY_ACME_EAB_HMAC_SECRET_ARN', {
@@ -182,6 +190,15 @@ export function parseDeployConfig(env: Env): DeployConfig {
   });
   if ((eabKid !== undefined) !== isSet(env, 'DEPLOY_ACME_EAB_HMAC_SECRET_ARN')) {
     reader.report('DEPLOY_ACME_EAB_KID and DEPLOY_ACME_EAB_HMAC_SECRET_ARN must be set together (External Account Binding from your CA)');
+  }
+  // ZeroSSL's own binding, for ZeroSSL as a failover CA (the task's ACME_EAB_*_ZEROSSL).
+  const zerosslEabKid = reader.optionalString('DEPLOY_ACME_EAB_KID_ZEROSSL');
+  const zerosslEabHmacSecretArn = reader.optionalString('DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL', {
+    pattern: SECRET_ARN,
+    expected: "the ARN of a Secrets Manager secret holding ZeroSSL's EAB HMAC key (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+  });
+  if ((zerosslEabKid !== undefined) !== isSet(env, 'DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL')) {
+    reader.report('DEPLOY_ACME_EAB_KID_ZEROSSL and DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL must be set together (ZeroSSL External Account Binding)');
   }
 
   const vpcId = reader.optionalString('DEPLOY_VPC_ID', { pattern: VPC_ID, expected: 'an existing VPC id such as vpc-0123456789abcdef0, or empty to create a VPC' });
@@ -258,6 +275,7 @@ export function parseDeployConfig(env: Env): DeployConfig {
     certKeyType: readKeyType(reader, 'DEPLOY_CERT_KEY_TYPE', 'rsa-2048'),
     eabKid,
     eabHmacSecretArn,
+    ...(zerosslEabKid !== undefined && zerosslEabHmacSecretArn !== undefined ? { zerosslEab: { kid: zerosslEabKid, hmacSecretArn: zerosslEabHmacSecretArn } } : {}),
     acmImport: reader.boolean('DEPLOY_ACM_IMPORT', true),
     certificates: reader.optionalString('DEPLOY_CERTIFICATES'),
     certificateSpecs,

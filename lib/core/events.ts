@@ -93,6 +93,8 @@ export interface CertificateEventDetail {
   readonly notAfter: string | undefined;
   /** SHA-256 of the certificate's DER, colon-separated hex (as `show` prints it). */
   readonly fingerprint: string | undefined;
+  /** The directory URL of the CA that issued it (after a failover, not the first of the certificate's list). */
+  readonly ca?: string | undefined;
   readonly s3: EventS3Keys | undefined;
   /** Every ACM certificate the name is imported into. */
   readonly acm: readonly { readonly region: string; readonly certificateArn: string }[];
@@ -116,6 +118,7 @@ export interface CertificateFacts {
   readonly notBefore?: string | undefined;
   readonly notAfter?: string | undefined;
   readonly fingerprint?: string | undefined;
+  readonly ca?: string | undefined;
   readonly acm?: readonly { readonly region: string; readonly certificateArn: string }[] | undefined;
   readonly exports?: readonly { readonly kind: string; readonly id: string; readonly version: string; readonly serial?: string }[] | undefined;
 }
@@ -158,6 +161,7 @@ export function certificateEvent(
       notBefore: facts.notBefore,
       notAfter: facts.notAfter,
       fingerprint: facts.fingerprint,
+      ...(facts.ca === undefined ? {} : { ca: facts.ca }),
       s3,
       acm: (facts.acm ?? []).map(({ region, certificateArn }) => ({ region, certificateArn })),
       // Only the hand-overs that hold this certificate (an export left at an older serial is not it).

@@ -11,7 +11,7 @@ export type { PemFile } from './layout.js';
 export { normalizeDomain, normalizeDomains, MAX_NAMES_PER_CERTIFICATE } from './domain.js';
 export { parseCertificate, splitPemChain, keyMatchesCertificate, chainVerifies } from './certificate.js';
 export type { CertificateInfo } from './certificate.js';
-export { ConfigReader, awsClientSettings, parseIssuerConfig, parseResponderConfig, readAwsConfig, readBucket, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
+export { ConfigReader, awsClientSettings, eabFor, parseIssuerConfig, parseResponderConfig, readAwsConfig, readBucket, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
 export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAccountBinding } from './config.js';
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
 export { withState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';

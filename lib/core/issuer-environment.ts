@@ -24,7 +24,7 @@ export interface IssuerTaskResources {
 }
 
 /** Variables ECS injects from Secrets Manager at task start: never in the template, never quoted in an error. */
-export const ISSUER_SECRET_VARIABLES = ['ACME_EAB_HMAC_KEY'] as const satisfies readonly SecretVariable[];
+export const ISSUER_SECRET_VARIABLES = ['ACME_EAB_HMAC_KEY', 'ACME_EAB_HMAC_KEY_ZEROSSL'] as const satisfies readonly SecretVariable[];
 
 /** The deployed issuer polls a public CA no faster than certbot does (the bench counts requests at this pace too). */
 export const DEPLOYED_POLL_MIN_MS = '2000';
@@ -45,6 +45,7 @@ export function issuerTaskEnvironment(config: DeployConfig, resources: IssuerTas
   };
   if (config.contactEmail !== undefined) env['ACME_CONTACT_EMAIL'] = config.contactEmail;
   if (config.eabKid !== undefined) env['ACME_EAB_KID'] = config.eabKid;
+  if (config.zerosslEab !== undefined) env['ACME_EAB_KID_ZEROSSL'] = config.zerosslEab.kid;
   if (config.certificates !== undefined) env['CERTIFICATES'] = config.certificates;
   if (config.renewBeforeDays !== undefined) env['RENEW_BEFORE_DAYS'] = String(config.renewBeforeDays);
   if (config.acmeProfile !== undefined) env['ACME_PROFILE'] = config.acmeProfile;

@@ -1,7 +1,7 @@
 import { parseCertificateSet } from './certificate-set.js';
 import { ConfigReader, type Env } from './config-reader.js';
 import { parsePreflightConfig } from './preflight-config.js';
-import { readDirectoryUrl } from './rules.js';
+import { readDirectoryUrls } from './rules.js';
 
 /**
  * Where the issuer task connects, derived from the environment the stack gives it by the same
@@ -28,13 +28,13 @@ export function httpsPort(url: string): number {
   return parsed.port === '' ? 443 : Number(parsed.port);
 }
 
-/** Every CA directory the issuer may use: ACME_DIRECTORY and each CERTIFICATES entry's `ca=`. */
+/** Every CA directory the issuer may use: ACME_DIRECTORY's and each CERTIFICATES entry's `ca=` (every CA of a failover list). */
 export function caDirectories(env: Env): string[] {
   const reader = new ConfigReader(env);
-  const directory = readDirectoryUrl(reader, 'ACME_DIRECTORY');
+  const directories = readDirectoryUrls(reader, 'ACME_DIRECTORY');
   reader.done(undefined);
-  const perCertificate = parseCertificateSet(env['CERTIFICATES']).flatMap((spec) => (spec.directoryUrl === undefined ? [] : [spec.directoryUrl]));
-  return [...new Set([directory, ...perCertificate])];
+  const perCertificate = parseCertificateSet(env['CERTIFICATES']).flatMap((spec) => spec.directoryUrls ?? []);
+  return [...new Set([...directories, ...perCertificate])];
 }
 
 /** The port each purpose needs in production, for the task environment `env`. */

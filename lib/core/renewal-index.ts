@@ -54,13 +54,14 @@ export function withEntry(index: RenewalIndex, name: string, entry: IndexEntry |
 /** What a sweep decides for one desired certificate from its index entry alone. */
 export type SweepVerdict = { readonly action: 'issue'; readonly reason: string } | { readonly action: 'skip'; readonly reason: string };
 
-export function sweepVerdict(desired: { domainsKey: string; keyType: string; directoryUrl: string }, entry: IndexEntry | undefined, now: Date, force: boolean): SweepVerdict {
+/** `directoryUrls`: the certificate's CAs; a certificate issued by any of them (after a failover) has not changed CA. */
+export function sweepVerdict(desired: { domainsKey: string; keyType: string; directoryUrls: readonly string[] }, entry: IndexEntry | undefined, now: Date, force: boolean): SweepVerdict {
   if (entry === undefined || entry.serial === undefined) return { action: 'issue', reason: 'not issued yet' };
   if (force) return { action: 'issue', reason: 'forced' };
   if (entry.state === 'issuing') return { action: 'issue', reason: 'an earlier run did not finish' };
   if (entry.domainsKey !== desired.domainsKey) return { action: 'issue', reason: 'the set of names changed' };
   if (entry.keyType !== desired.keyType) return { action: 'issue', reason: `the key type changed to ${desired.keyType}` };
-  if (entry.directoryUrl !== desired.directoryUrl) return { action: 'issue', reason: 'the CA changed' };
+  if (!desired.directoryUrls.includes(entry.directoryUrl)) return { action: 'issue', reason: 'the CA changed' };
   if (entry.state === 'revoked') return { action: 'issue', reason: 'the certificate was revoked' };
   if (entry.retryAt !== undefined && new Date(entry.retryAt) > now) {
     return { action: 'skip', reason: `failed; next retry at ${entry.retryAt}` };

@@ -17,6 +17,40 @@ export const KNOWN_DIRECTORIES = {
   zerossl: 'https://acme.zerossl.com/v2/DV90',
 } as const;
 
+/**
+ * Separator of an ordered CA list (`ca=letsencrypt|zerossl`, ACME_DIRECTORY): "," and ";" already
+ * separate names and options of a CERTIFICATES entry, and "|" survives .env, just's dotenv-load
+ * and a quoted shell value unchanged (it must be quoted on a shell command line, like ";").
+ */
+export const CA_LIST_SEPARATOR = '|';
+const CA_URL = /^https:\/\/[^\s;|]+$/;
+
+/** The directory URL of one CA given by name or as an https:// URL; undefined when it is neither. */
+export function caDirectoryOf(value: string): string | undefined {
+  if (Object.hasOwn(KNOWN_DIRECTORIES, value)) return KNOWN_DIRECTORIES[value as keyof typeof KNOWN_DIRECTORIES];
+  return CA_URL.test(value) && URL.canParse(value) ? value : undefined;
+}
+
+/**
+ * The one rule for an ordered CA list: CAs by name or https:// URL, separated by "|", the first
+ * tried first, each at most once. Returns the directory URLs, or what is wrong.
+ */
+export function parseCaList(value: string): { readonly urls: string[] } | { readonly problem: string } {
+  const parts = value.split(CA_LIST_SEPARATOR);
+  const urls: string[] = [];
+  for (const part of parts) {
+    const url = caDirectoryOf(part.trim());
+    if (url === undefined) return { problem: `"${part}" is not a CA; expected ${caChoices()}` };
+    if (urls.includes(url)) return { problem: `"${part}" is listed twice` };
+    urls.push(url);
+  }
+  return { urls };
+}
+
+function caChoices(): string {
+  return `${Object.keys(KNOWN_DIRECTORIES).join(', ')} or an https:// directory URL, several in order separated by "${CA_LIST_SEPARATOR}"`;
+}
+
 export const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const BUCKET_EXPECTED = 'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)';
 // RFC 5322 specials (":" of a pasted "mailto:", "<>", quotes...) are refused here: the issuer adds
@@ -59,6 +93,29 @@ export function readDirectoryUrl(reader: ConfigReader, name: string, expectedSuf
     return value;
   }
   return reader.url(name, { protocols: ['https:'] }) ?? value;
+}
+
+/**
+ * ACME_DIRECTORY: one CA, or an ordered list (parseCaList) that certificates without their own
+ * `ca=` fail over along. The first is the account's home CA (register, health, ACME_EAB_*).
+ */
+export function readDirectoryUrls(reader: ConfigReader, name: string, expectedSuffix = ''): string[] {
+  const value = reader.string(name, { default: 'letsencrypt-staging', expected: caChoices() });
+  if (!value.includes(CA_LIST_SEPARATOR)) return [readDirectoryUrl(reader, name, expectedSuffix)];
+  const parsed = parseCaList(value);
+  if ('problem' in parsed) {
+    reader.report(`${reader.quote(name, value)} is not valid: ${parsed.problem}`);
+    return [value];
+  }
+  return parsed.urls;
+}
+
+/** An External Account Binding (RFC 8555 §7.3.4) from a pair of variables that are set together or not at all. */
+export function readEab(reader: ConfigReader, kidName: string, hmacKeyName: string): { kid: string; hmacKey: string } | undefined {
+  const kid = reader.optionalString(kidName);
+  const hmacKey = reader.optionalString(hmacKeyName, { pattern: /^[A-Za-z0-9_-]+={0,2}$/, expected: 'the base64url HMAC key your CA gave you' });
+  if ((kid === undefined) !== (hmacKey === undefined)) reader.report(`${kidName} and ${hmacKeyName} must be set together (External Account Binding from your CA)`);
+  return kid !== undefined && hmacKey !== undefined ? { kid, hmacKey } : undefined;
 }
 
 export function readProfile(reader: ConfigReader, name: string): string | undefined {

@@ -24,7 +24,8 @@ function resources(config: DeployConfig): IssuerTaskResources {
 
 /** The task's environment as ECS starts it: the template's variables plus the injected secret. */
 function taskEnvironment(config: DeployConfig): Env {
-  const secrets = config.eabKid === undefined ? {} : Object.fromEntries(ISSUER_SECRET_VARIABLES.map((name) => [name, 'c2VjcmV0LWhtYWMta2V5']));
+  const injected: Record<(typeof ISSUER_SECRET_VARIABLES)[number], boolean> = { ACME_EAB_HMAC_KEY: config.eabKid !== undefined, ACME_EAB_HMAC_KEY_ZEROSSL: config.zerosslEab !== undefined };
+  const secrets = Object.fromEntries(ISSUER_SECRET_VARIABLES.filter((name) => injected[name]).map((name) => [name, 'c2VjcmV0LWhtYWMta2V5']));
   return { ...issuerTaskEnvironment(config, resources(config)), ...secrets };
 }
 
@@ -56,6 +57,12 @@ const CANDIDATES: Record<string, readonly string[]> = {
     'ca.example.com/dir',
     'https://',
     'https://user@ca.example.com/dir',
+    // failover lists (lib/core/rules.ts parseCaList)
+    'letsencrypt|zerossl',
+    'https://ca.example.com/dir|letsencrypt',
+    'letsencrypt|https://localhost/dir',
+    'letsencrypt|letsencrypt-prod',
+    'letsencrypt|',
   ],
   DEPLOY_ACME_CONTACT_EMAIL: [
     '',
@@ -73,6 +80,8 @@ const CANDIDATES: Record<string, readonly string[]> = {
   DEPLOY_CERT_KEY_TYPE: ['', 'ec-p256', 'rsa-2048', 'ed25519'],
   DEPLOY_ACME_EAB_KID: ['', 'kid-1', 'a kid'],
   DEPLOY_ACME_EAB_HMAC_SECRET_ARN: ['', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/eab-AbCdEf'],
+  DEPLOY_ACME_EAB_KID_ZEROSSL: ['', 'zs-kid'],
+  DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL: ['', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/zerossl-eab-AbCdEf'],
   DEPLOY_ACM_IMPORT: ['', 'true', 'false', 'no', 'maybe'],
   DEPLOY_CERTIFICATES: [
     '',
@@ -132,10 +141,12 @@ describe('issuerTaskEnvironment and parseIssuerConfig', () => {
 
   it('carries every deploy setting the task reads, under the name the task reads it', () => {
     const config = parseDeployConfig({
-      DEPLOY_ACME_DIRECTORY: 'zerossl',
+      DEPLOY_ACME_DIRECTORY: 'letsencrypt|zerossl',
       DEPLOY_ACME_CONTACT_EMAIL: 'ops@example.com',
       DEPLOY_ACME_EAB_KID: 'kid-1',
       DEPLOY_ACME_EAB_HMAC_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/eab-AbCdEf',
+      DEPLOY_ACME_EAB_KID_ZEROSSL: 'zs-kid',
+      DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/zerossl-eab-AbCdEf',
       DEPLOY_CERT_KEY_TYPE: 'ec-p256',
       DEPLOY_CERTIFICATES: 'shop=shop.example.com;export=ssm',
       DEPLOY_ACM_EXTRA_REGIONS: 'us-east-1',
@@ -149,7 +160,9 @@ describe('issuerTaskEnvironment and parseIssuerConfig', () => {
       aws: { region: 'eu-west-1', endpointUrl: undefined },
       bucket: resources(config).bucketName,
       kmsKeyId: resources(config).storeKeyArn,
-      directoryUrl: config.directoryUrl,
+      directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+      directoryUrls: ['https://acme-v02.api.letsencrypt.org/directory', 'https://acme.zerossl.com/v2/DV90'],
+      caEab: { 'https://acme.zerossl.com/v2/DV90': { kid: 'zs-kid' } },
       contactEmail: 'ops@example.com',
       accountKeyType: 'ec-p256',
       certKeyType: 'ec-p256',

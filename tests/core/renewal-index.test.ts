@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_INDEX, isIssuerError, parseRenewalIndex, sweepVerdict, withEntry, type IndexEntry } from '../../lib/core/index.js';
 
 const now = new Date('2030-06-01T12:00:00.000Z');
-const desired = { domainsKey: 'shop.example.com,www.shop.example.com', keyType: 'ec-p256', directoryUrl: 'https://ca.example/dir' };
+const desired = { domainsKey: 'shop.example.com,www.shop.example.com', keyType: 'ec-p256', directoryUrls: ['https://ca.example/dir', 'https://second.example/dir'] };
 const active: IndexEntry = {
   state: 'active',
   domainsKey: desired.domainsKey,
   keyType: desired.keyType,
-  directoryUrl: desired.directoryUrl,
+  directoryUrl: desired.directoryUrls[0]!,
   serial: '0a',
   notAfter: '2030-07-01T00:00:00.000Z',
   renewAt: '2030-06-10T00:00:00.000Z',
@@ -28,6 +28,9 @@ describe('sweepVerdict', () => {
     ['other names', { ...active, domainsKey: 'shop.example.com' }, false, 'issue', 'the set of names changed'],
     ['another key type', { ...active, keyType: 'rsa-2048' }, false, 'issue', 'the key type changed to ec-p256'],
     ['another CA', { ...active, directoryUrl: 'https://other.example/dir' }, false, 'issue', 'the CA changed'],
+    // A failover's second CA issued it: not a change of CA, so not reissued before it is due.
+    ['issued by the second CA of its list', { ...active, directoryUrl: 'https://second.example/dir' }, false, 'skip', `not due until ${active.renewAt}`],
+    ['issued by the second CA, due', { ...active, directoryUrl: 'https://second.example/dir', renewAt: earlier }, false, 'issue', `renewal due since ${earlier}`],
     ['revoked', { ...active, state: 'revoked' }, false, 'issue', 'the certificate was revoked'],
     ['failed, retry time not reached', { ...active, state: 'failed', retryAt: later }, false, 'skip', `failed; next retry at ${later}`],
     ['failed, retry time passed', { ...active, state: 'failed', retryAt: earlier }, false, 'issue', 'retrying after a failure'],

@@ -134,7 +134,7 @@ describe('the expiry alarm threshold', () => {
 
 describe('sweep verdict from the index alone', () => {
   const now = at('2026-06-01T00:00:00Z');
-  const desired = { domainsKey: 'a.example.com,www.a.example.com', keyType: 'rsa-2048', directoryUrl: 'https://ca/dir' };
+  const desired = { domainsKey: 'a.example.com,www.a.example.com', keyType: 'rsa-2048', directoryUrls: ['https://ca/dir'] };
   const entry: IndexEntry = {
     state: 'active',
     domainsKey: desired.domainsKey,
@@ -168,7 +168,14 @@ describe('the certificate set (CERTIFICATES)', () => {
   it('parses names, domains and options', () => {
     expect(parseCertificateSet('shop=Shop.example.com,www.shop.example.com\n api=api.example.com;key=ec-p256;ca=letsencrypt;profile=tlsserver')).toEqual([
       { name: 'shop', domains: ['shop.example.com', 'www.shop.example.com'], keyType: undefined, directoryUrl: undefined, profile: undefined },
-      { name: 'api', domains: ['api.example.com'], keyType: 'ec-p256', directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', profile: 'tlsserver' },
+      {
+        name: 'api',
+        domains: ['api.example.com'],
+        keyType: 'ec-p256',
+        directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+        directoryUrls: ['https://acme-v02.api.letsencrypt.org/directory'],
+        profile: 'tlsserver',
+      },
     ]);
   });
 

@@ -32,6 +32,10 @@ describe('parseDeployConfig', () => {
     });
   });
 
+  it('takes a failover list of CAs and hands it to the task in order', () => {
+    expect(parseDeployConfig({ DEPLOY_ACME_DIRECTORY: 'letsencrypt|zerossl' }).directoryUrl).toBe('https://acme-v02.api.letsencrypt.org/directory|https://acme.zerossl.com/v2/DV90');
+  });
+
   it('ignores the local-stack variables (a pebble URL, moto endpoint) that share .env', () => {
     const config = parseDeployConfig({ ACME_DIRECTORY: 'https://localhost:14000/dir', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', CERT_BUCKET: 'x' });
     expect(config.directoryUrl).toBe('https://acme-staging-v02.api.letsencrypt.org/directory');
@@ -39,6 +43,8 @@ describe('parseDeployConfig', () => {
 
   it.each([
     [{ DEPLOY_ACME_DIRECTORY: 'https://localhost:14000/dir' }, 'DEPLOY_ACME_DIRECTORY="https://localhost:14000/dir" points at this machine'],
+    [{ DEPLOY_ACME_DIRECTORY: 'letsencrypt|https://127.0.0.1:14000/dir' }, 'points at this machine'],
+    [{ DEPLOY_ACME_DIRECTORY: 'letsencrypt|lets-encrypt' }, 'DEPLOY_ACME_DIRECTORY="letsencrypt|lets-encrypt" is not valid: "lets-encrypt" is not a CA'],
     [{ DEPLOY_ACME_DIRECTORY: 'http://ca.example.com/dir' }, 'DEPLOY_ACME_DIRECTORY="http://ca.example.com/dir" is not valid; expected a URL starting with https://'],
     [{ DEPLOY_STACK_NAME: '1stack' }, 'DEPLOY_STACK_NAME="1stack" is not valid'],
     [{ DEPLOY_BUCKET_NAME: 'Upper_Case' }, 'DEPLOY_BUCKET_NAME="Upper_Case" is not valid'],

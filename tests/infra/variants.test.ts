@@ -84,6 +84,23 @@ describe('External Account Binding', () => {
   });
 });
 
+describe('ZeroSSL as a failover CA, with its own External Account Binding', () => {
+  const ZEROSSL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:acme/zerossl-eab-AbCdEf';
+  const synth = synthesize({ DEPLOY_ACME_DIRECTORY: 'letsencrypt|zerossl', DEPLOY_ACME_EAB_KID_ZEROSSL: 'zs-kid', DEPLOY_ACME_EAB_HMAC_SECRET_ARN_ZEROSSL: ZEROSSL_SECRET_ARN });
+
+  it('hands the task the CA list in order, ZeroSSL key id as configuration and its HMAC key only as a Secrets Manager reference', () => {
+    const container = only(only(resourcesOfType(synth.json, 'AWS::ECS::TaskDefinition'))[1].Properties.ContainerDefinitions as any[]);
+    expect(container.Environment).toContainEqual({ Name: 'ACME_DIRECTORY', Value: 'https://acme-v02.api.letsencrypt.org/directory|https://acme.zerossl.com/v2/DV90' });
+    expect(container.Environment).toContainEqual({ Name: 'ACME_EAB_KID_ZEROSSL', Value: 'zs-kid' });
+    expect(container.Environment.map((e: { Name: string }) => e.Name)).not.toContain('ACME_EAB_KID');
+    expect(container.Secrets).toEqual([{ Name: 'ACME_EAB_HMAC_KEY_ZEROSSL', ValueFrom: ZEROSSL_SECRET_ARN }]);
+    expect(JSON.stringify(container.Environment)).not.toContain('HMAC');
+    const policies = resourcesOfType(synth.json, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
+    const [, policy] = only(policies);
+    expect(policy.Properties.Roles).toEqual([{ Ref: logicalId(synth, synth.stack.issuer.taskDefinition.executionRole!) }]);
+  });
+});
+
 describe('schedule options', () => {
   const synth = synthesize({ DEPLOY_SCHEDULE: 'rate(6 hours)', DEPLOY_SCHEDULE_WINDOW_MINUTES: '0', DEPLOY_SCHEDULE_ENABLED: 'false' });
 
