@@ -47,7 +47,8 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
       domains,
       keyType,
       directoryUrl: config.directoryUrl,
-      profile: config.profile,
+      // ACME_PROFILE, else the one the live certificate was issued under (as renew does)
+      profile: config.profile ?? existing?.record.profile,
       replaces: undefined,
       cause: 'issue command',
       allowNewArn: options.newArn,
