@@ -36,7 +36,7 @@ export async function planOrder(
   existing: RenewalRecord | undefined,
 ): Promise<OrderPlan> {
   assertProfileNameLimit(request.profile, request.domains, `"${request.name}"`);
-  if (deps.offeredProfiles !== undefined) assertProfileOffered(request.profile, await deps.offeredProfiles(), request.directoryUrl ?? 'the CA', `"${request.name}"'s profile`);
+  if (request.profile !== undefined && deps.offeredProfiles !== undefined) assertProfileOffered(request.profile, await deps.offeredProfiles(), request.directoryUrl ?? 'the CA', `"${request.name}"'s profile`);
   await deps.preflight?.(request.domains);
   const reused = await reusableKey(deps.store, request.name, request.keyType, existing, request.rotateKey === true);
   deps.progress.info(reused === undefined ? 'ordering with a new private key' : `ordering with the live private key (${reused.source})`, { name: request.name, keyReused: reused !== undefined });

@@ -50,7 +50,8 @@ export async function issueCommand(ctx: CommandContext, options: IssueOptions): 
       keyType,
       directoryUrl: config.directoryUrl,
       directoryUrls: config.directoryUrls,
-      profile: config.profile,
+      // ACME_PROFILE, else the one the live certificate was issued under (as renew does)
+      profile: config.profile ?? existing?.record.profile,
       replaces: undefined,
       cause: 'issue command',
       allowNewArn: options.newArn,

@@ -129,6 +129,13 @@ describe('profiles on a current pebble, imported into ACM', () => {
     for (const offered of Object.keys(PROFILES)) expect(String(check?.fix)).toContain(offered);
     expect(health.events.find((e) => e.event === 'check' && e.check === 'account')).toMatchObject({ status: 'pass' });
 
+    // `issue` without ACME_PROFILE orders with the live certificate's profile too (pebble would pick one at random)
+    const reissued = await runCli(stack, ['issue', '--name', 'tls', '--domain', 'tls.example.com']);
+    expect(reissued.code, reissued.stdout.slice(-2000) + reissued.stderr).toBe(0);
+    const fixed = await record('tls');
+    expect(fixed).toMatchObject({ state: 'active', profile: 'tlsserver' });
+    expect(Math.round(lifetimeDays(fixed))).toBe(45);
+
     // ACME_PROFILE for `issue` too
     const issued = await runCli(stack, ['issue', '--name', 'other', '--domain', 'other.example.com'], { ACME_PROFILE: 'nope' });
     expect(issued.code).toBe(2);
@@ -183,5 +190,30 @@ describe('a short certificate backs off by its lifetime (real time: a 20-second 
     expect(second.profile).toBe('blink');
     expect(second.failedAttempts ?? 0).toBe(0);
     expect(eventOf(retried, 'renew-summary')).toMatchObject({ renewed: 1 });
+  }, 120_000);
+
+  it('is "expiring" only with less than a fifth of its lifetime left, when renewal has been failing: Certificate Expiring once a day', async () => {
+    const declared = 'blink=blink.example.com;profile=blink';
+    const live = await record('blink');
+    const expiringFrom = new Date(live.notAfter).getTime() - (new Date(live.notAfter).getTime() - new Date(live.notBefore).getTime()) / 5;
+    const sentExpiring = (run: CliResult) => run.events.filter((e) => e.event === 'event-sent' && e.detailType === 'Certificate Expiring').map((e) => e.name);
+
+    await stack.service('stop', 'adapter');
+    try {
+      // Before the last fifth: failing, but not expiring.
+      const early = await runCli(stack, ['renew', 'blink', '--force'], { CERTIFICATES: declared });
+      expect(early.code).toBe(9);
+      if (Date.now() < expiringFrom) expect(sentExpiring(early)).toEqual([]);
+
+      const wait = expiringFrom - Date.now() + 250;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const late = await runCli(stack, ['renew', 'blink', '--force'], { CERTIFICATES: declared });
+      expect(late.code).toBe(9);
+      expect(sentExpiring(late)).toEqual(['blink']);
+      const again = await runCli(stack, ['renew', 'blink', '--force'], { CERTIFICATES: declared });
+      expect(sentExpiring(again)).toEqual([]);
+    } finally {
+      await stack.service('start', 'adapter');
+    }
   }, 120_000);
 });
