@@ -72,6 +72,20 @@ describe('register', () => {
     expect(eventOf(result, 'registered')).toMatchObject({ changed: false, caa: [pin] });
     expect(await clientsFor(stack).read('account/caa.json')).toBe(before);
   });
+  it('prints one record per CA the key is registered with, each with the account URL that CA gave, without asking the other CA again', async () => {
+    // The same pebble under a second directory URL is a second CA to us: its account URLs carry that host.
+    const second = stack.env.ACME_DIRECTORY!.replace('https://localhost:', 'https://127.0.0.1:');
+    const result = await runCli(stack, ['register'], { ACME_DIRECTORY: second });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const secondUrl = String(eventOf(result, 'registered').account);
+    expect(secondUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/my-account\//);
+    expect(eventOf(result, 'registered').caa).toEqual([`${pin}  (${stack.env.ACME_DIRECTORY})`, `0 issue "pebble.letsencrypt.org; accounturi=${secondUrl}; validationmethods=http-01"  (${second})`]);
+    const published = JSON.parse((await clientsFor(stack).read('account/caa.json'))!) as { cas: { directoryUrl: string; note?: string }[] };
+    expect(published.cas.map((ca) => [ca.directoryUrl, ca.note])).toEqual([
+      [stack.env.ACME_DIRECTORY, undefined],
+      [second, undefined],
+    ]);
+  });
 });
 
 describe('the pre-flight reads CAA as the CA will', () => {
