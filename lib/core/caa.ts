@@ -177,11 +177,12 @@ export interface CaaPin {
   readonly note?: string | undefined;
 }
 
+/** `caaIdentities` undefined: this CA's directory was not read (no network to other CAs in `register`). */
 export function caaPin(directoryUrl: string, accountUrl: string, caaIdentities: readonly string[] | undefined): CaaPin {
   const identities = caaIdentities ?? [];
   const note =
     caaIdentities === undefined
-      ? `the directory at ${directoryUrl} could not be read, so its CAA identity is unknown: replace ${CAA_IDENTITY_PLACEHOLDER} with the issuer domain your CA documents (Let's Encrypt: letsencrypt.org)`
+      ? `the CAA identity of ${directoryUrl} is not known here (its directory was not read by this run or the last that used it): run \`register\` with ACME_DIRECTORY=${directoryUrl}, or replace ${CAA_IDENTITY_PLACEHOLDER} with the issuer domain your CA documents (Let's Encrypt: letsencrypt.org)`
       : identities.length === 0
         ? `the directory at ${directoryUrl} lists no meta.caaIdentities: replace ${CAA_IDENTITY_PLACEHOLDER} with the issuer domain your CA documents for CAA (Let's Encrypt: letsencrypt.org)`
         : undefined;

@@ -142,7 +142,7 @@ describe('the pin', () => {
     const pin = caaPin('https://ca.example/dir', ACCOUNT, []);
     expect(pin.records).toEqual([`0 issue "${CAA_IDENTITY_PLACEHOLDER}; accounturi=${ACCOUNT}; validationmethods=http-01"`]);
     expect(pin.note).toMatch(/lists no meta\.caaIdentities: replace <CA-CAA-DOMAIN> with the issuer domain your CA documents/);
-    expect(caaPin('https://ca.example/dir', ACCOUNT, undefined).note).toMatch(/could not be read/);
+    expect(caaPin('https://ca.example/dir', ACCOUNT, undefined).note).toMatch(/is not known here .*run `register` with ACME_DIRECTORY=https:\/\/ca\.example\/dir/);
     expect(caaPin('https://ca.example/dir', ACCOUNT, ['ca.example']).note).toBeUndefined();
   });
 });

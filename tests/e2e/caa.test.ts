@@ -3,6 +3,7 @@
 // prints the pin, a name whose CAA (at the name or a parent) forbids our CA, our account or
 // http-01 stops in the pre-flight with exit 9 and cause `caa`, and a name pinned to us issues.
 // Pebble itself checks no CAA, so the pre-flight is what is tested here.
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../support/aws.js';
 import { eventOf, repoRoot, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
@@ -71,6 +72,20 @@ describe('register', () => {
     expect(eventOf(result, 'registered')).toMatchObject({ changed: false, caa: [pin] });
     expect(await clientsFor(stack).read('account/caa.json')).toBe(before);
   });
+  it('prints one record per CA the key is registered with, each with the account URL that CA gave, without asking the other CA again', async () => {
+    // The same pebble under a second directory URL is a second CA to us: its account URLs carry that host.
+    const second = stack.env.ACME_DIRECTORY!.replace('https://localhost:', 'https://127.0.0.1:');
+    const result = await runCli(stack, ['register'], { ACME_DIRECTORY: second });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const secondUrl = String(eventOf(result, 'registered').account);
+    expect(secondUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/my-account\//);
+    expect(eventOf(result, 'registered').caa).toEqual([`${pin}  (${stack.env.ACME_DIRECTORY})`, `0 issue "pebble.letsencrypt.org; accounturi=${secondUrl}; validationmethods=http-01"  (${second})`]);
+    const published = JSON.parse((await clientsFor(stack).read('account/caa.json'))!) as { cas: { directoryUrl: string; note?: string }[] };
+    expect(published.cas.map((ca) => [ca.directoryUrl, ca.note])).toEqual([
+      [stack.env.ACME_DIRECTORY, undefined],
+      [second, undefined],
+    ]);
+  });
 });
 
 describe('the pre-flight reads CAA as the CA will', () => {
@@ -133,5 +148,27 @@ describe('health', () => {
       detail: expect.stringMatching(/^other-ca\.example\.com: CAA forbids this CA, account or method: CAA at other-ca\.example\.com lets only sectigo\.com/),
     });
     expect(String(check(result, 'responder').fix)).toMatch(/`register` prints the exact record/);
+  });
+});
+
+describe('a new account (the key lost, `register --new-account`)', () => {
+  it('says the pin moved, prints the new one, and the names pinned to the old account stop in the pre-flight', async () => {
+    const aws = clientsFor(stack);
+    await aws.s3.send(new DeleteObjectCommand({ Bucket: aws.bucket, Key: 'account/key.pem' }));
+    const result = await runCli(stack, ['register', '--new-account']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const registered = eventOf(result, 'registered');
+    const newUrl = String(registered.account);
+    expect(newUrl).not.toBe(accountUrl);
+    expect(eventOf(result, 'caa-pin-moved')).toMatchObject({ level: 'WARN', directoryUrl: stack.env.ACME_DIRECTORY, from: accountUrl, to: newUrl });
+    expect(registered.caa).toEqual([`0 issue "pebble.letsencrypt.org; accounturi=${newUrl}; validationmethods=http-01"`]);
+    expect(JSON.parse((await aws.read('account/caa.json'))!)).toMatchObject({ cas: [{ accountUrl: newUrl }] });
+
+    // The responder caches the old thumbprint for JWK_REFRESH_SECONDS: a fresh one answers for the new key at once.
+    await stack.service('stop', 'responder');
+    await stack.service('start', 'responder');
+    // pinned.example.org still names the old account: what every CA does from 2027-03-15, the pre-flight does now.
+    const { line } = await refusedByCaa('again.pinned.example.org');
+    expect(String(line.summary)).toBe(`CAA at pinned.example.org lets this CA issue for again.pinned.example.org only to accounturi=${accountUrl}, not to our account ${newUrl}`);
   });
 });
