@@ -85,14 +85,17 @@ async function rebuild(store: ObjectStore, damaged: StoredObject | undefined, pr
 }
 
 /**
- * Replaces one entry of the summary with a conditional write; on a lost race it re-reads and
- * applies the same entry again, so two declarations written at once both stay.
+ * Makes the summary's entry for NAME what declared/NAME.json holds now (none when it is gone),
+ * with a conditional write. The object is read again on every attempt, so when two writers
+ * declare the same certificate at once, the summary ends with the object's last version, and two
+ * declarations of different certificates both stay.
  */
-export async function putDeclaredEntry(store: ObjectStore, name: string, declaration: Declaration | undefined, notice?: IndexNotice): Promise<void> {
+export async function syncDeclaredEntry(store: ObjectStore, name: string, notice?: IndexNotice): Promise<void> {
   for (let attempt = 0; attempt < 8; attempt++) {
     const { index, etag } = await loadDeclaredIndex(store, notice);
+    const current = await loadDeclaration(store, name);
     try {
-      await store.put(layout.declaredIndex, `${JSON.stringify(withDeclaration(index, name, declaration))}\n`, { condition: etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag } });
+      await store.put(layout.declaredIndex, `${JSON.stringify(withDeclaration(index, name, current?.declaration))}\n`, { condition: etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag } });
       return;
     } catch (error) {
       if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;

@@ -1,5 +1,5 @@
-import { ErrorCodes, IssuerError, assertCertName, declarationFields, layout, type Declaration, type DeclareInput } from '../../lib/core/index.js';
-import { loadDeclaration, loadDeclaredIndex, putDeclaredEntry, saveDeclaration } from '../certificates/declarations.js';
+import { ErrorCodes, IssuerError, assertCertName, declarationFields, layout, type Declaration, type DeclareInput, type ObjectStore } from '../../lib/core/index.js';
+import { loadDeclaration, loadDeclaredIndex, syncDeclaredEntry, saveDeclaration } from '../certificates/declarations.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -11,16 +11,8 @@ import type { CommandContext } from './context.js';
 export async function declareCommand(ctx: CommandContext, input: DeclareInput, caller: string): Promise<Declaration> {
   const { store, progress, now } = ctx;
   const fields = declarationFields(input); // bad input fails before anything is read
-  const existing = await loadDeclaration(store, fields.name);
-  const declaration: Declaration = {
-    version: 1,
-    ...fields,
-    owner: existing?.declaration.owner ?? caller,
-    declaredBy: caller,
-    declaredAt: now().toISOString(),
-  };
-  await saveDeclaration(store, declaration, existing?.etag);
-  await putDeclaredEntry(store, declaration.name, declaration, (message, f) => progress.info(message, f));
+  const { declaration, existing } = await writeDeclaration(store, fields, caller, now);
+  await syncDeclaredEntry(store, declaration.name, (message, f) => progress.info(message, f));
   if (ctx.config.certificates.some((spec) => spec.name === declaration.name)) {
     progress.warn(`"${declaration.name}" is also in CERTIFICATES, which wins while it is there (docs/configuration.md, "Declared in the store")`, { name: declaration.name });
   }
@@ -36,9 +28,28 @@ export async function declareCommand(ctx: CommandContext, input: DeclareInput, c
     declaredBy: declaration.declaredBy,
     declaredAt: declaration.declaredAt,
     object: `s3://${ctx.config.bucket}/${layout.declared(declaration.name)}`,
-    replaced: existing !== undefined,
+    replaced: existing,
   });
   return declaration;
+}
+
+/**
+ * Writes over the version read (If-Match) or where there is none (If-None-Match); when another
+ * writer got there between our read and our write, reads theirs and writes again, keeping the
+ * owner it recorded: two callers declaring the same certificate at once both succeed, the first
+ * its owner.
+ */
+async function writeDeclaration(store: ObjectStore, fields: ReturnType<typeof declarationFields>, caller: string, now: () => Date): Promise<{ declaration: Declaration; existing: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    const existing = await loadDeclaration(store, fields.name);
+    const declaration: Declaration = { version: 1, ...fields, owner: existing?.declaration.owner ?? caller, declaredBy: caller, declaredAt: now().toISOString() };
+    try {
+      await saveDeclaration(store, declaration, existing?.etag);
+      return { declaration, existing: existing !== undefined };
+    } catch (error) {
+      if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT) || attempt >= 3) throw error;
+    }
+  }
 }
 
 /**
@@ -59,7 +70,7 @@ export async function undeclareCommand(ctx: CommandContext, nameArg: string): Pr
     });
   }
   if (object !== undefined) await store.delete(layout.declared(name));
-  await putDeclaredEntry(store, name, undefined, notice);
+  await syncDeclaredEntry(store, name, notice);
   if (ctx.config.certificates.some((spec) => spec.name === name)) progress.warn(`"${name}" is still declared in CERTIFICATES`, { name });
   progress.result('undeclared', { name, object: `s3://${ctx.config.bucket}/${layout.declared(name)}`, next: `the certificate stays and is renewed as undeclared; \`delete ${name}\` takes it away` });
 }

@@ -5,7 +5,7 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../support/aws.js';
-import { asAdmin, eventOf, runCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
+import { asAdmin, eventOf, runCli, startCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
 let aws: ReturnType<typeof clientsFor>;
@@ -127,6 +127,28 @@ describe('CERTIFICATES and the store together', () => {
     expect(row(renewed, 'shop')).toMatchObject({ action: 'skipped' });
     const listed = await runCli(stack, ['list']);
     expect(row(listed, 'shop')).toMatchObject({ declared: false, declaredIn: 'no' });
+  });
+});
+
+describe('declarations written at once', () => {
+  it('all land in the summary, and two of the same certificate both succeed, the first its owner', async () => {
+    const names = ['c1', 'c2', 'c3', 'c4', 'c5'];
+    const runs = [
+      ...names.map((name) => startCli(stack, declare(name, '--domain', `${name}.example.com`))),
+      startCli(stack, declare('same', '--domain', 'same.example.com')),
+      startCli(stack, declare('same', '--domain', 'same.example.com', '--domain', 'www.same.example.com'), asAdmin(stack)),
+    ];
+    const results = await Promise.all(runs.map((r) => r.done));
+    for (const result of results) expect(result.code, out(result)).toBe(0);
+    const summary = await readJson<{ entries: Record<string, { owner: string; domains: string[] }> }>('declared/_index.json');
+    for (const name of [...names, 'same']) expect(summary.entries[name], name).toBeDefined();
+    const same = await readJson<{ owner: string; domains: string[]; declaredBy: string }>('declared/same.json');
+    // The summary holds what the object holds, whichever wrote last.
+    expect(summary.entries.same).toEqual(same);
+    const owners = results.slice(-2).map((r) => String(eventOf(r, 'declared').owner));
+    expect(owners[0]).toBe(owners[1]);
+    expect(same.owner).toBe(owners[0]);
+    for (const name of [...names, 'same']) expect((await runCli(stack, ['undeclare', name])).code).toBe(0);
   });
 });
 
