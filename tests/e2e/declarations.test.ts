@@ -188,6 +188,8 @@ describe('the summary is derived data', () => {
     expect(String(eventOf(result, 'error').message)).toBe('declared/_index.json is missing and cannot be rebuilt: s3 object declared/broken.json is corrupt: field domains: expected a non-empty array, got an array');
     expect(await Promise.all(['api', 'blog', 'shop'].map((name) => aws.read(`renewal/${name}.json`)))).toEqual(records);
     expect(await aws.read('declared/_index.json')).toBeUndefined();
+    const health = await runCli(stack, ['health', '--domain', 'shop.example.com']);
+    expect(health.events.find((e) => e.check === 'records')).toMatchObject({ status: 'fail', detail: expect.stringContaining('s3 object declared/broken.json is corrupt: field domains') });
     // Declaring it again is refused too (it would overwrite the damaged object): restored, it is issued.
     const again = await runCli(stack, ['certonly', '--name', 'broken', '--domain', 'broken.example.com']);
     expect(again.code).toBe(5);
@@ -196,5 +198,7 @@ describe('the summary is derived data', () => {
     const renewed = await runCli(stack, ['renew']);
     expect(renewed.code, out(renewed)).toBe(0);
     expect(row(renewed, 'broken')).toMatchObject({ action: 'issued' });
+    const healthy = await runCli(stack, ['health', '--domain', 'shop.example.com']);
+    expect(healthy.events.find((e) => e.check === 'records')).toMatchObject({ status: 'pass', detail: expect.stringContaining('3 declaration(s)') });
   });
 });
