@@ -32,7 +32,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
   const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
   const accountOptions = { allowNewAccount: values['new-account'] };
   // The commands that act on the declared set see CERTIFICATES and declared/ as one (one more read).
-  const declared = (['renew', 'issue', 'list', 'show', 'delete'] as const).some((c) => c === command) ? await withDeclaredSet(config, store, progress) : undefined;
+  const declared = (['renew', 'issue', 'list', 'show', 'delete'] as const).some((c) => c === command) ? await withDeclaredSet(config, store, progress, command === 'renew' ? names : []) : undefined;
   const ctx = createContext(declared?.config ?? config, store, progress, now, accountOptions);
 
   switch (command) {
@@ -43,7 +43,7 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       const declaration = await declareCommand(ctx, input, await callerArn(config.aws));
       if (command === 'declare' && !values.now) return ExitCodes.OK;
       // Issued as the next sweep would: renew NAME with the declaration now in the set.
-      const withIt = await withDeclaredSet(config, store, progress);
+      const withIt = await withDeclaredSet(config, store, progress, [declaration.name]);
       const reports = await renewCommand(createContext(withIt.config, store, progress, now, accountOptions), { names: [declaration.name], force: false, dryRun: false, skipPreflight: values['skip-preflight'] });
       return renewExitCode(reports);
     }

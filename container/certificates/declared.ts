@@ -1,6 +1,6 @@
-import { conflictWarning, reconcileDeclared, type DeclaredIn, type IssuerConfig, type ObjectStore } from '../../lib/core/index.js';
+import { conflictWarning, isValidCertName, layout, reconcileDeclared, type DeclaredIn, type IssuerConfig, type ObjectStore } from '../../lib/core/index.js';
 import type { Progress } from '../progress.js';
-import { loadDeclaredIndex } from './declarations.js';
+import { loadDeclaration, loadDeclaredIndex, syncDeclaredEntry } from './declarations.js';
 
 /**
  * A certificate the store knows but the declared set (CERTIFICATES and declared/*.json) no
@@ -28,9 +28,20 @@ export interface DeclaredConfig {
  * (lib/core/declarations.ts says why CERTIFICATES wins a conflict); each conflict is warned
  * about by name. Everything downstream (exports, ACM regions, undeclared) reads config.certificates.
  */
-export async function withDeclaredSet(config: IssuerConfig, store: ObjectStore, progress: Progress): Promise<DeclaredConfig> {
-  const { index } = await loadDeclaredIndex(store, (message, fields) => progress.info(message, fields));
-  const set = reconcileDeclared(config.certificates, index.entries);
+export async function withDeclaredSet(config: IssuerConfig, store: ObjectStore, progress: Progress, names: readonly string[] = []): Promise<DeclaredConfig> {
+  const notice = (message: string, fields: Record<string, unknown>) => progress.info(message, fields);
+  const { index } = await loadDeclaredIndex(store, notice);
+  const entries = { ...index.entries };
+  // A certificate named on the command line is looked for in declared/ too (a GET each): a run
+  // that died between writing its declaration and the summary is finished here.
+  for (const name of names.filter((n) => isValidCertName(n) && entries[n] === undefined && !config.certificates.some((spec) => spec.name === n))) {
+    const found = await loadDeclaration(store, name);
+    if (found === undefined) continue;
+    await syncDeclaredEntry(store, name, notice);
+    entries[name] = found.declaration;
+    progress.info(`${layout.declared(name)} was not in ${layout.declaredIndex}; added it`, { object: layout.declaredIndex, name, healed: true });
+  }
+  const set = reconcileDeclared(config.certificates, entries);
   for (const conflict of set.conflicts) progress.warn(conflictWarning(conflict), { name: conflict.name, fields: conflict.fields });
   return { config: { ...config, certificates: set.specs }, declaredIn: set.declaredIn };
 }

@@ -130,6 +130,23 @@ describe('CERTIFICATES and the store together', () => {
   });
 });
 
+describe('a declaration the summary does not list yet (a run that died between the two writes)', () => {
+  it('is found when renew names it, added to the summary, and issued', async () => {
+    const owner = 'arn:aws:iam::123456789012:user/someone';
+    await aws.write('declared/late.json', JSON.stringify({ version: 1, name: 'late', domains: ['late.example.com'], owner, declaredBy: owner, declaredAt: '2026-12-01T00:00:00Z' }));
+    const result = await runCli(stack, ['renew', 'late']);
+    expect(result.code, out(result)).toBe(0);
+    expect(result.events.find((e) => e.healed === true)).toMatchObject({ name: 'late', message: 'declared/late.json was not in declared/_index.json; added it' });
+    expect(row(result, 'late')).toMatchObject({ action: 'issued' });
+    expect((await readJson<{ entries: Record<string, unknown> }>('declared/_index.json')).entries.late).toMatchObject({ owner });
+    expect((await runCli(stack, ['undeclare', 'late'])).code).toBe(0);
+    // Undeclared, `delete` takes it away (it refused while declared).
+    const deleted = await runCli(stack, ['delete', 'late']);
+    expect(deleted.code, out(deleted)).toBe(0);
+    expect(await aws.read('renewal/late.json')).toBeUndefined();
+  });
+});
+
 describe('declarations written at once', () => {
   it('all land in the summary, and two of the same certificate both succeed, the first its owner', async () => {
     const names = ['c1', 'c2', 'c3', 'c4', 'c5'];
