@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The issuer CLI: what the container image runs (ENTRYPOINT) and what `just issuer …` runs locally.
-import { ErrorCodes, IssuerError, SECRET_RECOVERY_DAYS, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
+import { ErrorCodes, IssuerError, SECRET_RECOVERY_DAYS, assertCertName, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
 import { configureCaConnections } from './acme/tls.js';
 import { createContext } from './commands/context.js';
 import { callerArn } from './aws/caller-identity.js';
@@ -30,6 +30,8 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
   const config = parseIssuerConfig(process.env);
   configureCaConnections(config.acmeTlsCaFile);
   const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
+  // A NAME that cannot be a certificate's is refused before anything is read.
+  for (const name of names) assertCertName(name);
   const accountOptions = { allowNewAccount: values['new-account'] };
   // The commands that act on the declared set see CERTIFICATES and declared/ as one (one more read).
   const declared = (['renew', 'issue', 'list', 'show', 'delete'] as const).some((c) => c === command) ? await withDeclaredSet(config, store, progress, command === 'renew' ? names : []) : undefined;
