@@ -56,7 +56,7 @@ export async function listCommand(ctx: CommandContext, declaredIn: DeclaredWhere
   }
   rows.sort((a, b) => a.name.localeCompare(b.name));
   if (rows.length === 0) {
-    ctx.progress.info('no certificates yet: declare them in CERTIFICATES and run `renew`, or run `issue`');
+    ctx.progress.info('no certificates yet: declare them in CERTIFICATES or with `declare` and run `renew`, or run `issue`');
     return;
   }
   const columns = ['name', 'names', 'state', 'notAfter', 'daysLeft', 'nextRenewal', 'acmArn'];
@@ -82,9 +82,10 @@ export async function showCommand(ctx: CommandContext, nameArg: string, declared
     name,
     declared,
     declaredIn: declaredIn[name],
-    state: record === undefined ? 'pending' : effectiveState(record, now),
+    // Declared and not issued yet: pending, as `list` shows it.
+    state: record !== undefined ? effectiveState(record, now) : live === undefined ? 'pending' : undefined,
     storedState: record?.state,
-    domains: record?.domains ?? live?.names,
+    domains: record?.domains ?? live?.names ?? ctx.config.certificates.find((spec) => spec.name === name)?.domains,
     keyType: record?.keyType,
     ca: record?.directoryUrl,
     profile: record?.profile,

@@ -39,10 +39,13 @@ describe('declare, then renew', () => {
     expect(await aws.list('renewal/')).toEqual([]);
   });
 
-  it('is listed as pending, declared in the store', async () => {
+  it('is listed and shown as pending, declared in the store', async () => {
     const result = await runCli(stack, ['list']);
     expect(result.code, out(result)).toBe(0);
     expect(row(result, 'shop')).toMatchObject({ state: 'pending', declaredIn: 'store', names: 'shop.example.com +1' });
+    const shown = await runCli(stack, ['show', 'shop']);
+    expect(shown.code, out(shown)).toBe(0);
+    expect(eventOf(shown, 'certificate')).toMatchObject({ name: 'shop', state: 'pending', declared: true, declaredIn: 'store', domains: ['shop.example.com', 'www.shop.example.com'] });
   });
 
   it('is issued by the next renew, as a CERTIFICATES entry would be', async () => {
