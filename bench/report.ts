@@ -120,6 +120,21 @@ function sweepTables(doc: Doc): string[] {
   return out;
 }
 
+/** `declarations`: renew with N declarations in S3 and nothing due, beside 10 in the same run (bench/declarations.ts). */
+function declarationsTables(doc: Doc): string[] {
+  const d = doc.declarations;
+  if (!d) return [];
+  const out = ['### The declared set in S3, nothing due', '', ...carried(d)];
+  out.push('| declarations | S3 requests | wall s (median) | min–max | max RSS MiB | summary KiB | seeding s |', '|---|---|---|---|---|---|---|');
+  for (const row of d.rows) {
+    out.push(`| ${row.n} | ${row.s3Requests} | ${s(row.wall.median)} | ${s(row.wall.min)}–${s(row.wall.max)} | ${mib(row.maxRssKb)} | ${(row.summaryBytes / 1024).toFixed(0)} | ${s(row.seedMs)} |`);
+  }
+  const [small, big] = [d.rows[0], d.rows[d.rows.length - 1]];
+  if (small && big && d.rows.length > 1) out.push('', `${big.n} declarations vs ${small.n}, S3 requests: ratio ${Number(d.ratio).toFixed(2)} (O(1) when ~1): **${d.ratio <= 1.5 ? 'met' : 'missed'}**`);
+  out.push('');
+  return out;
+}
+
 /** `protocol`: CA requests and sequential round trips per tool, loopback beside latency (bench/protocol.ts). */
 function protocolTables(doc: Doc): string[] {
   const protocol = doc.protocol;
@@ -180,6 +195,7 @@ export function tables(doc: Doc): string {
     ...responderTables(doc),
     ...sweepTables(doc),
     ...protocolTables(doc),
+    ...declarationsTables(doc),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 // `just bench`: brings up the bench's local stack once, runs every part, writes
 // bench/results/<time>.json (+ latest.json) and refreshes docs/performance.md and the chart.
-// Parts can be picked: `just bench issuance responder sweep protocol` (default: all).
+// Parts can be picked: `just bench issuance responder sweep protocol declarations` (default: all).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { runIssuance } from './issuance.js';
 import { runResponder } from './responder.js';
 import { runSweep } from './sweep.js';
 import { runProtocol } from './protocol.js';
+import { runDeclarations } from './declarations.js';
 import { render } from './report.js';
 import { buildImageBundle } from '../scripts/image-bundle.js';
 
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     if (want('responder')) results.responder = await runResponder(stack, log);
     if (want('sweep')) results.sweep = await runSweep(stack, log);
     if (want('protocol')) results.protocol = await runProtocol(stack, log);
+    if (want('declarations')) results.declarations = await runDeclarations(stack, log);
   } finally {
     if (process.env.BENCH_KEEP_STACK !== 'true') await stack.stop();
   }
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
       ACME_POLL_MIN_MS: stack.env.ACME_POLL_MIN_MS,
       ACM_IMPORT: stack.env.ACM_IMPORT,
       keyType: 'EC P-256 for every tool',
-      parts: parts.length === 0 ? ['issuance', 'responder', 'sweep', 'protocol'] : parts,
+      parts: parts.length === 0 ? ['issuance', 'responder', 'sweep', 'protocol', 'declarations'] : parts,
     },
     ...results,
   };
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
   // A run of some parts keeps the other parts of the previous latest.json, marked as carried over.
   if (parts.length > 0 && existsSync(join(dir, 'latest.json'))) {
     const previous = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Record<string, unknown>;
-    for (const part of ['issuance', 'responder', 'sweep', 'protocol']) {
+    for (const part of ['issuance', 'responder', 'sweep', 'protocol', 'declarations']) {
       if (!(part in results) && previous[part] !== undefined) {
         // A part already carried over keeps the date of the run that measured it.
         const earlier = previous[part] as { carriedOverFrom?: string };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import * as x509 from '@peculiar/x509';
 import { layout, type IndexEntry, type LiveMetadata, type RenewalIndex, type RenewalRecord } from '../lib/core/index.js';
+import { settledCount } from './lib/moto-requests.js';
 import { measure, run, tail } from './lib/proc.js';
 import type { BenchStack } from './lib/stack.js';
 import { repoRoot } from './lib/stack.js';
@@ -80,25 +81,6 @@ async function pool<T>(items: readonly T[], width: number, task: (item: T) => Pr
       while (next < items.length) await task(items[next++]!);
     }),
   );
-}
-
-/** Lines in moto's request log (werkzeug writes one per request served). */
-function motoRequests(logFile: string, bucket: string): { total: number; s3: number } {
-  const lines = readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((l) => /"(GET|PUT|POST|HEAD|DELETE) /.test(l));
-  return { total: lines.length, s3: lines.filter((l) => l.includes(` /${bucket}`)).length };
-}
-
-async function settledCount(logFile: string, bucket: string) {
-  let last = motoRequests(logFile, bucket);
-  for (let i = 0; i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 150));
-    const now = motoRequests(logFile, bucket);
-    if (now.total === last.total) return now;
-    last = now;
-  }
-  return last;
 }
 
 export async function runSweep(stack: BenchStack, log: (line: string) => void) {

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // The issuer CLI: what the container image runs (ENTRYPOINT) and what `just issuer …` runs locally.
-import { ErrorCodes, IssuerError, SECRET_RECOVERY_DAYS, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
+import { ErrorCodes, IssuerError, SECRET_RECOVERY_DAYS, assertCertName, parseIssuerConfig, type KeyType } from '../lib/core/index.js';
 import { configureCaConnections } from './acme/tls.js';
 import { createContext } from './commands/context.js';
+import { callerArn } from './aws/caller-identity.js';
+import { withDeclaredSet } from './certificates/declared.js';
+import { declareCommand, undeclareCommand } from './commands/declare.js';
 import { deleteCommand } from './commands/delete.js';
 import { issueCommand } from './commands/issue.js';
 import { listCommand, showCommand } from './commands/list.js';
@@ -27,9 +30,31 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
   const config = parseIssuerConfig(process.env);
   configureCaConnections(config.acmeTlsCaFile);
   const store = new S3ObjectStore({ aws: config.aws, bucket: config.bucket, kmsKeyId: config.kmsKeyId });
-  const ctx = createContext(config, store, progress, now, { allowNewAccount: values['new-account'] });
+  // A NAME that cannot be a certificate's is refused before anything is read.
+  for (const name of names) assertCertName(name);
+  const accountOptions = { allowNewAccount: values['new-account'] };
+  // The commands that act on the declared set see CERTIFICATES and declared/ as one (one more read).
+  const declared = (['renew', 'issue', 'list', 'show', 'delete'] as const).some((c) => c === command) ? await withDeclaredSet(config, store, progress, command === 'renew' ? names : []) : undefined;
+  const ctx = createContext(declared?.config ?? config, store, progress, now, accountOptions);
 
   switch (command) {
+    case 'declare':
+    case 'certonly': {
+      if (values.name === undefined) throw usage(`${command} needs --name NAME`);
+      const input = { name: values.name, domains: values.domain ?? [], keyType: values['key-type'], ca: values.ca, profile: values.profile, exports: values.export, regions: values.region };
+      const declaration = await declareCommand(ctx, input, await callerArn(config.aws));
+      if (command === 'declare' && !values.now) return ExitCodes.OK;
+      // Issued as the next sweep would: renew NAME with the declaration now in the set.
+      const withIt = await withDeclaredSet(config, store, progress, [declaration.name]);
+      const reports = await renewCommand(createContext(withIt.config, store, progress, now, accountOptions), { names: [declaration.name], force: false, dryRun: false, skipPreflight: values['skip-preflight'] });
+      return renewExitCode(reports);
+    }
+    case 'undeclare': {
+      const name = values.name ?? names[0];
+      if (name === undefined || names.length + (values.name === undefined ? 0 : 1) !== 1) throw usage('undeclare needs exactly one certificate NAME (or --name NAME)');
+      await undeclareCommand(ctx, name);
+      return ExitCodes.OK;
+    }
     case 'register':
       await registerCommand(ctx);
       return ExitCodes.OK;
@@ -47,13 +72,13 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
       await revokeCommand(ctx, names[0]!, parseReason(values.reason));
       return ExitCodes.OK;
     case 'delete':
-      await deleteCommand(ctx, names[0]!, { recoveryDays: recoveryDaysOption(values['recovery-days']) });
+      await deleteCommand(ctx, names[0]!, { recoveryDays: recoveryDaysOption(values['recovery-days']), declaredIn: declared?.declaredIn[names[0]!] });
       return ExitCodes.OK;
     case 'list':
-      await listCommand(ctx);
+      await listCommand(ctx, declared?.declaredIn);
       return ExitCodes.OK;
     case 'show':
-      await showCommand(ctx, names[0]!);
+      await showCommand(ctx, names[0]!, declared?.declaredIn);
       return ExitCodes.OK;
     case 'health':
       await healthCommand(ctx, values.domain ?? []);

@@ -1,4 +1,4 @@
-import { ErrorCodes, EventDetailTypes, IssuerError, PEM_FILES, assertCertName, layout, loadBalancerOfListener, regionOfArn, type RenewalRecord } from '../../lib/core/index.js';
+import { ErrorCodes, EventDetailTypes, IssuerError, PEM_FILES, assertCertName, layout, loadBalancerOfListener, regionOfArn, type DeclaredIn, type RenewalRecord } from '../../lib/core/index.js';
 import { AcmCertificates } from '../aws/acm-certificates.js';
 import { readLiveMetadata } from '../certificates/archive.js';
 import { putIndexEntry } from '../certificates/index-store.js';
@@ -13,6 +13,8 @@ import type { CommandContext } from './context.js';
 export interface DeleteOptions {
   /** Days Secrets Manager keeps the deleted secret restorable (7-30, lib/core SECRET_RECOVERY_DAYS). */
   readonly recoveryDays: number;
+  /** Where the certificate is declared, when it is (the CLI reads CERTIFICATES and declared/ together). */
+  readonly declaredIn?: DeclaredIn | undefined;
 }
 
 /**
@@ -27,8 +29,9 @@ export async function deleteCommand(ctx: CommandContext, nameArg: string, option
   const { store, progress, now, config } = ctx;
   const name = assertCertName(nameArg);
   if (config.certificates.some((spec) => spec.name === name)) {
-    throw new IssuerError(ErrorCodes.BAD_INPUT, `"${name}" is still declared in CERTIFICATES; the next renew would issue it again`, {
-      hint: `remove "${name}=…" from CERTIFICATES first, then delete`,
+    const inStore = options.declaredIn === 'store';
+    throw new IssuerError(ErrorCodes.BAD_INPUT, `"${name}" is still declared in ${inStore ? layout.declared(name) : 'CERTIFICATES'}; the next renew would issue it again`, {
+      hint: inStore ? `\`undeclare ${name}\` first, then delete` : `remove "${name}=…" from CERTIFICATES first${options.declaredIn === 'both' ? ` (and \`undeclare ${name}\`)` : ''}, then delete`,
     });
   }
   const loaded = await loadRecord(store, name);

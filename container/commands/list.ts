@@ -1,4 +1,4 @@
-import { ErrorCodes, IssuerError, assertCertName, layout, type CertificateState } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, assertCertName, layout, type CertificateState, type DeclaredIn } from '../../lib/core/index.js';
 import { readLiveMetadata } from '../certificates/archive.js';
 import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
 import { loadIndex } from '../certificates/index-store.js';
@@ -14,8 +14,11 @@ export function effectiveState(entry: { state: CertificateState; renewAt?: strin
   return entry.state;
 }
 
-/** `list`: every certificate from the index alone (one S3 read, whatever the count). */
-export async function listCommand(ctx: CommandContext): Promise<void> {
+/** Where each certificate is declared (CERTIFICATES: env, declared/: store, both); absent: not declared. */
+export type DeclaredWhere = Readonly<Record<string, DeclaredIn>>;
+
+/** `list`: every certificate from the index alone (one S3 read, whatever the count, and one for declared/). */
+export async function listCommand(ctx: CommandContext, declaredIn: DeclaredWhere = {}): Promise<void> {
   const now = ctx.now();
   const { index } = await loadIndex(ctx.store, (message, fields) => ctx.progress.info(message, fields));
   const rows = Object.entries(index.entries)
@@ -31,24 +34,44 @@ export async function listCommand(ctx: CommandContext): Promise<void> {
         nextRenewal: (entry.retryAt ?? entry.renewAt)?.slice(0, 16).replace('T', ' '),
         acmArn: entry.acmArns?.join(' '),
         declared: !isUndeclared(ctx.config, name),
+        declaredIn: declaredIn[name] ?? (isUndeclared(ctx.config, name) ? 'no' : undefined),
       };
     });
+  // Declared and not issued yet (the next renew issues them): listed too, so a declaration is never invisible.
+  for (const [name, where] of Object.entries(declaredIn)) {
+    if (index.entries[name] !== undefined) continue;
+    const spec = ctx.config.certificates.find((s) => s.name === name);
+    const names = spec?.domains ?? [];
+    rows.push({
+      name,
+      names: names.length <= 1 ? names[0] : `${names[0]} +${names.length - 1}`,
+      state: 'pending',
+      notAfter: undefined,
+      daysLeft: undefined,
+      nextRenewal: 'next renew',
+      acmArn: undefined,
+      declared: true,
+      declaredIn: where,
+    });
+  }
+  rows.sort((a, b) => a.name.localeCompare(b.name));
   if (rows.length === 0) {
-    ctx.progress.info('no certificates yet: declare them in CERTIFICATES and run `renew`, or run `issue`');
+    ctx.progress.info('no certificates yet: declare them in CERTIFICATES or with `declare` and run `renew`, or run `issue`');
     return;
   }
   const columns = ['name', 'names', 'state', 'notAfter', 'daysLeft', 'nextRenewal', 'acmArn'];
   const undeclared = rows.filter((row) => !row.declared);
-  // The column only where it can say something: with CERTIFICATES set and something outside it.
-  ctx.progress.table('certificate', rows, undeclared.length > 0 ? [...columns, 'declared'] : columns);
+  // The column only where it can say something: something declared in the store, or outside the declared set.
+  const said = undeclared.length > 0 || Object.values(declaredIn).some((where) => where !== 'env');
+  ctx.progress.table('certificate', rows, said ? [...columns, 'declaredIn'] : columns);
   for (const row of undeclared) ctx.progress.warn(undeclaredWarning(row.name), { name: row.name });
 }
 
 /** `show NAME`: the record (state, history, last error, ARNs, renewal plan), the live pointer and any lease. */
-export async function showCommand(ctx: CommandContext, nameArg: string): Promise<void> {
+export async function showCommand(ctx: CommandContext, nameArg: string, declaredIn: DeclaredWhere = {}): Promise<void> {
   const name = assertCertName(nameArg);
   const [loaded, live, lease] = await Promise.all([loadRecord(ctx.store, name), readLiveMetadata(ctx.store, name), ctx.store.get(layout.lock(name))]);
-  if (loaded === undefined && live === undefined) {
+  if (loaded === undefined && live === undefined && declaredIn[name] === undefined) {
     throw new IssuerError(ErrorCodes.NOT_FOUND, `no certificate named "${name}"`, { hint: 'run `list` to see the names' });
   }
   const record = loaded?.record;
@@ -58,9 +81,11 @@ export async function showCommand(ctx: CommandContext, nameArg: string): Promise
   ctx.progress.result('certificate', {
     name,
     declared,
-    state: record === undefined ? undefined : effectiveState(record, now),
+    declaredIn: declaredIn[name],
+    // Declared and not issued yet: pending, as `list` shows it.
+    state: record !== undefined ? effectiveState(record, now) : live === undefined ? 'pending' : undefined,
     storedState: record?.state,
-    domains: record?.domains ?? live?.names,
+    domains: record?.domains ?? live?.names ?? ctx.config.certificates.find((spec) => spec.name === name)?.domains,
     keyType: record?.keyType,
     ca: record?.directoryUrl,
     profile: record?.profile,

@@ -180,7 +180,7 @@ function desiredSet(specs: readonly CertificateSpec[], entries: Readonly<Record<
   const unknown = names.filter((name) => !all.some((d) => d.name === name));
   if (unknown.length > 0) {
     throw new IssuerError(ErrorCodes.NOT_FOUND, `no certificate named ${unknown.map((n) => `"${n}"`).join(', ')}`, {
-      hint: 'run `list` to see the names, or add it to CERTIFICATES',
+      hint: 'run `list` to see the names, or add it to CERTIFICATES or `declare` it',
     });
   }
   return all.filter((d) => names.includes(d.name));

@@ -1,9 +1,12 @@
 // `health` checks of what the issuer stores (each a self-contained function the health runner
-// times and reports): the renewal index is there and whole, and every record, live pointer and
-// lease has its shape. They change nothing: the fix each failure names is what `renew` or a
-// restore from the bucket's version history does.
+// times and reports): the renewal index is there and whole, and every record, live pointer, lease
+// and declaration (and the declared set's summary) has its shape. They change nothing: the fix
+// each failure names is what `renew` or a restore from the bucket's version history does.
 import {
+  DECLARED_INDEX_REBUILD_HINT,
   corruptObject,
+  parseDeclaration,
+  parseDeclaredIndex,
   ErrorCodes,
   IssuerError,
   INDEX_REBUILD_HINT,
@@ -75,13 +78,31 @@ export async function checkStoredRecords(store: ObjectStore, records: ReadonlyMa
     const object = await store.get(key);
     if (object !== undefined) parse(key, object.body, leaseShape, leaseHint(key));
   }
+  // The declared set: every declaration (named as its object) and the summary a sweep reads.
+  const declarations = (await store.list(layout.declaredPrefix)).filter((key) => key.endsWith('.json'));
+  for (const key of declarations) {
+    const object = await store.get(key);
+    if (object === undefined) continue;
+    const name = key.slice(layout.declaredPrefix.length, -'.json'.length);
+    try {
+      if (key === layout.declaredIndex) parseDeclaredIndex(object.body);
+      else if (isValidCertName(name)) parseDeclaration(name, object.body);
+    } catch (error) {
+      if (!(error instanceof IssuerError)) throw error;
+      problems.push(key === layout.declaredIndex ? new IssuerError(error.code, error.message, { hint: DECLARED_INDEX_REBUILD_HINT }) : error);
+    }
+  }
+  const declared = declarations.filter((key) => key !== layout.declaredIndex).length;
   if (problems.length > 0) {
     throw new IssuerError(ErrorCodes.STORAGE_CORRUPT, problems.map((p) => p.message).join('; '), {
       hint: problems.length === 1 ? problems[0]!.hint : severalHint(problems.map((p) => p.message)),
     });
   }
   const count = valid.length;
-  return { value: true, detail: `${count} record${count === 1 ? '' : 's'}, ${pointers.filter((p) => p.object !== undefined).length} live pointer(s) and ${leases.length} lease(s) have their stored shape` };
+  return {
+    value: true,
+    detail: `${count} record${count === 1 ? '' : 's'}, ${pointers.filter((p) => p.object !== undefined).length} live pointer(s), ${leases.length} lease(s) and ${declared} declaration(s) have their stored shape`,
+  };
 }
 
 /** The records that read as records (the others are the `records` check's to report). */

@@ -9,7 +9,7 @@ import { acknowledgeWildcardResource, nagAttRef } from './nag.js';
 import { ISSUER_S3_DELETE_ACTIONS, ISSUER_S3_LIST_ACTIONS, ISSUER_S3_READ_ACTIONS, ISSUER_S3_WRITE_ACTIONS, KMS_DECRYPT_ACTIONS, KMS_ENCRYPT_DECRYPT_ACTIONS, RESPONDER_S3_ACTIONS } from './perms.js';
 
 /** The S3 prefixes the issuer owns, straight from the core's layout so IAM cannot drift from it. */
-export const ISSUER_PREFIXES = [layout.accountPrefix, layout.livePrefix, layout.archivePrefix, layout.renewalPrefix, layout.locksPrefix] as const;
+export const ISSUER_PREFIXES = [layout.accountPrefix, layout.livePrefix, layout.archivePrefix, layout.renewalPrefix, layout.declaredPrefix, layout.locksPrefix] as const;
 
 /**
  * Prefixes the issuer may only create objects in, never replace: IAM lets a PutObject there only
@@ -19,8 +19,8 @@ export const ISSUER_PREFIXES = [layout.accountPrefix, layout.livePrefix, layout.
  */
 export const ISSUER_CREATE_ONLY_PREFIXES = CREATE_ONLY_PREFIXES;
 
-/** What `delete NAME` and lease release remove: live copies, records, leases. Never archive/ or account/. */
-export const ISSUER_DELETE_PREFIXES = [layout.livePrefix, layout.renewalPrefix, layout.locksPrefix] as const;
+/** What `delete NAME`, `undeclare NAME` and lease release remove: live copies, records, declarations, leases. Never archive/ or account/. */
+export const ISSUER_DELETE_PREFIXES = [layout.livePrefix, layout.renewalPrefix, layout.declaredPrefix, layout.locksPrefix] as const;
 
 export interface CertificateStoreProps {
   /**

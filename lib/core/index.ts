@@ -15,10 +15,24 @@ export { ConfigReader, awsClientSettings, eabFor, parseIssuerConfig, parseRespon
 export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAccountBinding } from './config.js';
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
 export { withState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
-export { accountRegistrationShape, corruptObject, leaseShape, liveMetadataShape, parseRecord, parseStored, renewalIndexShape, renewalRecordShape, restoreHint } from './stored-shapes.js';
+export {
+  accountRegistrationShape,
+  corruptObject,
+  declarationShape,
+  declaredIndexShape,
+  leaseShape,
+  liveMetadataShape,
+  parseRecord,
+  parseStored,
+  renewalIndexShape,
+  renewalRecordShape,
+  restoreHint,
+} from './stored-shapes.js';
 export type { Shape } from './stored-shapes.js';
 export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord, RetiredAcmRecord } from './records.js';
 export { parseCertificateSet, domainsKey } from './certificate-set.js';
+export { DECLARED_INDEX_REBUILD_HINT, EMPTY_DECLARED_INDEX, conflictWarning, declarationFields, parseDeclaration, parseDeclaredIndex, reconcileDeclared, specOf, withDeclaration } from './declarations.js';
+export type { Declaration, DeclaredIn, DeclaredIndex, DeclaredSet, DeclareInput } from './declarations.js';
 export type { CertificateSpec } from './certificate-set.js';
 export { pollSchedule, nextPollDelay, retryAfterMs, MAX_POLL_INTERVAL_MS, POLL_TIMEOUT_MS } from './poll-schedule.js';
 export type { PollSchedule } from './poll-schedule.js';

@@ -51,6 +51,12 @@ export const layout = {
   /** One small object the sweep reads instead of every record ("_" cannot start a certificate name). */
   renewalIndex: 'renewal/_index.json',
 
+  /** The declared set kept in the store (lib/core/declarations.ts), one object per certificate. */
+  declaredPrefix: 'declared/',
+  declared: (name: string) => `declared/${assertCertName(name)}.json`,
+  /** Every declaration in one object, so a sweep reads one object whatever the count ("_" cannot start a name). */
+  declaredIndex: 'declared/_index.json',
+
   locksPrefix: 'locks/',
   lock: (name: string) => `locks/${assertCertName(name)}.json`,
 } as const;

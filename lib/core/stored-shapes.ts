@@ -1,4 +1,5 @@
 import { ErrorCodes, IssuerError } from './errors.js';
+import { EXPORT_KINDS } from './exports.js';
 import { isValidCertName } from './layout.js';
 import { CERTIFICATE_STATES } from './records.js';
 import { KEY_TYPES } from './rules.js';
@@ -188,6 +189,25 @@ export const renewalIndexShape = object({
     }),
   ),
 });
+
+/** What a declaration says about its certificate (a CERTIFICATES entry's fields), and who declared it when. */
+const declarationFields = {
+  domains: arrayOf(nonEmpty, { nonEmpty: true }),
+  keyType: optional(oneOf(KEY_TYPES)),
+  directoryUrl: optional(nonEmpty),
+  profile: optional(nonEmpty),
+  exports: optional(arrayOf(oneOf(EXPORT_KINDS))),
+  acmRegions: optional(arrayOf(nonEmpty)),
+  owner: nonEmpty,
+  declaredBy: nonEmpty,
+  declaredAt: date,
+};
+
+/** declared/NAME.json (Declaration, lib/core/declarations.ts). */
+export const declarationShape = object({ version: check('1', (v) => v === 1), name: certName, ...declarationFields });
+
+/** declared/_index.json (DeclaredIndex): every declaration, by name. */
+export const declaredIndexShape = object({ version: check('1', (v) => v === 1), entries: mapOf(object({ name: certName, ...declarationFields })) });
 
 /** live/NAME/metadata.json (LiveMetadata): the pointer to the live version. */
 export const liveMetadataShape = object({

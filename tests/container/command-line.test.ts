@@ -22,6 +22,10 @@ describe('parseCommandLine', () => {
     [['delete', 'a', '--recovery-days', '9'], 'delete', ['a']],
     [['health', '--domain', 'a.example.com'], 'health', []],
     [['register', '--new-account'], 'register', []],
+    [['declare', '--name', 'a', '--domain', 'a.example.com', '--ca', 'letsencrypt', '--region', 'us-east-1', '--region', 'eu-west-1', '--export', 'none', '--now'], 'declare', []],
+    [['certonly', '--name', 'a', '--domain', 'a.example.com', '--key-type', 'ec-p256'], 'certonly', []],
+    [['undeclare', 'a'], 'undeclare', ['a']],
+    [['undeclare', '--name', 'a'], 'undeclare', []],
   ])('accepts %j', (argv, command, names) => {
     expect(parseCommandLine(argv)).toMatchObject({ command, names });
   });
@@ -34,7 +38,9 @@ describe('parseCommandLine', () => {
     [['show'], 'show needs exactly one certificate NAME (run `list` for the names)'],
     [['revoke', 'a', 'b'], 'revoke needs exactly one certificate NAME (run `list` for the names)'],
     [['issue', 'stray', '--name', 'a'], 'issue takes no NAME argument (got "stray")'],
-    [['frobnicate'], 'unknown command "frobnicate"; the commands are register, issue, renew, revoke, delete, list, show, health'],
+    [['certonly', '--name', 'a', '--now'], 'certonly takes no --now: it is an option of `declare` only'],
+    [['issue', '--name', 'a', '--ca', 'letsencrypt'], 'issue takes no --ca: it is an option of `declare`, `certonly` only'],
+    [['frobnicate'], 'unknown command "frobnicate"; the commands are register, issue, declare, certonly, undeclare, renew, revoke, delete, list, show, health'],
   ])('refuses %j', (argv, message) => {
     expect(refusal(argv)).toBe(message);
   });

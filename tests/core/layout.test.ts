@@ -40,6 +40,8 @@ describe('keys', () => {
     expect(layout.archiveBundle('shop', '0a1b')).toBe('archive/shop/0a1b/bundle.json');
     expect(layout.renewal('shop')).toBe('renewal/shop.json');
     expect(layout.lock('shop')).toBe('locks/shop.json');
+    expect(layout.declared('shop')).toBe('declared/shop.json');
+    expect(layout.declaredIndex.startsWith(layout.declaredPrefix)).toBe(true);
     for (const key of [layout.liveDir('shop'), layout.archiveDir('shop', '0a1b'), layout.renewal('shop'), layout.lock('shop')]) {
       expect([layout.livePrefix, layout.archivePrefix, layout.renewalPrefix, layout.locksPrefix].some((prefix) => key.startsWith(prefix))).toBe(true);
     }

@@ -202,9 +202,9 @@ describe('issuer task', () => {
         { Action: 's3:PutObject', Condition: { StringEquals: { 's3:if-none-match': '*' } }, Effect: 'Allow', Resource: objectArn(`${layout.archivePrefix}*`) },
       ].sort(byJson),
     );
-    // `delete NAME` removes live/NAME/*, renewal/NAME.json (and rewrites renewal/_index.json); leases go from locks/.
+    // `delete NAME` removes live/NAME/*, renewal/NAME.json (and rewrites renewal/_index.json); `undeclare NAME` declared/NAME.json; leases go from locks/.
     expect(only(byAction('s3:DeleteObject')).Resource).toEqual(ISSUER_DELETE_PREFIXES.map((prefix) => objectArn(`${prefix}*`)).sort(byJson));
-    expect(ISSUER_DELETE_PREFIXES).toEqual([layout.livePrefix, layout.renewalPrefix, layout.locksPrefix]);
+    expect(ISSUER_DELETE_PREFIXES).toEqual([layout.livePrefix, layout.renewalPrefix, layout.declaredPrefix, layout.locksPrefix]);
     // Listing without an s3:prefix condition: with one, AWS answers AccessDenied instead of
     // NoSuchKey for a missing key, and the first register would stop (certificate-store.ts).
     const list = only(byAction('s3:ListBucket'));

@@ -1,0 +1,73 @@
+import type { LambdaFunctionURLResult } from 'aws-lambda';
+import { ErrorCodes, IssuerError, type ErrorCode } from '../../lib/core/index.js';
+
+/**
+ * Errors as RFC 9457 problem documents (application/problem+json): `type` names the error code,
+ * `title` is the code's fixed wording, `detail` this occurrence, `instance` the request path, and
+ * the extension members `code` (the same codes the CLI prints) and `hint` (what to do).
+ */
+
+/** Codes only the API answers with (the issuer's own are lib/core/errors.ts). */
+export const ApiErrorCodes = {
+  /** The path exists, the method is not one of its methods. */
+  METHOD_NOT_ALLOWED: 'ERR_METHOD_NOT_ALLOWED',
+  /** The route is part of the API but not served by this version of the handler yet. */
+  NOT_IMPLEMENTED: 'ERR_NOT_IMPLEMENTED',
+  /** A bug (the CLI prints the same code for one): the log has the cause, the answer does not. */
+  INTERNAL: 'ERR_INTERNAL',
+} as const;
+
+export type ApiErrorCode = (typeof ApiErrorCodes)[keyof typeof ApiErrorCodes];
+export type ProblemCode = ErrorCode | ApiErrorCode;
+
+/** Every code's HTTP status and title: the one table (openapi.json lists the same codes). */
+export const PROBLEMS: Readonly<Record<ProblemCode, { readonly status: number; readonly title: string }>> = {
+  [ErrorCodes.CONFIG_INVALID]: { status: 500, title: 'The API is not configured correctly' },
+  [ErrorCodes.USAGE]: { status: 400, title: 'The request is malformed' },
+  [ErrorCodes.BAD_INPUT]: { status: 400, title: 'A value in the request is not valid' },
+  [ErrorCodes.BAD_TOKEN]: { status: 400, title: 'The challenge token is not valid' },
+  [ErrorCodes.NOT_REGISTERED]: { status: 503, title: 'No ACME account is registered yet' },
+  [ErrorCodes.CA_UNAVAILABLE]: { status: 502, title: 'The CA could not be reached' },
+  [ErrorCodes.VALIDATION_FAILED]: { status: 422, title: 'The CA could not validate a name' },
+  [ErrorCodes.ORDER_FAILED]: { status: 502, title: 'The CA refused the order' },
+  [ErrorCodes.STORAGE_UNAVAILABLE]: { status: 503, title: 'The certificate store could not be reached' },
+  [ErrorCodes.STORAGE_CORRUPT]: { status: 500, title: 'An object in the certificate store is damaged' },
+  [ErrorCodes.CONFLICT]: { status: 409, title: 'Another writer changed it first' },
+  [ErrorCodes.LOCK_HELD]: { status: 409, title: 'Another issuer is working on this certificate' },
+  [ErrorCodes.ACM_FAILED]: { status: 502, title: 'ACM refused the import' },
+  [ErrorCodes.NOT_FOUND]: { status: 404, title: 'No such certificate or resource' },
+  [ErrorCodes.EXPORT_FAILED]: { status: 502, title: 'A hand-over copy could not be written' },
+  [ErrorCodes.PREFLIGHT_FAILED]: { status: 422, title: 'A name does not reach the responder' },
+  [ErrorCodes.HEALTH_FAILED]: { status: 503, title: 'A health check failed' },
+  [ErrorCodes.ACCESS_DENIED]: { status: 403, title: 'The caller may not do this' },
+  [ApiErrorCodes.METHOD_NOT_ALLOWED]: { status: 405, title: 'The method is not allowed on this path' },
+  [ApiErrorCodes.NOT_IMPLEMENTED]: { status: 501, title: 'Not served by this version of the API yet' },
+  [ApiErrorCodes.INTERNAL]: { status: 500, title: 'An internal error' },
+};
+
+/** The problem type URI of a code (a URN: stable, and it says what it is without a network). */
+export function problemType(code: ProblemCode): string {
+  return `urn:acme-on-aws:problem:${code}`;
+}
+
+export interface ProblemDocument {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly instance: string;
+  readonly code: ProblemCode;
+  readonly hint?: string;
+}
+
+export function problem(code: ProblemCode, detail: string, instance: string, options: { hint?: string | undefined; headers?: Record<string, string> } = {}): LambdaFunctionURLResult {
+  const { status, title } = PROBLEMS[code];
+  const document: ProblemDocument = { type: problemType(code), title, status, detail, instance, code, ...(options.hint === undefined ? {} : { hint: options.hint }) };
+  return { statusCode: status, headers: { 'content-type': 'application/problem+json', ...options.headers }, body: JSON.stringify(document) };
+}
+
+/** An IssuerError as its problem document; anything else is a 500 that says nothing of the inside. */
+export function problemOf(error: unknown, instance: string): LambdaFunctionURLResult {
+  if (error instanceof IssuerError) return problem(error.code, error.message, instance, { hint: error.hint });
+  return problem(ApiErrorCodes.INTERNAL, 'the request failed inside the API; its log has the cause', instance);
+}
