@@ -88,6 +88,7 @@ export async function deployPublished(
     revokedAt: undefined,
     retiredAcm: kept.length === 0 ? undefined : kept,
     rotateKey: undefined,
+    pendingOrder: undefined,
     ...plan,
   });
   await putIndexEntry(store, request.name, indexEntryOf(active.record));

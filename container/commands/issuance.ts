@@ -16,6 +16,8 @@ export interface Announcement {
   readonly event: typeof EventDetailTypes.issued | typeof EventDetailTypes.renewed;
   /** The event's reason ("issue command", "renewal due", …). */
   readonly reason: string;
+  /** The CA's ARI explanationURL of the window that made the replaced certificate due. */
+  readonly ariExplanationUrl?: string | undefined;
 }
 
 /**
@@ -29,6 +31,6 @@ export async function runIssuance(ctx: CommandContext, progress: Progress, reque
   const preflight = options.skipPreflight ? undefined : (domains: readonly string[]) => runPreflight(domains, account.registration.thumbprint, { progress });
   const deps = { preflight, store: ctx.store, issuer: account.issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
   const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now);
-  await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });
+  await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason, ariExplanationUrl: announce.ariExplanationUrl });
   return outcome;
 }

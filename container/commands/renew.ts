@@ -1,12 +1,12 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, domainsKey, parseCertificate, sweepVerdict, type CertificateSpec, type IndexEntry, type KeyType } from '../../lib/core/index.js';
 import { certIdOf, fetchDirectory } from '../acme/directory.js';
 import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
-import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
+import { indexEntryOf, loadIndex, putIndexEntry, updateIndexEntries } from '../certificates/index-store.js';
+import { ariDue, checkAri } from '../certificates/ari-check.js';
 import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
 import { deployPublished } from '../certificates/deploy.js';
 import { withLease } from '../certificates/lease.js';
 import { healLiveCopies } from '../certificates/live-copies.js';
-import { planRenewal } from '../certificates/renewal-plan.js';
 import { listenersOf, retireAcm } from '../certificates/retire.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { IssuerLog } from '../../lib/core/telemetry.js';
@@ -71,6 +71,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   for (const item of desired) if (item.undeclared) progress.warn(undeclaredWarning(item.name), { name: item.name });
 
   const reports: RenewReport[] = [];
+  const checkTimes: Record<string, IndexEntry> = {};
   const work: { item: Desired; reason: string; fresh: boolean }[] = [];
   for (const item of desired) {
     let entry = index.entries[item.name];
@@ -79,12 +80,26 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       reports.push({ name: item.name, action: 'skipped', reason: `revoked and not declared: \`delete ${item.name}\` to forget it`, serial: entry.serial, notAfter: entry.notAfter });
       continue;
     }
-    if (entry !== undefined && !options.force && entry.ariCheckAt !== undefined && new Date(entry.ariCheckAt) <= now()) {
-      entry = await refreshAri(ctx, item.name, entry);
+    // ARI on every run (docs/operations.md "ARI"): each live certificate whose Retry-After has passed.
+    if (!options.force && ariDue(entry, now(), options.names.includes(item.name))) {
+      const checked = await checkAri({ store, progress, now, renewBeforeDays: config.renewBeforeDays }, item.name, entry);
+      entry = checked.entry;
+      if (checked.checkTimeOnly) checkTimes[item.name] = checked.entry;
     }
     const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, entry, now(), options.force);
     if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt, notAfter: entry?.notAfter });
     else work.push({ item, reason: verdict.reason, fresh: entry?.serial === undefined });
+  }
+
+  // The new check times in one write, onto entries that still name the same certificate.
+  if (Object.keys(checkTimes).length > 0 && !options.dryRun) {
+    const updates = Object.fromEntries(
+      Object.entries(checkTimes).map(([name, checked]) => [
+        name,
+        (current: IndexEntry | undefined) => (current !== undefined && current.serial === checked.serial ? { ...current, ariCheckAt: checked.ariCheckAt } : current),
+      ]),
+    );
+    await updateIndexEntries(store, updates);
   }
 
   if (options.dryRun) {
@@ -192,19 +207,6 @@ async function retirePending(ctx: CommandContext, name: string): Promise<void> {
   });
 }
 
-/** Asks the CA's ARI endpoint again (its Retry-After passed) and keeps the new plan. */
-async function refreshAri(ctx: CommandContext, name: string, entry: IndexEntry): Promise<IndexEntry> {
-  const loaded = await loadRecord(ctx.store, name);
-  const metadata = await readLiveMetadata(ctx.store, name);
-  if (loaded === undefined || metadata === undefined) return entry;
-  const files = await readLiveFiles(ctx.store, metadata);
-  const plan = await planRenewal(files.cert, { notBefore: new Date(metadata.notBefore), notAfter: new Date(metadata.notAfter) }, entry.directoryUrl, ctx.config.renewBeforeDays, loaded.record, ctx.now());
-  const saved = await saveRecord(ctx.store, { record: { ...loaded.record, ...plan }, etag: loaded.etag });
-  const updated = indexEntryOf(saved.record);
-  await putIndexEntry(ctx.store, name, updated);
-  return updated;
-}
-
 async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: string, fresh: boolean, options: RenewOptions): Promise<RenewReport> {
   const force = options.force;
   const { store, now, config } = ctx;
@@ -250,7 +252,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
         progress,
         request,
         { skipPreflight: options.skipPreflight },
-        { operation: fresh ? 'issue' : 'renew', event: fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, reason },
+        { operation: fresh ? 'issue' : 'renew', event: fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, reason, ariExplanationUrl: fresh ? undefined : loaded?.record.ariExplanationUrl },
       );
       return {
         name: item.name,

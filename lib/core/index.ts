@@ -17,7 +17,7 @@ export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './po
 export { withState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
 export { accountRegistrationShape, corruptObject, leaseShape, liveMetadataShape, parseRecord, parseStored, renewalIndexShape, renewalRecordShape, restoreHint } from './stored-shapes.js';
 export type { Shape } from './stored-shapes.js';
-export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord, RetiredAcmRecord } from './records.js';
+export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord, RetiredAcmRecord, PendingOrder } from './records.js';
 export { parseCertificateSet, domainsKey } from './certificate-set.js';
 export type { CertificateSpec } from './certificate-set.js';
 export { pollSchedule, nextPollDelay, retryAfterMs, MAX_POLL_INTERVAL_MS, POLL_TIMEOUT_MS } from './poll-schedule.js';
@@ -45,6 +45,6 @@ export {
   expiringEventDue,
   readEventBus,
 } from './events.js';
-export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventDetailType, EventS3Keys } from './events.js';
+export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventDetailType, EventS3Keys, EventExtra } from './events.js';
 export { assertPairMatches, handoverDocument, pairProblem, readHandoverDocument } from './handover.js';
 export type { HandoverDocument, HandoverFiles } from './handover.js';
