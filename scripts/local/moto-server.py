@@ -24,6 +24,10 @@ AccessDeniedException). Same codes for a bad key or signature (UnrecognizedClien
 InvalidSignatureException).
 
 Nothing here allows or answers a request: moto still decides and serves everything.
+
+Without INITIAL_NO_AUTH_ACTION_COUNT moto checks no credentials and the IAM corrections above are
+never reached; what applies either way is moto_acm_subject.py: ACM imports a certificate without a
+subject CN, as AWS does (a current pebble's and Let's Encrypt's tlsserver and shortlived profiles).
 """
 
 import sys
@@ -38,6 +42,7 @@ MOTO_VERSION = "5.2.1"
 if moto.__version__ != MOTO_VERSION:
     sys.exit(f"scripts/local/moto-server.py corrects moto {MOTO_VERSION}'s IAM checks, but moto {moto.__version__} is installed: run `just install` (it installs {MOTO_VERSION}), or re-read moto's source before moving the version")
 
+import moto_acm_subject  # noqa: F401  (patches moto's ACM on import; this folder is on sys.path as the script's own)
 from moto.acm.responses import AWSCertificateManagerResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError

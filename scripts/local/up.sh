@@ -62,7 +62,8 @@ if ! moto_healthy >/dev/null 2>&1; then
     wait_for moto moto_serving
     node --import tsx scripts/local/bootstrap-iam.ts admin
   else
-    start_service moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+    # moto-server.py also without IAM: it has moto's ACM import certificates without a subject CN, as AWS does
+    start_service moto python3 scripts/local/moto-server.py -H 127.0.0.1 -p "$MOTO_PORT"
   fi
   wait_for moto moto_healthy
   moto_started=true

@@ -123,9 +123,8 @@ describe("with ARI (current pebble): the CA's window, and `replaces` in the rene
         PEBBLE_BIN: `${repoRoot}/.local/bin/pebble-current`,
         // Long enough that the check before the window opens still lands before it on a loaded machine.
         PEBBLE_CERT_VALIDITY_SECONDS: '60',
+        // ACM import on: a current pebble (like Let's Encrypt) sets no subject CN, which ACM takes (scripts/local/moto_acm_subject.py)
         CERTIFICATES: 'ari=ari.example.com',
-        // moto's ACM needs a subject CN, which a current pebble (like Let's Encrypt) no longer sets; real ACM does not.
-        ACM_IMPORT: 'false',
       },
     });
   });
@@ -154,5 +153,8 @@ describe("with ARI (current pebble): the CA's window, and `replaces` in the rene
     });
     expect(renewed.events.some((e) => /without `replaces`/.test(String(e.message)))).toBe(false);
     expect(eventOf(renewed, 'renew-summary')).toMatchObject({ renewed: 1 });
+    const second = JSON.parse((await aws.read('renewal/ari.json'))!) as Record;
+    expect(second.acm).toHaveLength(1);
+    expect(second.acm[0]!.certificateArn).toBe(first.acm[0]!.certificateArn);
   }, 120_000);
 });
