@@ -64,6 +64,8 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
   const keyAndCsr = (request.privateKeyPem === undefined ? createPrivateKeyPem(keyType) : Promise.resolve(request.privateKeyPem)).then((privateKeyPem) => ({ privateKeyPem, csr: createCsrPem(privateKeyPem, domains) }));
   keyAndCsr.catch(() => undefined); // awaited after validation; a failed order first must not leave it unhandled
   const payload = { domains, profile: request.profile };
+  // What the order placed says it replaces: nothing once the CA refused `replaces`.
+  let replaced = request.replaces;
   const order = await step(
     request.replaces === undefined ? 'create order' : 'create order (replaces previous, ARI)',
     async () => {
@@ -74,6 +76,7 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
         // A CA may refuse `replaces` (alreadyReplaced, unknown serial): order without it rather than fail the renewal.
         if (!isReplacesRefused(error)) throw caError('creating the order', error);
         onReplacesRefused?.(error instanceof AcmeProblem ? error.detail : String(error));
+        replaced = undefined;
         return client.newOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
       }
     },
@@ -111,7 +114,7 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
 
   const { privateKeyPem, csr } = await keyAndCsr;
   // Saved before the CA can issue: a crash from here on is finished from this order (resumeOrder).
-  await hooks.beforeFinalize?.(order.url);
+  await hooks.beforeFinalize?.({ url: order.url, replaces: replaced });
   const finalized = await finalizeOrder(client, poll, order, csr, step);
   const downloaded = await download(client, finalized, step);
   return { fullchainPem: downloaded.pem, privateKeyPem, orderUrl: order.url, alternateChains: downloaded.alternates };

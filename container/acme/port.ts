@@ -20,8 +20,8 @@ export interface CertificateIssuer {
 export interface OrderHooks {
   /** The CA refused `replaces` (alreadyReplaced, …): the order was placed without it. */
   readonly onReplacesRefused?: ((detail: string) => void) | undefined;
-  /** Called with the order's URL once its names are valid, and awaited before finalize (the caller saves it). */
-  readonly beforeFinalize?: ((orderUrl: string) => Promise<void>) | undefined;
+  /** Called with the order (its URL, and the CertID it replaces) once its names are valid, and awaited before finalize (the caller saves it). */
+  readonly beforeFinalize?: ((order: { readonly url: string; readonly replaces: string | undefined }) => Promise<void>) | undefined;
 }
 
 /** Runs one named step of the issuance (Progress.step): timed and reported. */

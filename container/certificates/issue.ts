@@ -62,8 +62,8 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     if (issued === undefined && loaded.record.pendingOrder !== undefined) loaded = await saveRecord(store, { record: { ...loaded.record, pendingOrder: undefined }, etag: loaded.etag });
     issued ??= await deps.issuer.issue({ ...request, privateKeyPem: plan.privateKeyPem }, step, {
       onReplacesRefused: (detail) => progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
-      beforeFinalize: async (url) => {
-        const pendingOrder = { url, ...(request.replaces === undefined ? {} : { replaces: request.replaces }), liveKey: plan.privateKeyPem !== undefined, savedAt: now().toISOString() };
+      beforeFinalize: async ({ url, replaces }) => {
+        const pendingOrder = { url, ...(replaces === undefined ? {} : { replaces }), liveKey: plan.privateKeyPem !== undefined, savedAt: now().toISOString() };
         loaded = await saveRecord(store, { record: { ...loaded.record, pendingOrder }, etag: loaded.etag });
       },
     });

@@ -103,6 +103,8 @@ export interface RenewalRecord {
    * of ordering a second replacement (which the CA refuses with alreadyReplaced).
    */
   readonly pendingOrder?: PendingOrder | undefined;
+  /** The ACME order the live certificate came from, and the CertID it replaced (RFC 9773 `replaces`), when it did. */
+  readonly order?: { readonly url: string; readonly replaces?: string | undefined } | undefined;
   /** Consecutive failures, and the earliest next attempt (back-off or the CA's rate-limit time). */
   readonly failedAttempts?: number | undefined;
   readonly retryAt?: string | undefined;

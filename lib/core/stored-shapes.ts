@@ -162,6 +162,7 @@ export const renewalRecordShape = object({
   ariExplanationUrl: optional(text),
   ariCertId: optional(nonEmpty),
   pendingOrder: optional(object({ url: nonEmpty, replaces: optional(nonEmpty), liveKey: flag, savedAt: date })),
+  order: optional(object({ url: nonEmpty, replaces: optional(nonEmpty) })),
   failedAttempts: optional(count),
   retryAt: optional(date),
   revokedAt: optional(date),
