@@ -20,6 +20,8 @@ export interface AriCheck {
   readonly entry: IndexEntry;
   /** Only the index entry's check time moved (the caller writes those together, in one index write). */
   readonly checkTimeOnly: boolean;
+  /** The CA moved the window (`due`: so that the certificate is due now), with its explanationURL. */
+  readonly moved?: { readonly due: boolean; readonly explanationUrl: string | undefined } | undefined;
 }
 
 /**
@@ -45,40 +47,42 @@ export async function checkAri(deps: AriCheckDeps, name: string, entry: IndexEnt
     if (ari !== undefined && sameWindow(entry.ariWindow, isoWindow(ari))) {
       return { entry: { ...entry, ariCheckAt: ari.checkAgainAt.toISOString() }, checkTimeOnly: true };
     }
-    return { entry: await replan(deps, name, entry, ari), checkTimeOnly: false };
+    return { ...(await replan(deps, name, entry, ari)), checkTimeOnly: false };
   }
-  return { entry: await replan(deps, name, entry, undefined), checkTimeOnly: false };
+  return { ...(await replan(deps, name, entry, undefined)), checkTimeOnly: false };
 }
 
 /** The window moved (or the entry predates the CertID in the index): a new plan through the record. */
-async function replan(deps: AriCheckDeps, name: string, entry: IndexEntry, ari: RenewalInfo | undefined): Promise<IndexEntry> {
+async function replan(deps: AriCheckDeps, name: string, entry: IndexEntry, ari: RenewalInfo | undefined): Promise<Omit<AriCheck, 'checkTimeOnly'>> {
   const loaded = await loadRecord(deps.store, name);
   const metadata = await readLiveMetadata(deps.store, name);
-  if (loaded === undefined || metadata === undefined || metadata.serial !== loaded.record.serial) return entry;
+  if (loaded === undefined || metadata === undefined || metadata.serial !== loaded.record.serial) return { entry };
   const lifetime = { notBefore: new Date(metadata.notBefore), notAfter: new Date(metadata.notAfter) };
   const plan =
     ari !== undefined && entry.ariCertId !== undefined && deps.renewBeforeDays === undefined
       ? planFromRenewalInfo(lifetime, entry.ariCertId, ari, loaded.record)
       : await planRenewal((await readLiveFiles(deps.store, metadata)).cert, lifetime, entry.directoryUrl, deps.renewBeforeDays, loaded.record, deps.now());
   const window = plan.ariWindow;
+  let moved: AriCheck['moved'];
   if (loaded.record.ariWindow !== undefined && window !== undefined && !sameWindow(loaded.record.ariWindow, window)) {
     const due = plan.renewAt !== undefined && new Date(plan.renewAt) <= deps.now();
     deps.progress.info(
       `ARI: the CA moved the renewal window of "${name}" to ${window.start} .. ${window.end}${due ? ', which has begun: renewing now' : ''}${plan.ariExplanationUrl === undefined ? '' : `; the CA explains: ${plan.ariExplanationUrl}`}`,
       { name, ariWindow: window, renewAt: plan.renewAt, ...(plan.ariExplanationUrl === undefined ? {} : { explanationUrl: plan.ariExplanationUrl }) },
     );
+    moved = { due, explanationUrl: plan.ariExplanationUrl };
   }
   let saved;
   try {
     saved = await saveRecord(deps.store, { record: { ...loaded.record, ...plan }, etag: loaded.etag });
   } catch (error) {
     // Another run changed the record meanwhile (it holds the lease and re-plans itself).
-    if (error instanceof IssuerError && error.code === ErrorCodes.CONFLICT) return entry;
+    if (error instanceof IssuerError && error.code === ErrorCodes.CONFLICT) return { entry };
     throw error;
   }
   const updated = indexEntryOf(saved.record);
   await putIndexEntry(deps.store, name, updated);
-  return updated;
+  return { entry: updated, moved };
 }
 
 function isoWindow(ari: RenewalInfo): { start: string; end: string } {

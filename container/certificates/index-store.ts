@@ -112,9 +112,15 @@ export async function putIndexEntry(store: ObjectStore, name: string, entry: Ind
  * Several entries in one conditional write (the sweep's ARI check times), each computed from the
  * entry as stored at the time of the write; retried like putIndexEntry.
  */
-export async function updateIndexEntries(store: ObjectStore, updates: Readonly<Record<string, (current: IndexEntry | undefined) => IndexEntry | undefined>>, notice?: IndexNotice): Promise<void> {
+export async function updateIndexEntries(
+  store: ObjectStore,
+  updates: Readonly<Record<string, (current: IndexEntry | undefined) => IndexEntry | undefined>>,
+  notice?: IndexNotice,
+  /** The index as the caller just read it: the first attempt writes over it without reading it again. */
+  read?: { readonly index: RenewalIndex; readonly etag: string | undefined },
+): Promise<void> {
   for (let attempt = 0; attempt < 8; attempt++) {
-    const { index, etag } = await loadIndex(store, notice);
+    const { index, etag } = attempt === 0 && read !== undefined ? read : await loadIndex(store, notice);
     const updated = Object.entries(updates).reduce((next, [name, update]) => withEntry(next, name, update(index.entries[name])), index);
     try {
       await store.put(layout.renewalIndex, `${JSON.stringify(updated)}\n`, {

@@ -66,12 +66,14 @@ const CONCURRENCY = 4;
  */
 export async function renewCommand(ctx: CommandContext, options: RenewOptions): Promise<RenewReport[]> {
   const { config, store, progress, now } = ctx;
-  const { index } = await loadIndex(store, (message, fields) => progress.info(message, fields));
+  const read = await loadIndex(store, (message, fields) => progress.info(message, fields));
+  const { index } = read;
   const desired = desiredSet(config.certificates, index.entries, options.names, config);
   for (const item of desired) if (item.undeclared) progress.warn(undeclaredWarning(item.name), { name: item.name });
 
   const reports: RenewReport[] = [];
   const checkTimes: Record<string, IndexEntry> = {};
+  let replanned = false;
   const work: { item: Desired; reason: string; fresh: boolean }[] = [];
   for (const item of desired) {
     let entry = index.entries[item.name];
@@ -85,6 +87,8 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       const checked = await checkAri({ store, progress, now, renewBeforeDays: config.renewBeforeDays }, item.name, entry);
       entry = checked.entry;
       if (checked.checkTimeOnly) checkTimes[item.name] = checked.entry;
+      else replanned = true;
+      if (checked.moved !== undefined) progress.metric(metric.ariWindowMoved(item.name, checked.moved.explanationUrl, checked.moved.due));
     }
     const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, entry, now(), options.force);
     if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt, notAfter: entry?.notAfter });
@@ -99,7 +103,8 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
         (current: IndexEntry | undefined) => (current !== undefined && current.serial === checked.serial ? { ...current, ariCheckAt: checked.ariCheckAt } : current),
       ]),
     );
-    await updateIndexEntries(store, updates);
+    // Over the index this run read, unless a re-plan above wrote it since (then read again).
+    await updateIndexEntries(store, updates, undefined, replanned ? undefined : read);
   }
 
   if (options.dryRun) {

@@ -12,6 +12,7 @@ import { EventDetailTypes, certificateEventPattern } from '../../lib/core/index.
 import { certIdOf } from '../../container/acme/directory.js';
 import { adminCredentials, clientsFor } from '../support/aws.js';
 import { FaultProxy } from '../support/fault-proxy.js';
+import { metricLines } from '../support/loopback.js';
 import { repoRoot, runCli, startCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
 import { pebbleSetRenewalInfo } from '../support/pebble.js';
 
@@ -121,6 +122,8 @@ describe('an ARI drill on a current pebble (profile, ACM import)', () => {
     ok(dry);
     expect(rows(dry)[0]).toMatchObject({ name: 'ari', action: 'would-issue' });
     expect(messages(dry).some((m) => m.includes('the CA moved the renewal window') && m.includes(EXPLANATION))).toBe(true);
+    // The metric the dashboard counts (no dimension), its line naming the certificate and the CA's page.
+    expect(metricLines(dry.stdout, 'AriWindowMoved')).toEqual([expect.objectContaining({ AriWindowMoved: 1, certificateName: 'ari', due: 'true', explanationUrl: EXPLANATION })]);
     const shown = await runCli(stack, ['show', 'ari']);
     ok(shown);
     expect(shown.events.find((e) => e.event === 'certificate')).toMatchObject({ ariExplanation: EXPLANATION, renewalRule: 'ari' });
