@@ -75,20 +75,27 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   const checkTimes: Record<string, IndexEntry> = {};
   let replanned = false;
   const work: { item: Desired; reason: string; fresh: boolean }[] = [];
+  // ARI on every run (docs/operations.md "ARI"): each live certificate whose Retry-After has passed, CONCURRENCY at a time.
+  const checked = new Map<string, IndexEntry>();
+  const asked = desired.filter((item) => !options.force && !(item.undeclared && index.entries[item.name]?.state === 'revoked') && ariDue(index.entries[item.name], now(), options.names.includes(item.name)));
+  let nextAsked = 0;
+  const asker = async () => {
+    while (nextAsked < asked.length) {
+      const name = asked[nextAsked++]!.name;
+      const check = await checkAri({ store, progress, now, renewBeforeDays: config.renewBeforeDays }, name, index.entries[name]!);
+      checked.set(name, check.entry);
+      if (check.checkTimeOnly) checkTimes[name] = check.entry;
+      else replanned = true;
+      if (check.moved !== undefined) progress.metric(metric.ariWindowMoved(name, check.moved.explanationUrl, check.moved.due));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, asked.length) }, asker));
   for (const item of desired) {
-    let entry = index.entries[item.name];
+    const entry = checked.get(item.name) ?? index.entries[item.name];
     if (item.undeclared && entry?.state === 'revoked') {
       // Revoked and then undeclared is someone stopping it: not issued again behind their back.
       reports.push({ name: item.name, action: 'skipped', reason: `revoked and not declared: \`delete ${item.name}\` to forget it`, serial: entry.serial, notAfter: entry.notAfter });
       continue;
-    }
-    // ARI on every run (docs/operations.md "ARI"): each live certificate whose Retry-After has passed.
-    if (!options.force && ariDue(entry, now(), options.names.includes(item.name))) {
-      const checked = await checkAri({ store, progress, now, renewBeforeDays: config.renewBeforeDays }, item.name, entry);
-      entry = checked.entry;
-      if (checked.checkTimeOnly) checkTimes[item.name] = checked.entry;
-      else replanned = true;
-      if (checked.moved !== undefined) progress.metric(metric.ariWindowMoved(item.name, checked.moved.explanationUrl, checked.moved.due));
     }
     const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, entry, now(), options.force);
     if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt, notAfter: entry?.notAfter });
