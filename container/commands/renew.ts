@@ -77,6 +77,8 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   const work: { item: Desired; reason: string; fresh: boolean }[] = [];
   // ARI on every run (docs/operations.md "ARI"): each live certificate whose Retry-After has passed, CONCURRENCY at a time.
   const checked = new Map<string, IndexEntry>();
+  /** Certificates whose window the CA moved in this run's check so that they are due now. */
+  const movedIntoPast = new Set<string>();
   const asked = desired.filter((item) => !options.force && !(item.undeclared && index.entries[item.name]?.state === 'revoked') && ariDue(index.entries[item.name], now(), options.names.includes(item.name)));
   let nextAsked = 0;
   const asker = async () => {
@@ -87,6 +89,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
       if (check.checkTimeOnly) checkTimes[name] = check.entry;
       else replanned = true;
       if (check.moved !== undefined) progress.metric(metric.ariWindowMoved(name, check.moved.explanationUrl, check.moved.due));
+      if (check.moved?.due === true) movedIntoPast.add(name);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, asked.length) }, asker));
@@ -99,7 +102,7 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
     }
     const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrl: item.directoryUrl }, entry, now(), options.force);
     if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt, notAfter: entry?.notAfter });
-    else work.push({ item, reason: verdict.reason, fresh: entry?.serial === undefined });
+    else work.push({ item, reason: withAriWindow(verdict.reason, entry, movedIntoPast.has(item.name)), fresh: entry?.serial === undefined });
   }
 
   // The new check times in one write, onto entries that still name the same certificate.
@@ -158,6 +161,12 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   // The stack's RenewalRun* metric filters read this line (lib/core/telemetry.ts): its `failed` count is a number.
   progress.result(IssuerLog.renewSummaryEvent, { certificates: reports.length, ...counts });
   return reports;
+}
+
+/** A renewal due by the CA's ARI window says so (the reason goes into the report, the record's history and the event). */
+function withAriWindow(reason: string, entry: IndexEntry | undefined, movedNow: boolean): string {
+  if (entry?.ariWindow === undefined || !reason.startsWith('renewal due')) return reason;
+  return `${reason} (the CA's ARI window ${entry.ariWindow.start} .. ${entry.ariWindow.end}${movedNow ? ', moved by the CA since the last check' : ''})`;
 }
 
 function desiredSet(specs: readonly CertificateSpec[], entries: Readonly<Record<string, IndexEntry>>, names: readonly string[], config: CommandContext['config']): Desired[] {

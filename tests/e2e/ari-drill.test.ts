@@ -131,7 +131,7 @@ describe('an ARI drill on a current pebble (profile, ACM import)', () => {
 
     const renewed = await runCli(stack, ['renew', 'ari']);
     ok(renewed);
-    expect(rows(renewed)[0]).toMatchObject({ name: 'ari', action: 'renewed' });
+    expect(rows(renewed)[0]).toMatchObject({ name: 'ari', action: 'renewed', reason: expect.stringContaining("(the CA's ARI window ") });
     expect(steps(renewed)).toContain('create order (replaces previous, ARI)');
     expect(messages(renewed).some((m) => m.includes('without `replaces`'))).toBe(false);
     const second = await record();
@@ -142,7 +142,7 @@ describe('an ARI drill on a current pebble (profile, ACM import)', () => {
     expect(second.acm.map((a) => a.certificateArn)).toEqual(first.acm.map((a) => a.certificateArn));
     expect(second.acm[0]!.serial).toBe(second.serial);
     const [event] = await renewedEvents(second.serial);
-    expect(event).toMatchObject({ name: 'ari', serial: second.serial, ariExplanationUrl: EXPLANATION });
+    expect(event).toMatchObject({ name: 'ari', serial: second.serial, ariExplanationUrl: EXPLANATION, reason: expect.stringContaining("(the CA's ARI window ") });
   }, 300_000);
 
   it('killed between finalize and storage, finishes the saved order on the next run: no second replacement', async () => {
