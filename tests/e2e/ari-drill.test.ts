@@ -1,7 +1,8 @@
 // An ARI drill as Let's Encrypt ran one in 2026 (windows moved into the past), on a current pebble
 // with a profile configured and ACM import on: pebble's own management endpoint moves the window
 // (/set-renewal-info/), and the real CLI must see it, renew with `replaces`, show the CA's
-// explanationURL and send it in the event. Then the issuer is killed with SIGKILL after the CA
+// explanationURL and send it in the event; a window moved later is followed without renewing.
+// Then the issuer is killed with SIGKILL after the CA
 // finalized a replacement but before anything was stored: the next run finishes that saved order
 // instead of placing a second replacement (which pebble refuses with alreadyReplaced); and where
 // the saved order cannot be used, the run orders without `replaces` and says so.
@@ -143,6 +144,24 @@ describe('an ARI drill on a current pebble (profile, ACM import)', () => {
     expect(second.acm[0]!.serial).toBe(second.serial);
     const [event] = await renewedEvents(second.serial);
     expect(event).toMatchObject({ name: 'ari', serial: second.serial, ariExplanationUrl: EXPLANATION, reason: expect.stringContaining("(the CA's ARI window ") });
+  }, 300_000);
+
+  it('follows a window moved later without renewing, and keeps no explanationURL that is not an http(s) URL', async () => {
+    const before = await record();
+    const start = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    const end = new Date(Date.now() + 6 * 86_400_000).toISOString();
+    await pebbleSetRenewalInfo(stack, (await aws.read('live/ari/cert.pem'))!, { suggestedWindow: { start, end }, explanationURL: 'javascript:alert(1)' });
+    const run = await runCli(stack, ['renew', 'ari']);
+    ok(run);
+    expect(rows(run)[0]).toMatchObject({ name: 'ari', action: 'skipped' });
+    expect(metricLines(run.stdout, 'AriWindowMoved')).toEqual([expect.objectContaining({ due: 'false' })]);
+    expect(metricLines(run.stdout, 'AriWindowMoved')[0]).not.toHaveProperty('explanationUrl');
+    const after = await record();
+    expect(after.serial).toBe(before.serial);
+    expect(after.ariWindow).toEqual({ start, end });
+    expect(after.ariExplanationUrl).toBeUndefined();
+    expect(new Date(after.renewAt).getTime()).toBeGreaterThanOrEqual(new Date(start).getTime());
+    expect(run.stdout).not.toContain('javascript:');
   }, 300_000);
 
   it('killed between finalize and storage, finishes the saved order on the next run: no second replacement', async () => {
