@@ -17,7 +17,7 @@ export interface DirectoryInfo {
 
 export interface RenewalInfo {
   readonly window: RenewalWindow;
-  /** When to ask again (the response's Retry-After; 6 h when absent, as RFC 9773 suggests). */
+  /** When to ask again (the response's Retry-After, kept within 1 minute .. 1 day; 6 h when absent, as RFC 9773 suggests). */
   readonly checkAgainAt: Date;
   readonly explanationUrl: string | undefined;
 }
@@ -61,8 +61,16 @@ export async function fetchRenewalInfo(directory: DirectoryInfo, certId: string,
   const end = new Date(response.data.suggestedWindow?.end ?? '');
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start) return undefined;
   const retryAfter = typeof response.headers['retry-after'] === 'string' ? retryAfterMs(response.headers['retry-after'], now) : undefined;
-  const checkAgainAt = new Date(now.getTime() + (retryAfter !== undefined && retryAfter > 0 ? retryAfter : 6 * 3_600_000));
-  return { window: { start, end }, checkAgainAt, explanationUrl: response.data.explanationURL };
+  // RFC 9773 §4.3.3 suggests treating values under a minute as a minute and over a day as a day.
+  const interval = retryAfter !== undefined && retryAfter > 0 ? Math.min(Math.max(retryAfter, 60_000), 86_400_000) : 6 * 3_600_000;
+  const checkAgainAt = new Date(now.getTime() + interval);
+  return { window: { start, end }, checkAgainAt, explanationUrl: explanationUrlOf(response.data.explanationURL) };
+}
+
+/** Shown to people and put in events: only an http(s) URL of sane length is kept. */
+function explanationUrlOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 2048 || !/^https?:\/\/[^\s]+$/.test(value)) return undefined;
+  return URL.canParse(value) ? value : undefined;
 }
 
 /** GET a JSON object from the CA; anything but 200 with a JSON object is an error that says what came. */

@@ -1,6 +1,6 @@
 import { ErrorCodes, IssuerError } from '../../lib/core/index.js';
 import type { Account } from './account.js';
-import type { CertificateIssuer, IssuedCertificate, OrderRequest, StepRunner } from './port.js';
+import type { CertificateIssuer, IssuedCertificate, OrderHooks, OrderRequest, StepRunner } from './port.js';
 import { AcmeProblem } from './problem.js';
 
 /** Why one CA's failure sends the order to the next CA of the certificate's list. */
@@ -52,7 +52,7 @@ export interface FailoverReport {
  * all of them. Tried from the first on every issuance: a CA that was down last time gets the next
  * renewal back.
  */
-export class FailoverIssuer implements Pick<CertificateIssuer, 'issue'> {
+export class FailoverIssuer implements Pick<CertificateIssuer, 'issue' | 'resume'> {
   private readonly failed = new Map<string, unknown>();
 
   constructor(
@@ -71,14 +71,25 @@ export class FailoverIssuer implements Pick<CertificateIssuer, 'issue'> {
    * `replaces` names a certificate of the CA that issued it (`replacesAt`): only that CA is sent
    * it, another would refuse the unknown CertID.
    */
-  async issue(request: OrderRequest, step: StepRunner, onReplacesRefused?: (detail: string) => void): Promise<IssuedCertificate & { readonly directoryUrl: string }> {
+  async issue(request: OrderRequest, step: StepRunner, hooks?: OrderHooks): Promise<IssuedCertificate & { readonly directoryUrl: string }> {
     return this.along(async (ca) => {
       const { issuer } = await ca.account();
       const replaces = request.replacesAt === undefined || request.replacesAt === ca.directoryUrl ? request.replaces : undefined;
-      const issued = await issuer.issue({ ...request, replaces }, step, onReplacesRefused);
+      const issued = await issuer.issue({ ...request, replaces }, step, hooks);
       if (this.failed.size > 0) this.report.issuedAfterFailover(ca.directoryUrl, [...this.failed.keys()]);
       return { ...issued, directoryUrl: ca.directoryUrl };
     });
+  }
+
+  /**
+   * Finishes an order a crashed run saved, at the list's first CA: issue.ts resumes only an order
+   * placed there (the record's CA is the request's first), and never fails it over, since another
+   * CA knows nothing of the order.
+   */
+  async resume(orderUrl: string, request: Pick<OrderRequest, 'domains' | 'profile'> & { readonly privateKeyPem: string }, step: StepRunner): Promise<IssuedCertificate | undefined> {
+    const first = this.cas[0]!;
+    const issued = await (await first.account()).issuer.resume(orderUrl, request, step);
+    return issued === undefined ? undefined : { ...issued, directoryUrl: first.directoryUrl };
   }
 
   /** Runs `attempt` at each CA in turn until one succeeds or fails for a reason of ours; a CA that failed this run is not asked again. */

@@ -1,8 +1,8 @@
 import type { PollSchedule } from '../../lib/core/index.js';
 import type { AcmeClient } from './client.js';
 import { caError } from './errors.js';
-import { orderCertificate } from './order.js';
-import type { CertificateIssuer, IssuedCertificate, OrderRequest, StepRunner } from './port.js';
+import { orderCertificate, resumeOrder } from './order.js';
+import type { CertificateIssuer, IssuedCertificate, OrderHooks, OrderRequest, StepRunner } from './port.js';
 
 /** The CertificateIssuer (port.ts) on our ACME client: HTTP-01 only, answered by the responder. */
 export class AcmeIssuer implements CertificateIssuer {
@@ -12,8 +12,12 @@ export class AcmeIssuer implements CertificateIssuer {
     private readonly poll: PollSchedule,
   ) {}
 
-  issue(request: OrderRequest, step: StepRunner, onReplacesRefused?: (detail: string) => void): Promise<IssuedCertificate> {
-    return orderCertificate(this.client, this.poll, request, step, onReplacesRefused);
+  issue(request: OrderRequest, step: StepRunner, hooks?: OrderHooks): Promise<IssuedCertificate> {
+    return orderCertificate(this.client, this.poll, request, step, hooks);
+  }
+
+  resume(orderUrl: string, request: Pick<OrderRequest, 'domains' | 'profile'> & { readonly privateKeyPem: string }, step: StepRunner): Promise<IssuedCertificate | undefined> {
+    return resumeOrder(this.client, this.poll, orderUrl, request, step);
   }
 
   async revoke(certPem: string, reason: number): Promise<void> {

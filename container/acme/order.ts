@@ -1,11 +1,11 @@
-import { ErrorCodes, IssuerError, type PollSchedule } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, keyMatchesCertificate, type PollSchedule } from '../../lib/core/index.js';
 import { addressFromDetail, causeTitle, diagnoseCaProblem, statusFromDetail, urlFromDetail, type Diagnosis } from '../../lib/core/diagnosis.js';
 import type { AcmeAnswer, AcmeAuthorizationResource, AcmeClient, AcmeOrderResource } from './client.js';
 import { createCsrPem } from './csr.js';
 import { caError } from './errors.js';
 import { createPrivateKeyPem } from './keys.js';
 import { waitForStatus } from './poll.js';
-import type { IssuedCertificate, OrderRequest, StepRunner } from './port.js';
+import type { IssuedCertificate, OrderHooks, OrderRequest, StepRunner } from './port.js';
 import { AcmeProblem } from './problem.js';
 
 /** What the CA said about one name it refused. */
@@ -56,13 +56,16 @@ function describeValidationFailure(f: ValidationFailure): string {
  * One order for all names: every authorization answered at once (the responder already knows
  * the answer, so there is nothing to set up per challenge), then finalize with a fresh key.
  */
-export async function orderCertificate(client: AcmeClient, poll: PollSchedule, request: OrderRequest, step: StepRunner, onReplacesRefused?: (detail: string) => void): Promise<IssuedCertificate> {
+export async function orderCertificate(client: AcmeClient, poll: PollSchedule, request: OrderRequest, step: StepRunner, hooks: OrderHooks = {}): Promise<IssuedCertificate> {
+  const { onReplacesRefused } = hooks;
   const { domains, keyType } = request;
   // The certificate's key and CSR are made while the CA validates (an RSA key takes 50-200 ms of
   // CPU); neither depends on the validation.
   const keyAndCsr = (request.privateKeyPem === undefined ? createPrivateKeyPem(keyType) : Promise.resolve(request.privateKeyPem)).then((privateKeyPem) => ({ privateKeyPem, csr: createCsrPem(privateKeyPem, domains) }));
   keyAndCsr.catch(() => undefined); // awaited after validation; a failed order first must not leave it unhandled
   const payload = { domains, profile: request.profile };
+  // What the order placed says it replaces: nothing once the CA refused `replaces`.
+  let replaced = request.replaces;
   const order = await step(
     request.replaces === undefined ? 'create order' : 'create order (replaces previous, ARI)',
     async () => {
@@ -73,6 +76,7 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
         // A CA may refuse `replaces` (alreadyReplaced, unknown serial): order without it rather than fail the renewal.
         if (!isReplacesRefused(error)) throw caError('creating the order', error);
         onReplacesRefused?.(error instanceof AcmeProblem ? error.detail : String(error));
+        replaced = undefined;
         return client.newOrder(payload).catch((e) => Promise.reject(caError('creating the order', e)));
       }
     },
@@ -109,7 +113,45 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
   );
 
   const { privateKeyPem, csr } = await keyAndCsr;
-  const finalized = await step('finalize order', async () => {
+  // Saved before the CA can issue: a crash from here on is finished from this order (resumeOrder).
+  await hooks.beforeFinalize?.({ url: order.url, replaces: replaced });
+  const finalized = await finalizeOrder(client, poll, order, csr, step);
+  const downloaded = await download(client, finalized, step);
+  return { fullchainPem: downloaded.pem, privateKeyPem, orderUrl: order.url, directoryUrl: client.directory.url, alternateChains: downloaded.alternates, profile: finalized.body.profile ?? request.profile };
+}
+
+/**
+ * Finishes an order an earlier run placed and saved before finalizing it (it may have died
+ * anywhere after): a `valid` order's certificate is downloaded, a `processing` one waited for, a
+ * `ready` one finalized with this key. Undefined when the order cannot give a certificate for
+ * this key (gone, invalid, other names, or issued for another key): the caller orders anew.
+ */
+export async function resumeOrder(
+  client: AcmeClient,
+  poll: PollSchedule,
+  orderUrl: string,
+  request: Pick<OrderRequest, 'domains' | 'profile'> & { readonly privateKeyPem: string },
+  step: StepRunner,
+): Promise<IssuedCertificate | undefined> {
+  let order: AcmeAnswer<AcmeOrderResource>;
+  try {
+    order = { ...(await client.fetch<AcmeOrderResource>(orderUrl)), url: orderUrl };
+  } catch {
+    return undefined; // expired or unknown at the CA
+  }
+  const names = order.body.identifiers.map((i) => i.value).sort();
+  if (names.join(',') !== [...request.domains].sort().join(',')) return undefined;
+  let finalized = order;
+  if (order.body.status === 'ready') finalized = await finalizeOrder(client, poll, order, createCsrPem(request.privateKeyPem, request.domains), step);
+  else if (order.body.status === 'processing') finalized = await waitForStatus<AcmeOrderResource>(client, orderUrl, poll).catch((e: unknown) => Promise.reject(caError('finalizing the order', e)));
+  else if (order.body.status !== 'valid') return undefined;
+  const downloaded = await download(client, finalized, step);
+  if (!keyMatchesCertificate(downloaded.pem, request.privateKeyPem)) return undefined;
+  return { fullchainPem: downloaded.pem, privateKeyPem: request.privateKeyPem, orderUrl, directoryUrl: client.directory.url, alternateChains: downloaded.alternates, profile: finalized.body.profile ?? request.profile };
+}
+
+async function finalizeOrder(client: AcmeClient, poll: PollSchedule, order: AcmeAnswer<AcmeOrderResource>, csr: string, step: StepRunner): Promise<AcmeAnswer<AcmeOrderResource>> {
+  return step('finalize order', async () => {
     try {
       const submitted = await client.finalize(order, csr);
       // `processing` (§7.1.6) is polled with the CA's Retry-After.
@@ -118,9 +160,12 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
       throw caError('finalizing the order', error);
     }
   });
-  const downloaded = await step('download certificate', async () => {
+}
+
+async function download(client: AcmeClient, finalized: AcmeAnswer<AcmeOrderResource>, step: StepRunner): Promise<{ pem: string; alternates: string[] }> {
+  return step('download certificate', async () => {
     const url = finalized.body.certificate;
-    if (url === undefined) throw new IssuerError(ErrorCodes.ORDER_FAILED, `the CA's valid order ${order.url} names no certificate URL`, { hint: 'run again; report it to the CA if it persists' });
+    if (url === undefined) throw new IssuerError(ErrorCodes.ORDER_FAILED, `the CA's valid order ${finalized.url} names no certificate URL`, { hint: 'run again; report it to the CA if it persists' });
     try {
       const certificate = await client.downloadCertificate(url);
       return { pem: certificate.pem, alternates: await client.alternateChains(certificate) };
@@ -128,7 +173,6 @@ export async function orderCertificate(client: AcmeClient, poll: PollSchedule, r
       throw caError('downloading the certificate', error);
     }
   });
-  return { fullchainPem: downloaded.pem, privateKeyPem, orderUrl: order.url, directoryUrl: client.directory.url, alternateChains: downloaded.alternates, profile: order.body.profile ?? request.profile };
 }
 
 /** Tells the CA our responder is ready for this name (it already is: the answer is the account's). */

@@ -8,11 +8,20 @@ import type { RenewalInfo } from './directory.js';
  */
 export interface CertificateIssuer {
   /** Orders, validates, finalizes and downloads one certificate for the names. */
-  issue(request: OrderRequest, step: StepRunner, onReplacesRefused?: (detail: string) => void): Promise<IssuedCertificate>;
+  issue(request: OrderRequest, step: StepRunner, hooks?: OrderHooks): Promise<IssuedCertificate>;
+  /** Finishes an order an earlier run saved before finalizing (order.ts resumeOrder); undefined when it cannot give a certificate for this key. */
+  resume(orderUrl: string, request: Pick<OrderRequest, 'domains' | 'profile'> & { readonly privateKeyPem: string }, step: StepRunner): Promise<IssuedCertificate | undefined>;
   /** Revokes a certificate this account holds; `reason` is an RFC 5280 CRLReason code. */
   revoke(certPem: string, reason: number): Promise<void>;
   /** The CA's suggested renewal window (RFC 9773), or undefined when it offers none. */
   renewalInfo(certPem: string, now: Date): Promise<RenewalInfo | undefined>;
+}
+
+export interface OrderHooks {
+  /** The CA refused `replaces` (alreadyReplaced, …): the order was placed without it. */
+  readonly onReplacesRefused?: ((detail: string) => void) | undefined;
+  /** Called with the order (its URL, and the CertID it replaces) once its names are valid, and awaited before finalize (the caller saves it). */
+  readonly beforeFinalize?: ((order: { readonly url: string; readonly replaces: string | undefined }) => Promise<void>) | undefined;
 }
 
 /** Runs one named step of the issuance (Progress.step): timed and reported. */

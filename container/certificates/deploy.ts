@@ -76,6 +76,7 @@ export async function deployPublished(
   // After the exports: the listener holds the new ARN before the old one is taken off it.
   const { kept, outcomes } = retired.length === 0 ? { kept: [], outcomes: [] } : await retireAcm(retired, listenersOf(loaded.record, deps.exports?.listenerArn), deps.acm[0]?.aws, progress);
   const plan = await planned;
+  const pending = loaded.record.pendingOrder;
   const active = await transition(store, loaded, 'active', cause, now(), {
     serial: info.serial,
     // The CA that issued it: a failover's second CA, until a renewal at the first.
@@ -90,6 +91,9 @@ export async function deployPublished(
     revokedAt: undefined,
     retiredAcm: kept.length === 0 ? undefined : kept,
     rotateKey: undefined,
+    // The order saved before finalize is now the one the live certificate came from.
+    pendingOrder: undefined,
+    order: pending === undefined ? loaded.record.order : { url: pending.url, ...(pending.replaces === undefined ? {} : { replaces: pending.replaces }) },
     ...plan,
   });
   await putIndexEntry(store, request.name, indexEntryOf(active.record));

@@ -94,6 +94,8 @@ export function indexEntryOf(record: RenewalRecord): IndexEntry {
     renewAt: record.renewAt,
     retryAt: record.retryAt,
     ariCheckAt: record.ariCheckAt,
+    ...(record.ariCertId === undefined ? {} : { ariCertId: record.ariCertId }),
+    ...(record.ariWindow === undefined ? {} : { ariWindow: record.ariWindow }),
     acmArns: record.acm.map((r) => r.certificateArn),
     ...(record.retiredAcm === undefined || record.retiredAcm.length === 0 ? {} : { retiredAcmArns: record.retiredAcm.map((r) => r.certificateArn) }),
   };
@@ -104,10 +106,25 @@ export function indexEntryOf(record: RenewalRecord): IndexEntry {
  * entry again, so concurrent issuers working on different certificates never lose each other's.
  */
 export async function putIndexEntry(store: ObjectStore, name: string, entry: IndexEntry | undefined, notice?: IndexNotice): Promise<void> {
+  return updateIndexEntries(store, { [name]: () => entry }, notice);
+}
+
+/**
+ * Several entries in one conditional write (the sweep's ARI check times), each computed from the
+ * entry as stored at the time of the write; retried like putIndexEntry.
+ */
+export async function updateIndexEntries(
+  store: ObjectStore,
+  updates: Readonly<Record<string, (current: IndexEntry | undefined) => IndexEntry | undefined>>,
+  notice?: IndexNotice,
+  /** The index as the caller just read it: the first attempt writes over it without reading it again. */
+  read?: { readonly index: RenewalIndex; readonly etag: string | undefined },
+): Promise<void> {
   for (let attempt = 0; attempt < 8; attempt++) {
-    const { index, etag } = await loadIndex(store, notice);
+    const { index, etag } = attempt === 0 && read !== undefined ? read : await loadIndex(store, notice);
+    const updated = Object.entries(updates).reduce((next, [name, update]) => withEntry(next, name, update(index.entries[name])), index);
     try {
-      await store.put(layout.renewalIndex, `${JSON.stringify(withEntry(index, name, entry))}\n`, {
+      await store.put(layout.renewalIndex, `${JSON.stringify(updated)}\n`, {
         condition: etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag },
       });
       return;

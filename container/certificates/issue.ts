@@ -1,6 +1,6 @@
 // The issuance pipeline (plan, order, archive, publish, deploy) and the record of each attempt.
 import { IssuerError, nextRetryAt, withState, rateLimitRetryAfter, type AcmRecord, type KeyType, type ObjectStore, type RenewalRecord } from '../../lib/core/index.js';
-import type { CertificateIssuer } from '../acme/port.js';
+import type { CertificateIssuer, IssuedCertificate } from '../acme/port.js';
 import { archiveVersion, certificateFiles } from './archive.js';
 import { deployPublished, type DeployDeps } from './deploy.js';
 import { indexEntryOf, putIndexEntry } from './index-store.js';
@@ -33,7 +33,7 @@ export interface IssueRequest {
 
 export interface IssueDeps extends PlanDeps, DeployDeps {
   /** The CA (or the certificate's CAs in failover order), behind the port (container/acme/port.ts). */
-  readonly issuer: Pick<CertificateIssuer, 'issue'>;
+  readonly issuer: Pick<CertificateIssuer, 'issue' | 'resume'>;
 }
 
 export interface IssueOutcome {
@@ -56,13 +56,21 @@ export interface IssueOutcome {
 export async function issueCertificate(deps: IssueDeps, request: IssueRequest): Promise<IssueOutcome> {
   const { store, progress, now } = deps;
   const existing = await loadRecord(store, request.name);
-  const loaded = await recordIssuing(store, existing, request, now());
+  // The latest version of the record this run wrote (the order is saved into it before finalize).
+  let loaded = await recordIssuing(store, existing, request, now());
   try {
     // Inside the try: a name that does not reach us is a failure with back-off, like any other.
     const plan = await planOrder(deps, request, existing?.record);
-    const issued = await deps.issuer.issue({ ...request, privateKeyPem: plan.privateKeyPem }, progress.step.bind(progress), (detail) =>
-      progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
-    );
+    const step = progress.step.bind(progress);
+    let issued = await resumeSaved(deps, loaded, request, plan.privateKeyPem, existing?.record.directoryUrl);
+    if (issued === undefined && loaded.record.pendingOrder !== undefined) loaded = await saveRecord(store, { record: { ...loaded.record, pendingOrder: undefined }, etag: loaded.etag });
+    issued ??= await deps.issuer.issue({ ...request, privateKeyPem: plan.privateKeyPem }, step, {
+      onReplacesRefused: (detail) => progress.info(`the CA refused \`replaces\` (${detail}); ordered without \`replaces\``, { name: request.name }),
+      beforeFinalize: async ({ url, replaces }) => {
+        const pendingOrder = { url, ...(replaces === undefined ? {} : { replaces }), liveKey: plan.privateKeyPem !== undefined, savedAt: now().toISOString() };
+        loaded = await saveRecord(store, { record: { ...loaded.record, pendingOrder }, etag: loaded.etag });
+      },
+    });
     const files = certificateFiles(issued.fullchainPem, issued.privateKeyPem);
     // The CA that issued (after any failover) is the one archived, recorded, asked for ARI and revoked at.
     const issuedBy = { ...request, directoryUrl: issued.directoryUrl ?? request.directoryUrl };
@@ -87,6 +95,26 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     await recordFailure(store, loaded, error, now());
     throw error;
   }
+}
+
+/**
+ * The order an interrupted run saved before finalizing, finished instead of ordering again (a
+ * second order with the same `replaces` is refused once the first was finalized). Only an order
+ * for the live key can be used: a new key made by the dead run died with it, so such an order is
+ * left and a new one placed.
+ */
+async function resumeSaved(deps: IssueDeps, loaded: LoadedRecord, request: IssueRequest, liveKey: string | undefined, previousCa: string | undefined): Promise<IssuedCertificate | undefined> {
+  const pending = loaded.record.pendingOrder;
+  if (pending === undefined) return undefined;
+  const usable = pending.liveKey && liveKey !== undefined && previousCa === request.directoryUrl;
+  const issued = usable ? await deps.issuer.resume(pending.url, { domains: request.domains, profile: request.profile, privateKeyPem: liveKey }, deps.progress.step.bind(deps.progress)) : undefined;
+  deps.progress.info(
+    issued !== undefined
+      ? `recovered the certificate of the order an interrupted run saved (${pending.url}): no second order${pending.replaces === undefined ? '' : ' replacing the same certificate'}`
+      : `the order an interrupted run saved (${pending.url}) cannot give a certificate for ${usable ? 'this key (gone, invalid or for other names)' : 'the key this run orders with'}; ordering anew`,
+    { name: request.name, pendingOrder: pending.url, recovered: issued !== undefined },
+  );
+  return issued;
 }
 
 /**

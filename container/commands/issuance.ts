@@ -18,6 +18,8 @@ export interface Announcement {
   readonly event: typeof EventDetailTypes.issued | typeof EventDetailTypes.renewed;
   /** The event's reason ("issue command", "renewal due", …). */
   readonly reason: string;
+  /** The CA's ARI explanationURL of the window that made the replaced certificate due. */
+  readonly ariExplanationUrl?: string | undefined;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function runIssuance(
   const offeredProfiles = async () => (await fetchDirectory(first.directoryUrl)).profiles;
   const deps = { preflight, offeredProfiles, store: ctx.store, issuer, acm: ctx.acmImporters(request.name), exports: ctx.exporter(), progress, now: ctx.now };
   const outcome = await observeIssuance(progress, announce.operation, request.name, () => issueCertificate(deps, request), ctx.now, ctx.config.events.expiringDays);
-  await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason });
+  await ctx.events.publish(announce.event, factsOf(outcome.record, outcome.published.metadata, request.name), { reason: announce.reason, ariExplanationUrl: announce.ariExplanationUrl });
   return outcome;
 }
 

@@ -99,6 +99,11 @@ export async function showCommand(ctx: CommandContext, nameArg: string, declared
     renewAt: record?.renewAt,
     renewalRule: record?.renewalRule,
     ariWindow: record?.ariWindow === undefined ? undefined : `${record.ariWindow.start} .. ${record.ariWindow.end}`,
+    // Why the CA put the window where it is (a mass revocation, an incident): its own page.
+    ariExplanation: record?.ariExplanationUrl,
+    ariCheckAt: record?.ariCheckAt,
+    pendingOrder:
+      record?.pendingOrder === undefined ? undefined : `${record.pendingOrder.url} (saved ${record.pendingOrder.savedAt}${record.pendingOrder.replaces === undefined ? '' : `, replaces ${record.pendingOrder.replaces}`})`,
     failedAttempts: record?.failedAttempts,
     retryAt: record?.retryAt,
     lastError: record?.lastError === undefined ? undefined : `${record.lastError.at} ${record.lastError.code}: ${record.lastError.message}`,

@@ -1,12 +1,12 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, domainsKey, parseCertificate, sweepVerdict, type CertificateSpec, type IndexEntry, type KeyType } from '../../lib/core/index.js';
 import { certIdOf, fetchDirectory } from '../acme/directory.js';
 import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
-import { indexEntryOf, loadIndex, putIndexEntry } from '../certificates/index-store.js';
+import { indexEntryOf, loadIndex, putIndexEntry, updateIndexEntries } from '../certificates/index-store.js';
+import { ariDue, checkAri } from '../certificates/ari-check.js';
 import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
 import { deployPublished } from '../certificates/deploy.js';
 import { withLease } from '../certificates/lease.js';
 import { healLiveCopies } from '../certificates/live-copies.js';
-import { planRenewal } from '../certificates/renewal-plan.js';
 import { listenersOf, retireAcm } from '../certificates/retire.js';
 import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
 import { IssuerLog } from '../../lib/core/telemetry.js';
@@ -72,25 +72,55 @@ const CONCURRENCY = 4;
  */
 export async function renewCommand(ctx: CommandContext, options: RenewOptions): Promise<RenewReport[]> {
   const { config, store, progress, now } = ctx;
-  const { index } = await loadIndex(store, (message, fields) => progress.info(message, fields));
+  const read = await loadIndex(store, (message, fields) => progress.info(message, fields));
+  const { index } = read;
   const desired = desiredSet(config.certificates, index.entries, options.names, config);
   for (const item of desired) if (item.undeclared) progress.warn(undeclaredWarning(item.name), { name: item.name });
 
   const reports: RenewReport[] = [];
+  const checkTimes: Record<string, IndexEntry> = {};
+  let replanned = false;
   const work: { item: Desired; reason: string; fresh: boolean }[] = [];
+  // ARI on every run (docs/operations.md "ARI"): each live certificate whose Retry-After has passed, CONCURRENCY at a time.
+  const checked = new Map<string, IndexEntry>();
+  /** Certificates whose window the CA moved in this run's check so that they are due now. */
+  const movedIntoPast = new Set<string>();
+  const asked = desired.filter((item) => !options.force && !(item.undeclared && index.entries[item.name]?.state === 'revoked') && ariDue(index.entries[item.name], now(), options.names.includes(item.name)));
+  let nextAsked = 0;
+  const asker = async () => {
+    while (nextAsked < asked.length) {
+      const name = asked[nextAsked++]!.name;
+      const check = await checkAri({ store, progress, now, renewBeforeDays: config.renewBeforeDays }, name, index.entries[name]!);
+      checked.set(name, check.entry);
+      if (check.checkTimeOnly) checkTimes[name] = check.entry;
+      else replanned = true;
+      if (check.moved !== undefined) progress.metric(metric.ariWindowMoved(name, check.moved.explanationUrl, check.moved.due));
+      if (check.moved?.due === true) movedIntoPast.add(name);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, asked.length) }, asker));
   for (const item of desired) {
-    let entry = index.entries[item.name];
+    const entry = checked.get(item.name) ?? index.entries[item.name];
     if (item.undeclared && entry?.state === 'revoked') {
       // Revoked and then undeclared is someone stopping it: not issued again behind their back.
       reports.push({ name: item.name, action: 'skipped', reason: `revoked and not declared: \`delete ${item.name}\` to forget it`, serial: entry.serial, notAfter: entry.notAfter });
       continue;
     }
-    if (entry !== undefined && !options.force && entry.ariCheckAt !== undefined && new Date(entry.ariCheckAt) <= now()) {
-      entry = await refreshAri(ctx, item.name, entry);
-    }
     const verdict = sweepVerdict({ domainsKey: domainsKey(item.domains), keyType: item.keyType, directoryUrls: item.directoryUrls }, entry, now(), options.force);
     if (verdict.action === 'skip') reports.push({ name: item.name, action: 'skipped', reason: verdict.reason, serial: entry?.serial, renewAt: entry?.renewAt, notAfter: entry?.notAfter });
-    else work.push({ item, reason: verdict.reason, fresh: entry?.serial === undefined });
+    else work.push({ item, reason: withAriWindow(verdict.reason, entry, movedIntoPast.has(item.name)), fresh: entry?.serial === undefined });
+  }
+
+  // The new check times in one write, onto entries that still name the same certificate.
+  if (Object.keys(checkTimes).length > 0 && !options.dryRun) {
+    const updates = Object.fromEntries(
+      Object.entries(checkTimes).map(([name, checked]) => [
+        name,
+        (current: IndexEntry | undefined) => (current !== undefined && current.serial === checked.serial ? { ...current, ariCheckAt: checked.ariCheckAt } : current),
+      ]),
+    );
+    // Over the index this run read, unless a re-plan above wrote it since (then read again).
+    await updateIndexEntries(store, updates, undefined, replanned ? undefined : read);
   }
 
   if (options.dryRun) {
@@ -140,6 +170,12 @@ export async function renewCommand(ctx: CommandContext, options: RenewOptions): 
   // The stack's RenewalRun* metric filters read this line (lib/core/telemetry.ts): its `failed` count is a number.
   progress.result(IssuerLog.renewSummaryEvent, { certificates: reports.length, ...counts });
   return reports;
+}
+
+/** A renewal due by the CA's ARI window says so (the reason goes into the report, the record's history and the event). */
+function withAriWindow(reason: string, entry: IndexEntry | undefined, movedNow: boolean): string {
+  if (entry?.ariWindow === undefined || !reason.startsWith('renewal due')) return reason;
+  return `${reason} (the CA's ARI window ${entry.ariWindow.start} .. ${entry.ariWindow.end}${movedNow ? ', moved by the CA since the last check' : ''})`;
 }
 
 function desiredSet(specs: readonly CertificateSpec[], entries: Readonly<Record<string, IndexEntry>>, names: readonly string[], config: CommandContext['config']): Desired[] {
@@ -203,20 +239,6 @@ async function retirePending(ctx: CommandContext, name: string): Promise<void> {
   });
 }
 
-/** Asks the CA's ARI endpoint again (its Retry-After passed) and keeps the new plan. */
-async function refreshAri(ctx: CommandContext, name: string, entry: IndexEntry): Promise<IndexEntry> {
-  const loaded = await loadRecord(ctx.store, name);
-  const metadata = await readLiveMetadata(ctx.store, name);
-  if (loaded === undefined || metadata === undefined) return entry;
-  const files = await readLiveFiles(ctx.store, metadata);
-  // ARI of the CA that issued the live certificate (the record names the CA being tried while a renewal fails).
-  const plan = await planRenewal(files.cert, { notBefore: new Date(metadata.notBefore), notAfter: new Date(metadata.notAfter) }, metadata.directoryUrl, ctx.config.renewBeforeDays, loaded.record, ctx.now());
-  const saved = await saveRecord(ctx.store, { record: { ...loaded.record, ...plan }, etag: loaded.etag });
-  const updated = indexEntryOf(saved.record);
-  await putIndexEntry(ctx.store, name, updated);
-  return updated;
-}
-
 async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: string, fresh: boolean, options: RenewOptions): Promise<RenewReport> {
   const force = options.force;
   const { store, now, config } = ctx;
@@ -265,7 +287,7 @@ async function renewOne(ctx: CommandContext, desiredItem: Desired, reason: strin
         progress,
         request,
         { skipPreflight: options.skipPreflight },
-        { operation: fresh ? 'issue' : 'renew', event: fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, reason },
+        { operation: fresh ? 'issue' : 'renew', event: fresh ? EventDetailTypes.issued : EventDetailTypes.renewed, reason, ariExplanationUrl: fresh ? undefined : loaded?.record.ariExplanationUrl },
       );
       return {
         name: item.name,

@@ -5,7 +5,7 @@ import {
   certificateEvent,
   type AwsConfig,
   type CertificateEvent,
-  type CertificateEventDetail,
+  type EventExtra,
   type CertificateFacts,
   type EventDetailType,
   type LiveMetadata,
@@ -42,7 +42,7 @@ export class EventPublisher {
   constructor(private readonly options: EventPublisherOptions) {}
 
   /** Builds the event from the facts and puts it. */
-  async publish(detailType: EventDetailType, facts: CertificateFacts, extra: Pick<CertificateEventDetail, 'error' | 'daysLeft' | 'reason'> = {}): Promise<PublishResult> {
+  async publish(detailType: EventDetailType, facts: CertificateFacts, extra: EventExtra = {}): Promise<PublishResult> {
     if (this.options.bus === undefined) return { sent: false, reason: 'EVENT_BUS=none' };
     const event = certificateEvent(detailType, facts, { bucket: this.options.bucket, runId: this.options.progress.runId, now: this.options.now() }, extra);
     const delays = this.options.retryDelaysMs ?? [250, 1000];

@@ -30,7 +30,7 @@ export async function publishExpiring(ctx: CommandContext, certificates: readonl
         const saved = await saveRecord(store, { record: { ...loaded.record, expiringEventAt: now().toISOString() }, etag: loaded.etag });
         const metadata = await readLiveMetadata(store, name);
         const left = new Date(saved.record.notAfter!).getTime() - now().getTime();
-        await ctx.events.publish(EventDetailTypes.expiring, factsOf(saved.record, metadata, name), { daysLeft: Math.floor(left / DAY_MS) });
+        await ctx.events.publish(EventDetailTypes.expiring, factsOf(saved.record, metadata, name), { daysLeft: Math.floor(left / DAY_MS), ariExplanationUrl: saved.record.ariExplanationUrl });
       });
     } catch (error) {
       if (error instanceof IssuerError && (error.code === ErrorCodes.LOCK_HELD || error.code === ErrorCodes.CONFLICT)) continue;

@@ -60,6 +60,13 @@ export const metric = {
     fields: { [Dimensions.detailType]: detailType, certificateName },
   }),
 
+  /** The CA moved a certificate's ARI window; `due`: into the past, so it renews now. */
+  ariWindowMoved: (certificateName: string, explanationUrl: string | undefined, due: boolean): MetricLine => ({
+    name: Metrics.ariWindowMoved,
+    value: 1,
+    fields: { certificateName, due: String(due), ...(explanationUrl === undefined ? {} : { explanationUrl }) },
+  }),
+
   healthCheckFailed: (check: string): MetricLine => ({
     name: Metrics.healthCheckFailed,
     value: 1,

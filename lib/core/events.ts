@@ -108,6 +108,11 @@ export interface CertificateEventDetail {
   /** Expiring: whole days left; Revoked: the reason given. */
   readonly daysLeft?: number | undefined;
   readonly reason?: string | undefined;
+  /**
+   * The CA's ARI explanationURL (RFC 9773 §4.2): for Renewed, of the window that made the replaced
+   * certificate due (a CA moving windows says why there); for Expiring, of the live certificate's.
+   */
+  readonly ariExplanationUrl?: string | undefined;
 }
 
 /** The facts of one certificate the issuer has at hand (its record and live pointer). */
@@ -123,6 +128,9 @@ export interface CertificateFacts {
   readonly exports?: readonly { readonly kind: string; readonly id: string; readonly version: string; readonly serial?: string }[] | undefined;
 }
 
+/** What an event carries beyond the certificate's facts. */
+export type EventExtra = Pick<CertificateEventDetail, 'error' | 'daysLeft' | 'reason' | 'ariExplanationUrl'>;
+
 export interface CertificateEvent {
   readonly source: typeof EVENT_SOURCE;
   readonly detailType: EventDetailType;
@@ -133,12 +141,7 @@ export interface CertificateEvent {
  * Builds one event from plain facts, copying only the fields the schema names (so nothing else of
  * a record, and never a PEM, can ride along).
  */
-export function certificateEvent(
-  detailType: EventDetailType,
-  facts: CertificateFacts,
-  context: { readonly bucket: string; readonly runId: string; readonly now: Date },
-  extra: Pick<CertificateEventDetail, 'error' | 'daysLeft' | 'reason'> = {},
-): CertificateEvent {
+export function certificateEvent(detailType: EventDetailType, facts: CertificateFacts, context: { readonly bucket: string; readonly runId: string; readonly now: Date }, extra: EventExtra = {}): CertificateEvent {
   const serial = facts.serial;
   const s3: EventS3Keys | undefined =
     serial === undefined
@@ -171,6 +174,7 @@ export function certificateEvent(
       ...(extra.error !== undefined ? { error: extra.error } : {}),
       ...(extra.daysLeft !== undefined ? { daysLeft: extra.daysLeft } : {}),
       ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
+      ...(extra.ariExplanationUrl !== undefined ? { ariExplanationUrl: extra.ariExplanationUrl } : {}),
     },
   };
 }

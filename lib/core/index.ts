@@ -29,7 +29,7 @@ export {
   restoreHint,
 } from './stored-shapes.js';
 export type { Shape } from './stored-shapes.js';
-export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord, RetiredAcmRecord } from './records.js';
+export type { AccountRegistration, LiveMetadata, RenewalRecord, CertificateState, StateTransition, AcmRecord, RetiredAcmRecord, PendingOrder } from './records.js';
 export { parseCertificateSet, domainsKey } from './certificate-set.js';
 export { DECLARED_INDEX_REBUILD_HINT, EMPTY_DECLARED_INDEX, conflictWarning, declarationFields, parseDeclaration, parseDeclaredIndex, reconcileDeclared, specOf, withDeclaration } from './declarations.js';
 export type { Declaration, DeclaredIn, DeclaredIndex, DeclaredSet, DeclareInput } from './declarations.js';
@@ -60,6 +60,6 @@ export {
   expiringEventDue,
   readEventBus,
 } from './events.js';
-export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventDetailType, EventS3Keys } from './events.js';
+export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventDetailType, EventS3Keys, EventExtra } from './events.js';
 export { assertPairMatches, handoverDocument, pairProblem, readHandoverDocument } from './handover.js';
 export type { HandoverDocument, HandoverFiles } from './handover.js';

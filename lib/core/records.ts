@@ -62,6 +62,15 @@ export interface RetiredAcmRecord {
   readonly inUseBy: readonly string[];
 }
 
+export interface PendingOrder {
+  readonly url: string;
+  /** The ARI CertID the order replaces, when it does. */
+  readonly replaces?: string | undefined;
+  /** Whether the order's CSR is for the live certificate's key (only then is its certificate usable after a crash). */
+  readonly liveKey: boolean;
+  readonly savedAt: string;
+}
+
 /** renewal/NAME.json: desired state plus what we know of the certificate's life. */
 export interface RenewalRecord {
   readonly name: string;
@@ -84,6 +93,18 @@ export interface RenewalRecord {
   readonly ariWindow?: { readonly start: string; readonly end: string } | undefined;
   readonly ariPick?: number | undefined;
   readonly ariCheckAt?: string | undefined;
+  /** ARI: the CA's explanationURL for the current window (RFC 9773 §4.2), shown in `show` and the events. */
+  readonly ariExplanationUrl?: string | undefined;
+  /** ARI CertID of the live certificate (RFC 9773 §4.1): the sweep asks ARI with it without reading the certificate. */
+  readonly ariCertId?: string | undefined;
+  /**
+   * The order of an issuance in progress, saved (under the lease) before it is finalized: a run
+   * that dies between finalize and storage is finished from this order by the next run instead
+   * of ordering a second replacement (which the CA refuses with alreadyReplaced).
+   */
+  readonly pendingOrder?: PendingOrder | undefined;
+  /** The ACME order the live certificate came from, and the CertID it replaced (RFC 9773 `replaces`), when it did. */
+  readonly order?: { readonly url: string; readonly replaces?: string | undefined } | undefined;
   /** Consecutive failures, and the earliest next attempt (back-off or the CA's rate-limit time). */
   readonly failedAttempts?: number | undefined;
   readonly retryAt?: string | undefined;

@@ -24,6 +24,9 @@ export interface IndexEntry {
   readonly retryAt: string | undefined;
   /** When ARI may be asked again (its Retry-After). */
   readonly ariCheckAt: string | undefined;
+  /** ARI CertID and the CA's last window: a sweep asks ARI and sees an unchanged window without reading the record. */
+  readonly ariCertId?: string | undefined;
+  readonly ariWindow?: { readonly start: string; readonly end: string } | undefined;
   /** Every ACM ARN the certificate lives at (for `list` without reading each record). */
   readonly acmArns?: readonly string[];
   /** Old ACM ARNs still pending deletion after a key-type change: a sweep retries them even when nothing is due. */

@@ -33,6 +33,8 @@ export const Metrics = {
   renewalRunFailed: 'RenewalRunFailed',
   /** Count, no dimension (the line names its DetailType): an EventBridge event the issuer could not put after its retries (lib/core/events.ts). */
   eventPublishFailed: 'EventPublishFailed',
+  /** Count, no dimension (the line names its certificateName and the CA's explanationUrl): the CA moved a certificate's ARI window (RFC 9773). */
+  ariWindowMoved: 'AriWindowMoved',
   /** Count, dimension Outcome: one per responder request line. */
   responderRequests: 'ResponderRequests',
 } as const;
@@ -90,6 +92,8 @@ export const ISSUER_METRIC_FILTERS: readonly IssuerMetricFilter[] = [
   { metric: Metrics.healthCheckFailed, valueField: Metrics.healthCheckFailed, dimensions: [Dimensions.check], unit: 'Count' },
   // no dimension: the event-not-sent alarm reads the metric as one series whatever the event
   { metric: Metrics.eventPublishFailed, valueField: Metrics.eventPublishFailed, dimensions: [], unit: 'Count' },
+  // no dimension: a CA moving windows (a mass revocation) moves many at once; the lines say which and why
+  { metric: Metrics.ariWindowMoved, valueField: Metrics.ariWindowMoved, dimensions: [], unit: 'Count' },
 ];
 
 /** The responder's request line (lambdas/challenge/observability.ts). */

@@ -57,6 +57,13 @@ describe('certificateEvent', () => {
     });
     expect(event.detail).toMatchObject({ serial: undefined, s3: undefined, acm: [], exports: [], error: { attempts: 1 } });
   });
+
+  it("carries the CA's ARI explanationURL only when there is one", () => {
+    const facts = { name: 'shop', domains: ['shop.example.com'], serial: '0abc' };
+    const moved = certificateEvent(EventDetailTypes.renewed, facts, context, { reason: 'renewal due since then', ariExplanationUrl: 'https://ca.example/incident' });
+    expect(moved.detail.ariExplanationUrl).toBe('https://ca.example/incident');
+    expect('ariExplanationUrl' in certificateEvent(EventDetailTypes.renewed, facts, context, { reason: 'forced', ariExplanationUrl: undefined }).detail).toBe(false);
+  });
 });
 
 describe("the stack's side", () => {

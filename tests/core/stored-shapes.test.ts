@@ -32,6 +32,14 @@ function refusal(key: string, value: unknown, shape: Shape): string {
 describe('stored shapes', () => {
   it('accept what the issuer writes, with fields they do not know', () => {
     expect(refusal('renewal/www.json', record, renewalRecordShape)).toBe('accepted');
+    const drill = {
+      ...record,
+      ariCertId: 'aki.serial',
+      ariExplanationUrl: 'https://ca/why',
+      pendingOrder: { url: 'https://ca/order/1', replaces: 'aki.serial', liveKey: true, savedAt: '2026-12-01T00:00:00.000Z' },
+      order: { url: 'https://ca/order/0' },
+    };
+    expect(refusal('renewal/www.json', drill, renewalRecordShape)).toBe('accepted');
     expect(refusal('locks/www.json', { holder: 'run', expiresAt: '2026-12-01T00:10:00.000Z' }, leaseShape)).toBe('accepted');
   });
 
@@ -42,6 +50,8 @@ describe('stored shapes', () => {
     ['no history', { ...record, history: undefined }, 'field history: expected an array, it is missing'],
     ['an ACM entry without its ARN', { ...record, acm: [{ ...record.acm[0], certificateArn: undefined }] }, 'field acm[0].certificateArn: expected a non-empty string, it is missing'],
     ['an export of an unknown kind', { ...record, exports: [{ ...record.exports[0], kind: 'ftp' }] }, 'field exports[0].kind: expected one of secretsmanager, ssm, listener, got "ftp"'],
+    ['a saved order without its key flag', { ...record, pendingOrder: { url: 'https://ca/order/1', savedAt: '2026-12-01T00:00:00.000Z' } }, 'field pendingOrder.liveKey: expected true or false, it is missing'],
+    ['an order without its URL', { ...record, order: { replaces: 'aki.serial' } }, 'field order.url: expected a non-empty string, it is missing'],
     ['an array', [record], 'expected a JSON object, got an array'],
   ])('refuse a record with %s, naming the field', (_label, value, why) => {
     expect(refusal('renewal/www.json', value, renewalRecordShape)).toBe(`s3 object renewal/www.json is corrupt: ${why}`);

@@ -173,6 +173,7 @@ describe('metrics from the log groups', () => {
         dimensions: [{ Key: 'Check', Value: '$.Check' }],
       },
       EventPublishFailed: { pattern: '{ ($.event = "metric") && ($.EventPublishFailed = "*") }', value: '$.EventPublishFailed', dimensions: undefined },
+      AriWindowMoved: { pattern: '{ ($.event = "metric") && ($.AriWindowMoved = "*") }', value: '$.AriWindowMoved', dimensions: undefined },
       RenewalRunSucceeded: { pattern: '{ ($.event = "renew-summary") && ($.failed = 0) }', value: '1', dimensions: undefined },
       RenewalRunFailed: { pattern: '{ ($.event = "renew-summary") && ($.failed > 0) }', value: '1', dimensions: undefined },
     });
@@ -226,6 +227,7 @@ describe('the metric filters match the lines the runtime writes', () => {
     progress.metric(metric.validationFailure('ca', CAUSES[0]!, 'shop.example.com'));
     progress.metric(metric.healthCheckFailed('account'));
     progress.metric(metric.eventPublishFailed('Certificate Renewed', 'shop'));
+    progress.metric(metric.ariWindowMoved('shop', 'https://example.com/incident', true));
     const documents = text
       .trim()
       .split('\n')

@@ -10,7 +10,7 @@ export class FaultProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private mutating = 0;
-  private holdAt: number | undefined;
+  private holdAt: number | ((requestLine: string) => boolean) | undefined;
   private onHold: ((requestLine: string) => void) | undefined;
   port = 0;
 
@@ -46,8 +46,8 @@ export class FaultProxy {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Holds (never forwards) the n-th mutating request from now on and calls `then` with its request line. */
-  holdOnMutating(n: number | undefined, then?: (requestLine: string) => void): void {
+  /** Holds (never forwards) the n-th mutating request from now on, or the first whose request line `n` accepts, and calls `then` with its request line. */
+  holdOnMutating(n: number | ((requestLine: string) => boolean) | undefined, then?: (requestLine: string) => void): void {
     this.mutating = 0;
     this.holdAt = n;
     this.onHold = then;
@@ -70,9 +70,11 @@ export class FaultProxy {
       if (held) return;
       for (const match of chunk.toString('latin1').matchAll(MUTATING)) {
         this.mutating += 1;
-        if (this.mutating === this.holdAt) {
+        const line = `${match[1]} ${match[2]}`;
+        if (typeof this.holdAt === 'function' ? this.holdAt(line) : this.mutating === this.holdAt) {
+          this.holdAt = undefined;
           held = true;
-          this.onHold?.(`${match[1]} ${match[2]}`);
+          this.onHold?.(line);
           return;
         }
       }

@@ -149,7 +149,7 @@ describe.each(PEBBLES)('$name, -strict, 30% of nonces rejected, validation sleep
       expect(problem.kind).toBe('alreadyReplaced');
       // The lifecycle orders without `replaces` instead of failing the renewal.
       const refused: string[] = [];
-      await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces }, run, (detail) => refused.push(detail));
+      await issuer.issue({ domains: names, keyType: 'ec-p256', profile: undefined, replaces }, run, { onReplacesRefused: (detail) => refused.push(detail) });
       expect(refused).toHaveLength(1);
     },
     180_000,
