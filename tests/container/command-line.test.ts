@@ -22,6 +22,7 @@ describe('parseCommandLine', () => {
     [['delete', 'a', '--recovery-days', '9'], 'delete', ['a']],
     [['health', '--domain', 'a.example.com'], 'health', []],
     [['register', '--new-account'], 'register', []],
+    [['rollover'], 'rollover', []],
   ])('accepts %j', (argv, command, names) => {
     expect(parseCommandLine(argv)).toMatchObject({ command, names });
   });
@@ -34,7 +35,8 @@ describe('parseCommandLine', () => {
     [['show'], 'show needs exactly one certificate NAME (run `list` for the names)'],
     [['revoke', 'a', 'b'], 'revoke needs exactly one certificate NAME (run `list` for the names)'],
     [['issue', 'stray', '--name', 'a'], 'issue takes no NAME argument (got "stray")'],
-    [['frobnicate'], 'unknown command "frobnicate"; the commands are register, issue, renew, revoke, delete, list, show, health'],
+    [['rollover', '--new-account'], 'rollover takes no --new-account: it is an option of `register` only'],
+    [['frobnicate'], 'unknown command "frobnicate"; the commands are register, issue, renew, revoke, delete, list, show, health, rollover'],
   ])('refuses %j', (argv, message) => {
     expect(refusal(argv)).toBe(message);
   });
