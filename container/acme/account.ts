@@ -1,17 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import {
-  ErrorCodes,
-  IssuerError,
-  accountRegistrationShape,
-  layout,
-  parseStored,
-  pollSchedule,
-  restoreHint,
-  type AccountRegistration,
-  type IssuerConfig,
-  type KeyType,
-  type ObjectStore,
-} from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, accountRegistrationShape, layout, parseStored, pollSchedule, restoreHint, type AccountRegistration, type IssuerConfig, type KeyType, type ObjectStore } from '../../lib/core/index.js';
 import { AcmeClient } from './client.js';
 import { fetchDirectory } from './directory.js';
 import { caError } from './errors.js';
@@ -68,12 +56,7 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   // once per run: the client is handed it and never reads it again.
   const directoryRead = fetchDirectory(config.directoryUrl).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   // The account objects are independent reads: one round trip instead of four.
-  const [storedKey, storedJwk, previousObject, storedNextKey] = await Promise.all([
-    store.get(layout.accountKey),
-    store.get(layout.accountJwk),
-    store.get(layout.accountRegistration),
-    store.get(layout.accountNextKey),
-  ]);
+  const [storedKey, storedJwk, previousObject, storedNextKey] = await Promise.all([store.get(layout.accountKey), store.get(layout.accountJwk), store.get(layout.accountRegistration), store.get(layout.accountNextKey)]);
   let keyPem = storedKey?.body;
   if (keyPem === undefined && options.allowNewAccount !== true) {
     const published = [storedJwk === undefined ? undefined : layout.accountJwk, previousObject === undefined ? undefined : layout.accountRegistration].filter((k) => k !== undefined);

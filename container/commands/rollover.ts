@@ -23,12 +23,7 @@ interface StoredRegistrations {
  */
 export async function rolloverCommand(ctx: CommandContext): Promise<void> {
   const { store, config, progress, now } = ctx;
-  const [keyObject, jwkObject, registrationObject, nextObject] = await Promise.all([
-    store.get(layout.accountKey),
-    store.get(layout.accountJwk),
-    store.get(layout.accountRegistration),
-    store.get(layout.accountNextKey),
-  ]);
+  const [keyObject, jwkObject, registrationObject, nextObject] = await Promise.all([store.get(layout.accountKey), store.get(layout.accountJwk), store.get(layout.accountRegistration), store.get(layout.accountNextKey)]);
   if (keyObject === undefined || registrationObject === undefined) {
     throw new IssuerError(ErrorCodes.NOT_FOUND, `no account to roll over: ${keyObject === undefined ? layout.accountKey : layout.accountRegistration} does not exist`, { hint: 'run `register` first' });
   }
@@ -39,7 +34,11 @@ export async function rolloverCommand(ctx: CommandContext): Promise<void> {
 
   let rollover = await publishedRollover(current, jwkObject, nextObject);
   if (rollover === undefined) {
-    const next = await progress.step('next account key', () => nextKey(store, current, nextObject, config.accountKeyType), (k) => `${k.keyType}, thumbprint ${k.thumbprint} in ${layout.accountNextKey}`);
+    const next = await progress.step(
+      'next account key',
+      () => nextKey(store, current, nextObject, config.accountKeyType),
+      (k) => `${k.keyType}, thumbprint ${k.thumbprint} in ${layout.accountNextKey}`,
+    );
     const from = rolloverSwitchAt(now(), config.jwkRefreshSeconds);
     await progress.step(
       'publish it beside the current key',
@@ -82,7 +81,11 @@ export async function rolloverCommand(ctx: CommandContext): Promise<void> {
     throw new IssuerError(ErrorCodes.CA_UNAVAILABLE, `the account key was not changed at ${stale.map(([ca]) => ca).join(', ')}`, { hint: 'run `rollover` again; the old key stays in use there until then' });
   }
 
-  await progress.step('retire the old key', () => retire(store, next), () => `${layout.accountKey} is the next key; the old one is a noncurrent version of it`);
+  await progress.step(
+    'retire the old key',
+    () => retire(store, next),
+    () => `${layout.accountKey} is the next key; the old one is a noncurrent version of it`,
+  );
   progress.result('rolled over', {
     thumbprint: next.thumbprint,
     previousThumbprint,
