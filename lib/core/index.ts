@@ -5,7 +5,7 @@ export { ACM_OWNER_TAG, acmImportTags } from './acm-tags.js';
 export { CREATE_ONLY_PREFIXES, assertCreateOnlyWrite, isCreateOnlyKey } from './create-only.js';
 export type { AwsRequest } from './access-denied.js';
 export { isValidToken, assertValidToken, tokenFromPath, CHALLENGE_PATH_PREFIX, TOKEN_MIN_LENGTH, TOKEN_MAX_LENGTH } from './token.js';
-export { answeringJwk, parsePublicJwk, parsePublishedJwk, jwkThumbprint, keyAuthorization } from './key-authorization.js';
+export { parsePublicJwk, parsePublishedJwk, jwkThumbprint, keyAuthorization } from './key-authorization.js';
 export type { PublishedAccountJwk } from './key-authorization.js';
 export { layout, isValidCertName, assertCertName, PEM_FILES } from './layout.js';
 export type { PemFile } from './layout.js';

@@ -67,11 +67,6 @@ export function parsePublishedJwk(text: string): PublishedAccountJwk {
   return { current, next: { jwk: next as JWK, from: new Date(nextFrom as string) } };
 }
 
-/** The public JWK a responder answers with at `now`: the next key's from `nextFrom` on. */
-export function answeringJwk(published: PublishedAccountJwk, now: Date): JWK {
-  return published.next !== undefined && now.getTime() >= published.next.from.getTime() ? published.next.jwk : published.current;
-}
-
 /** RFC 7638 SHA-256 thumbprint, base64url. */
 export async function jwkThumbprint(jwk: JWK): Promise<string> {
   return calculateJwkThumbprint(jwk, 'sha256');
