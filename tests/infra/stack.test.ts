@@ -198,6 +198,8 @@ describe('issuer task', () => {
       ACM_IMPORT: 'true',
       EVENT_BUS: 'default',
       EXPIRING_EVENT_DAYS: '14',
+      // the responders' own value (the function's variable above): `rollover` waits as long as they cache
+      JWK_REFRESH_SECONDS: '300',
       CERT_BUCKET: { Ref: bucketId },
       CERT_KMS_KEY_ID: { 'Fn::GetAtt': [keyId, 'Arn'] },
       // The pre-flight compares each name's addresses with the ALB's.
