@@ -1,10 +1,23 @@
 import type { KeyObject } from 'node:crypto';
-import { ErrorCodes, IssuerError, accountRegistrationShape, layout, parseStored, pollSchedule, restoreHint, type AccountRegistration, type IssuerConfig, type KeyType, type ObjectStore } from '../../lib/core/index.js';
+import {
+  ErrorCodes,
+  IssuerError,
+  accountRegistrationShape,
+  layout,
+  parseStored,
+  pollSchedule,
+  restoreHint,
+  type AccountRegistration,
+  type IssuerConfig,
+  type KeyType,
+  type ObjectStore,
+  type StoredObject,
+} from '../../lib/core/index.js';
 import { AcmeClient } from './client.js';
 import { fetchDirectory } from './directory.js';
 import { caError } from './errors.js';
 import { AcmeIssuer } from './issuer.js';
-import { accountKeyOf, publishedRollover, waitUntil } from './account-keys.js';
+import { accountKeyOf, publishedRollover, waitUntil, type AccountKey } from './account-keys.js';
 import { accountJwkText, createPrivateKeyPem } from './keys.js';
 import type { CertificateIssuer } from './port.js';
 import type { RequestPacingStats } from './request-pacing.js';
@@ -116,14 +129,33 @@ export async function ensureAccount(store: ObjectStore, config: IssuerConfig, no
   } else {
     const at = now().toISOString();
     entry = { accountUrl, contact, createdAt: known?.createdAt ?? at, updatedAt: at, ...(signing.thumbprint === current.thumbprint ? {} : { thumbprint: signing.thumbprint }) };
-    // the key.pem's own accounts keep no thumbprint of their own, as before rollover existed
-    const next: AccountRegistrations = { keyType: current.keyType, thumbprint: current.thumbprint, accounts: { ...accounts, [config.directoryUrl]: entry } };
-    await store.put(layout.accountRegistration, `${JSON.stringify(next, null, 2)}\n`);
+    await recordAccount(store, previousObject, config.directoryUrl, entry, current, held);
     changed = true;
   }
   const { thumbprint: _own, ...account } = entry;
   const registration: AccountRegistration = { directoryUrl: config.directoryUrl, keyType: signing.keyType, thumbprint: signing.thumbprint, ...account };
   return { issuer: new AcmeIssuer(client, pollSchedule(config.pollMinMs)), registration, changed, requests: client.stats };
+}
+
+/**
+ * Writes this CA's account into registration.json by the version read (If-Match), reading again
+ * on a conflict: `renew` sets up the accounts of several CAs at once, and a plain write would
+ * drop the one another run just added (and `rollover` changes the key at every CA listed).
+ */
+async function recordAccount(store: ObjectStore, read: StoredObject | undefined, directoryUrl: string, entry: CaAccount, current: AccountKey, held: ReadonlySet<string>): Promise<void> {
+  for (let attempt = 0, object = read; ; attempt++) {
+    const previous = object === undefined ? undefined : parseStored<AccountRegistrations>(layout.accountRegistration, object.body, accountRegistrationShape);
+    const accounts = Object.fromEntries(Object.entries(previous?.accounts ?? {}).filter(([, account]) => held.has(account.thumbprint ?? previous!.thumbprint)));
+    // the key.pem's own accounts keep no thumbprint of their own, as before rollover existed
+    const next: AccountRegistrations = { keyType: current.keyType, thumbprint: current.thumbprint, accounts: { ...accounts, [directoryUrl]: entry } };
+    try {
+      await store.put(layout.accountRegistration, `${JSON.stringify(next, null, 2)}\n`, { condition: object === undefined ? { ifNoneMatch: '*' } : { ifMatch: object.etag } });
+      return;
+    } catch (error) {
+      if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT) || attempt >= 10) throw error;
+      object = await store.get(layout.accountRegistration);
+    }
+  }
 }
 
 /**
