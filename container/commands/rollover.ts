@@ -1,4 +1,4 @@
-import { ErrorCodes, IssuerError, ROLLOVER_SWITCH_MARGIN_SECONDS, accountRegistrationShape, layout, parseStored, rolloverSwitchAt, type KeyType, type ObjectStore } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, ROLLOVER_SWITCH_MARGIN_SECONDS, accountRegistrationShape, layout, parseStored, rolloverSwitchAt, type KeyType, type ObjectStore, type StoredObject } from '../../lib/core/index.js';
 import { accountKeyOf, publishedRollover, waitUntil, type AccountKey } from '../acme/account-keys.js';
 import { accountJwkText, createPrivateKeyPem, rolloverJwkText } from '../acme/keys.js';
 import type { CommandContext } from './context.js';
@@ -124,16 +124,27 @@ async function nextKey(store: ObjectStore, current: AccountKey, stored: { body: 
 async function retire(store: ObjectStore, next: AccountKey): Promise<void> {
   const key = await store.get(layout.accountKey);
   if (key?.body !== next.pem) await store.put(layout.accountKey, next.pem, { ...(key === undefined ? {} : { condition: { ifMatch: key.etag } }), sensitive: true });
-  const registrations = await readRegistrations(store);
-  if (registrations.thumbprint !== next.thumbprint) {
-    const accounts = Object.fromEntries(Object.entries(registrations.accounts).map(([ca, { thumbprint: _moved, ...account }]) => [ca, account]));
-    await store.put(layout.accountRegistration, `${JSON.stringify({ ...registrations, keyType: next.keyType, thumbprint: next.thumbprint, accounts }, null, 2)}\n`);
+  // by the version read, as acme/account.ts writes it: a CA another run adds meanwhile stays listed
+  for (let attempt = 0; ; attempt++) {
+    const object = await store.get(layout.accountRegistration);
+    const registrations = await readRegistrations(store, object);
+    if (registrations.thumbprint === next.thumbprint) break;
+    // an account still on another key keeps naming it, so the new top-level thumbprint never claims it
+    const accounts = Object.fromEntries(
+      Object.entries(registrations.accounts).map(([ca, { thumbprint = registrations.thumbprint, ...account }]) => [ca, thumbprint === next.thumbprint ? account : { ...account, thumbprint }]),
+    );
+    try {
+      await store.put(layout.accountRegistration, `${JSON.stringify({ ...registrations, keyType: next.keyType, thumbprint: next.thumbprint, accounts }, null, 2)}\n`, { condition: { ifMatch: object!.etag } });
+      break;
+    } catch (error) {
+      if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT) || attempt >= 10) throw error;
+    }
   }
   await store.put(layout.accountJwk, accountJwkText(next.jwk));
 }
 
-async function readRegistrations(store: ObjectStore): Promise<StoredRegistrations> {
-  const object = await store.get(layout.accountRegistration);
+async function readRegistrations(store: ObjectStore, read?: StoredObject): Promise<StoredRegistrations> {
+  const object = read ?? (await store.get(layout.accountRegistration));
   if (object === undefined) throw new IssuerError(ErrorCodes.NOT_FOUND, `${layout.accountRegistration} disappeared during the rollover`, { hint: 'restore it from the versioned bucket, then run `rollover` again' });
   return parseStored<StoredRegistrations>(layout.accountRegistration, object.body, accountRegistrationShape);
 }
