@@ -12,6 +12,7 @@ import { listCommand, showCommand } from './commands/list.js';
 import { registerCommand } from './commands/register.js';
 import { renewCommand, type RenewReport } from './commands/renew.js';
 import { parseReason, revokeCommand } from './commands/revoke.js';
+import { rolloverCommand } from './commands/rollover.js';
 import { healthCommand } from './diagnostics/health.js';
 import { parseCommandLine, usage, usageText } from './command-line.js';
 import { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
@@ -57,6 +58,9 @@ async function main(argv: string[], progress: Progress): Promise<ExitCode> {
     }
     case 'register':
       await registerCommand(ctx);
+      return ExitCodes.OK;
+    case 'rollover':
+      await rolloverCommand(ctx);
       return ExitCodes.OK;
     case 'issue': {
       if (values.name === undefined) throw usage('issue needs --name NAME');

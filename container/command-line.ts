@@ -107,6 +107,11 @@ export const COMMANDS = {
     names: 'none',
     summary: ["check S3, each certificate's archived pair and live/ copies, the CA directory, the account", "and the responder's public path (pass/fail per check)"],
   },
+  rollover: {
+    options: [],
+    names: 'none',
+    summary: ['replace the account key at every CA it is registered with (RFC 8555 key change), the account', 'URLs unchanged: publish the next key, wait JWK_REFRESH_SECONDS, change it at each CA, retire the old'],
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;

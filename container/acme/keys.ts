@@ -37,3 +37,12 @@ export function keyTypeOf(privateKeyPem: string): KeyType | undefined {
   if (key.asymmetricKeyType === 'ec' && details.namedCurve === 'prime256v1') return 'ec-p256';
   return undefined;
 }
+
+/**
+ * account/jwk.json during a rollover: the current public JWK's own members as before (a reader
+ * that knows no rollover still answers with it), plus the next key's and the moment responders
+ * switch to it (lib/core/stored-shapes.ts, accountJwkRolloverShape).
+ */
+export function rolloverJwkText(current: Record<string, string>, next: Record<string, string>, from: Date): string {
+  return `${JSON.stringify({ ...current, next, nextFrom: from.toISOString() }, null, 2)}\n`;
+}

@@ -71,6 +71,8 @@ export interface IssuerConfig {
   readonly exports: ExportConfig;
   /** How long a certificate's lease lasts, so a crashed issuer blocks others only this long. */
   readonly leaseSeconds: number;
+  /** The responders' JWK_REFRESH_SECONDS: `rollover` publishes the next key this long (and a margin) before they answer with it. */
+  readonly jwkRefreshSeconds: number;
   /** EventBridge events on every state change (lib/core/events.ts). */
   readonly events: {
     /** Bus name or ARN (`default`: the account's default bus); undefined: EVENT_BUS=none, no events. */
@@ -112,6 +114,7 @@ export function parseIssuerConfig(env: Env): IssuerConfig {
     certificates: readCertificates(reader, env, 'CERTIFICATES'),
     exports: readExportConfig(reader),
     leaseSeconds: reader.integer('LEASE_SECONDS', { default: 600, min: 1, max: 86400 }),
+    jwkRefreshSeconds: readJwkRefreshSeconds(reader, 'JWK_REFRESH_SECONDS'),
     events: {
       bus: readEventBus(reader, 'EVENT_BUS'),
       expiringDays: reader.integer('EXPIRING_EVENT_DAYS', { default: DEFAULT_EXPIRY_ALARM_DAYS, min: 1, max: 90 }),

@@ -5,7 +5,8 @@ export { ACM_OWNER_TAG, acmImportTags } from './acm-tags.js';
 export { CREATE_ONLY_PREFIXES, assertCreateOnlyWrite, isCreateOnlyKey } from './create-only.js';
 export type { AwsRequest } from './access-denied.js';
 export { isValidToken, assertValidToken, tokenFromPath, CHALLENGE_PATH_PREFIX, TOKEN_MIN_LENGTH, TOKEN_MAX_LENGTH } from './token.js';
-export { parsePublicJwk, jwkThumbprint, keyAuthorization } from './key-authorization.js';
+export { parsePublicJwk, parsePublishedJwk, jwkThumbprint, keyAuthorization } from './key-authorization.js';
+export type { PublishedAccountJwk } from './key-authorization.js';
 export { layout, isValidCertName, assertCertName, PEM_FILES } from './layout.js';
 export type { PemFile } from './layout.js';
 export { normalizeDomain, normalizeDomains, MAX_NAMES_PER_CERTIFICATE } from './domain.js';
@@ -16,6 +17,7 @@ export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAc
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
 export { withState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
 export {
+  accountJwkRolloverShape,
   accountRegistrationShape,
   corruptObject,
   declarationShape,
@@ -63,3 +65,4 @@ export {
 export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventDetailType, EventS3Keys, EventExtra } from './events.js';
 export { assertPairMatches, handoverDocument, pairProblem, readHandoverDocument } from './handover.js';
 export type { HandoverDocument, HandoverFiles } from './handover.js';
+export { ROLLOVER_SWITCH_MARGIN_SECONDS, rolloverSwitchAt } from './rollover.js';

@@ -42,6 +42,8 @@ export function issuerTaskEnvironment(config: DeployConfig, resources: IssuerTas
     EVENT_BUS: config.events.bus ?? EVENT_BUS_OFF,
     // The expiry alarm's threshold, so the Expiring event and the alarm agree on "expiring".
     EXPIRING_EVENT_DAYS: String(config.alarms.expiryDays),
+    // The responders' cache time, so `rollover` waits exactly as long as they trust an old jwk.json.
+    JWK_REFRESH_SECONDS: String(config.jwkRefreshSeconds),
   };
   if (config.contactEmail !== undefined) env['ACME_CONTACT_EMAIL'] = config.contactEmail;
   if (config.eabKid !== undefined) env['ACME_EAB_KID'] = config.eabKid;

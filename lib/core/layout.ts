@@ -27,6 +27,8 @@ export const layout = {
   /** The one object the responder may read. */
   accountJwk: 'account/jwk.json',
   accountKey: 'account/key.pem',
+  /** The next account key while a rollover is under way (issuer only; written create-only). */
+  accountNextKey: 'account/next-key.pem',
   accountRegistration: 'account/registration.json',
   /** The CAA records that pin this account, per CA (lib/core/caa.ts): public, written by `register`. */
   accountCaa: 'account/caa.json',

@@ -232,12 +232,26 @@ export const liveMetadataShape = object({
   bundleKey: optional(nonEmpty),
 });
 
-/** account/registration.json: the key's thumbprint and its account at each CA, by directory URL. */
+/**
+ * account/registration.json: account/key.pem's type and thumbprint, and its account at each CA, by
+ * directory URL. An account's own `thumbprint` is the key that CA has for it, written once a
+ * rollover moved that CA to the next key (absent: the top-level one), so after a crash between
+ * two CAs' key changes each CA is signed for with its own key.
+ */
 export const accountRegistrationShape = object({
   keyType: oneOf(KEY_TYPES),
   thumbprint: nonEmpty,
-  accounts: mapOf(object({ accountUrl: nonEmpty, contact: arrayOf(text), createdAt: date, updatedAt: date })),
+  accounts: mapOf(object({ accountUrl: nonEmpty, contact: arrayOf(text), createdAt: date, updatedAt: date, thumbprint: optional(nonEmpty) })),
 });
+
+/**
+ * account/jwk.json's members beside the current public JWK's own (kty, crv, x, y or n, e), which
+ * stay at the top so the single-JWK object every earlier version wrote and read is still the
+ * same object: during a rollover `next` is the next key's public JWK and `nextFrom` the moment
+ * from which every responder answers with it (both or neither). Checked, with the JWKs
+ * themselves, by parsePublishedJwk (key-authorization.ts).
+ */
+export const accountJwkRolloverShape = object({ next: optional(object({ kty: nonEmpty })), nextFrom: optional(date) });
 
 /** locks/NAME.json: who works on a certificate, until when. */
 export const leaseShape = object({ holder: nonEmpty, expiresAt: date });

@@ -26,6 +26,7 @@ describe('parseCommandLine', () => {
     [['certonly', '--name', 'a', '--domain', 'a.example.com', '--key-type', 'ec-p256'], 'certonly', []],
     [['undeclare', 'a'], 'undeclare', ['a']],
     [['undeclare', '--name', 'a'], 'undeclare', []],
+    [['rollover'], 'rollover', []],
   ])('accepts %j', (argv, command, names) => {
     expect(parseCommandLine(argv)).toMatchObject({ command, names });
   });
@@ -40,7 +41,8 @@ describe('parseCommandLine', () => {
     [['issue', 'stray', '--name', 'a'], 'issue takes no NAME argument (got "stray")'],
     [['certonly', '--name', 'a', '--now'], 'certonly takes no --now: it is an option of `declare` only'],
     [['issue', '--name', 'a', '--ca', 'letsencrypt'], 'issue takes no --ca: it is an option of `declare`, `certonly` only'],
-    [['frobnicate'], 'unknown command "frobnicate"; the commands are register, issue, declare, certonly, undeclare, renew, revoke, delete, list, show, health'],
+    [['rollover', '--new-account'], 'rollover takes no --new-account: it is an option of `register` only'],
+    [['frobnicate'], 'unknown command "frobnicate"; the commands are register, issue, declare, certonly, undeclare, renew, revoke, delete, list, show, health, rollover'],
   ])('refuses %j', (argv, message) => {
     expect(refusal(argv)).toBe(message);
   });

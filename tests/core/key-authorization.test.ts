@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IssuerError, jwkThumbprint, keyAuthorization, parsePublicJwk } from '../../lib/core/index.js';
+import { IssuerError, ROLLOVER_SWITCH_MARGIN_SECONDS, jwkThumbprint, keyAuthorization, parsePublicJwk, parsePublishedJwk, rolloverSwitchAt } from '../../lib/core/index.js';
 
 // RFC 7638 §3.1: the published example key and its SHA-256 thumbprint.
 const RFC7638_JWK = {
@@ -33,5 +33,43 @@ describe('key authorization', () => {
     ['a symmetric key', JSON.stringify({ kty: 'oct', k: 'abc' })],
   ])('refuses a jwk.json that is %s', (_label, text) => {
     expect(() => parsePublicJwk(text)).toThrow(/^s3 object account\/jwk\.json is corrupt: /);
+  });
+});
+
+describe('account/jwk.json during a rollover (parsePublishedJwk)', () => {
+  const NEXT = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
+  const members = (jwk: object) => Object.keys(jwk).sort();
+
+  it('reads the plain JWK as the current key alone', () => {
+    const published = parsePublishedJwk(JSON.stringify(RFC7638_JWK));
+    expect(published.next).toBeUndefined();
+    expect(published.current).toEqual(RFC7638_JWK);
+  });
+
+  it('reads next and nextFrom beside the current key, which keeps its thumbprint for readers that know no rollover', async () => {
+    const text = JSON.stringify({ ...RFC7638_JWK, next: NEXT, nextFrom: '2027-01-01T00:00:00.000Z' });
+    const published = parsePublishedJwk(text);
+    expect(members(published.current)).toEqual(members(RFC7638_JWK));
+    expect(published.next).toEqual({ jwk: NEXT, from: new Date('2027-01-01T00:00:00.000Z') });
+    expect(await jwkThumbprint(parsePublicJwk(text))).toBe(RFC7638_THUMBPRINT);
+    expect(await jwkThumbprint(published.current)).toBe(RFC7638_THUMBPRINT);
+  });
+
+  it.each([
+    ['next without nextFrom', { next: NEXT }, 'field nextFrom: expected an ISO 8601 date beside next'],
+    ['nextFrom without next', { nextFrom: '2027-01-01T00:00:00Z' }, 'field next: expected a JSON object'],
+    ['a nextFrom that is no date', { next: NEXT, nextFrom: 'soon' }, 'field nextFrom: expected an ISO 8601 date'],
+    ['a private next key', { next: { ...NEXT, d: 'secret' }, nextFrom: '2027-01-01T00:00:00Z' }, 'field next.d: it holds private key members'],
+    ['an incomplete next key', { next: { kty: 'EC', crv: 'P-256', x: 'abc' }, nextFrom: '2027-01-01T00:00:00Z' }, 'field next.y: expected a non-empty string'],
+  ])('refuses %s, naming the field', (_label, extra, message) => {
+    expect(() => parsePublishedJwk(JSON.stringify({ ...RFC7638_JWK, ...extra }))).toThrow(`s3 object account/jwk.json is corrupt: ${message}`);
+  });
+});
+
+describe('rolloverSwitchAt', () => {
+  it('is JWK_REFRESH_SECONDS and the margin after publishing', () => {
+    const at = new Date('2027-01-01T00:00:00.000Z');
+    expect(rolloverSwitchAt(at, 300).toISOString()).toBe(new Date(at.getTime() + (300 + ROLLOVER_SWITCH_MARGIN_SECONDS) * 1000).toISOString());
+    expect(rolloverSwitchAt(at, 0).getTime() - at.getTime()).toBe(ROLLOVER_SWITCH_MARGIN_SECONDS * 1000);
   });
 });

@@ -106,6 +106,32 @@ describe('challenge responder', () => {
     expect(mentioning).toEqual(['AWS::IAM::Policy', 'AWS::Lambda::Function']);
   });
 
+  it('role matches no private key object: not account/key.pem, not the next key of a rollover (account/next-key.pem)', () => {
+    const statements = statementsOfRole(synth.json, logicalId(synth, synth.stack.responder.role));
+    // every S3 object pattern the role holds, as the text after the bucket ARN (`*` a wildcard)
+    const patterns = statements
+      .filter((s) => asArray(s.Action).some((action) => action.startsWith('s3:')))
+      .flatMap((s) => asArray(s.Resource as unknown))
+      .map((resource) => {
+        const parts = (resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+        return String(parts[parts.length - 1]).replace(/^\//, '');
+      });
+    expect(patterns).toEqual([layout.accountJwk]);
+    const matches = (pattern: string, key: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/[.?+^$()[\]{}|\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(key);
+    for (const key of [layout.accountKey, layout.accountNextKey, layout.livePem('www', 'privkey.pem'), layout.liveBundle('www')]) {
+      expect(
+        patterns.filter((pattern) => matches(pattern, key)),
+        key,
+      ).toEqual([]);
+    }
+  });
+
   it('sits behind a Lambda target group with multi-value headers off', () => {
     synth.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetType: 'lambda',
@@ -172,6 +198,8 @@ describe('issuer task', () => {
       ACM_IMPORT: 'true',
       EVENT_BUS: 'default',
       EXPIRING_EVENT_DAYS: '14',
+      // the responders' own value (the function's variable above): `rollover` waits as long as they cache
+      JWK_REFRESH_SECONDS: '300',
       CERT_BUCKET: { Ref: bucketId },
       CERT_KMS_KEY_ID: { 'Fn::GetAtt': [keyId, 'Arn'] },
       // The pre-flight compares each name's addresses with the ALB's.

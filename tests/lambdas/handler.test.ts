@@ -1,6 +1,7 @@
 // The responder: real ALB events through baseHandler (in process, reading moto S3), and real HTTP
 // through the local ALB adapter (as pebble reaches it). No stand-ins: the account is registered
 // by the real CLI, and S3 faults are made by stopping moto.
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwkThumbprint, parsePublicJwk } from '../../lib/core/index.js';
 import { clientsFor } from '../support/aws.js';
@@ -135,6 +136,28 @@ describe('with a registered account', () => {
     } finally {
       await aws.write('account/jwk.json', original);
     }
+    const token = randomToken();
+    expect((await responder.baseHandler(albEvent('GET', `/.well-known/acme-challenge/${token}`))).body).toBe(`${token}.${thumbprint}`);
+  });
+
+  it('during a rollover answers with the current key until nextFrom, then with the next one, never both', async () => {
+    const { publicKey } = await generateKeyPair('ES256');
+    const next = await exportJWK(publicKey);
+    const aws = clientsFor(stack);
+    const original = (await aws.read('account/jwk.json'))!;
+    const nextFrom = new Date(Date.now() + 1500);
+    await aws.write('account/jwk.json', JSON.stringify({ ...(JSON.parse(original) as object), next, nextFrom: nextFrom.toISOString() }));
+    try {
+      const token = randomToken();
+      const before = await responder.baseHandler(albEvent('GET', `/.well-known/acme-challenge/${token}`));
+      expect(before).toMatchObject({ statusCode: 200, body: `${token}.${thumbprint}` });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextFrom.getTime() - Date.now()) + 50));
+      const after = await responder.baseHandler(albEvent('GET', `/.well-known/acme-challenge/${token}`));
+      expect(after).toMatchObject({ statusCode: 200, body: `${token}.${await jwkThumbprint(next)}` });
+    } finally {
+      await aws.write('account/jwk.json', original);
+    }
+    // read again (JWK_REFRESH_SECONDS=0): the plain JWK is the one key, and the cache holds it for the next test
     const token = randomToken();
     expect((await responder.baseHandler(albEvent('GET', `/.well-known/acme-challenge/${token}`))).body).toBe(`${token}.${thumbprint}`);
   });

@@ -16,9 +16,17 @@ export interface SecondPebble {
   stop(): Promise<void>;
 }
 
-/** `blockedDomains`: names this pebble refuses to order for (rejectedIdentifier), its own policy. */
-export async function startSecondPebble(stack: Pick<LocalStack, 'env' | 'stateDir' | 'httpPort'>, options: { readonly blockedDomains?: readonly string[] } = {}): Promise<SecondPebble> {
-  const [port, managementPort] = [await freePort(), await freePort()];
+/** Free ports for a second pebble, known before the stack starts (its CERTIFICATES may name the directory). */
+export async function secondPebblePorts(): Promise<{ port: number; managementPort: number }> {
+  return { port: await freePort(), managementPort: await freePort() };
+}
+
+/** `blockedDomains`: names this pebble refuses to order for (rejectedIdentifier), its own policy. `ports`: from secondPebblePorts, else free ones. */
+export async function startSecondPebble(
+  stack: Pick<LocalStack, 'env' | 'stateDir' | 'httpPort'>,
+  options: { readonly blockedDomains?: readonly string[]; readonly ports?: { readonly port: number; readonly managementPort: number } } = {},
+): Promise<SecondPebble> {
+  const { port, managementPort } = options.ports ?? (await secondPebblePorts());
   const dir = join(stack.stateDir, 'pebble-second');
   mkdirSync(dir, { recursive: true });
   const tls = join(stack.stateDir, 'pebble');
