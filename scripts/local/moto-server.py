@@ -30,7 +30,8 @@ PROVISIONING and stays there until the agent reports on it, through the agent's 
 SubmitTaskStateChange (ECS has it; moto does not): RUNNING when the container starts, STOPPED with
 each container's exit code (or its reason when it has none) when it ends, with the stopCode and
 stoppedReason ECS sets ("EssentialContainerExited", "Essential container in task exited"). A
-container has no exitCode until it stopped, as in ECS. StopTask records stopCode "UserInitiated".
+container has no exitCode until it stopped, as in ECS. StopTask records stopCode "UserInitiated"
+and leaves a running task STOPPING until the agent reports it stopped.
 
 Nothing here allows or answers a request: moto still decides and serves everything (the one
 addition is SubmitTaskStateChange, which records what the runner reports and nothing else).
@@ -230,12 +231,16 @@ def _container_without_exit_code(self, task_def):
 
 
 def _stop_task_user_initiated(self, cluster_str, task_str, reason):
+    """StopTask as ECS does it: a running task is STOPPING until the agent reports its containers stopped."""
+    was = next((t.last_status for t in self.describe_tasks(cluster_str, [task_str])), None)
     task = _stop_task(self, cluster_str, task_str, reason)
     if task.stop_code is None:
         task.stop_code = "UserInitiated"
+    if was == "RUNNING":
+        task.last_status = "STOPPING"
+    else:
         task.stopped_at = task.execution_stopped_at = _now()
-    for container in task.containers:
-        if container.last_status != "STOPPED":
+        for container in task.containers:
             container.last_status = "STOPPED"
     return task
 
@@ -266,9 +271,10 @@ def _submit_task_state_change(self):
     else:
         task.last_status = task.desired_status = "STOPPED"
         task.stopped_at = task.execution_stopped_at = now
-        exited = any(c.exitCode is not None for c in task.containers)
-        task.stop_code = "EssentialContainerExited" if exited else "TaskFailedToStart"
-        task.stopped_reason = "Essential container in task exited" if exited else (self._get_param("reason") or "Task stopped")
+        if task.stop_code is None:  # a StopTask before (UserInitiated) keeps its code and reason
+            exited = any(c.exitCode is not None for c in task.containers)
+            task.stop_code = "EssentialContainerExited" if exited else "TaskFailedToStart"
+            task.stopped_reason = "Essential container in task exited" if exited else (self._get_param("reason") or "Task stopped")
     return json.dumps({"acknowledgment": "ACK"})
 
 
