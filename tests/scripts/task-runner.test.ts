@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCertificateCommand } from '@aws-sdk/client-acm';
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templatePolicies } from '../../scripts/local/iam-template.js';
 import { scheduleTarget, type LocalTask } from '../../scripts/local/task-definition.js';
@@ -133,32 +133,48 @@ describe('RunTask on the local stack', () => {
   });
 });
 
+/** A task whose pre-flight asks a DNS server that never answers: it runs for a minute unless stopped. */
+async function hangingTask(name: string): Promise<string> {
+  const started = await ecs.send(
+    new RunTaskCommand({
+      cluster: local.clusterName,
+      taskDefinition: local.taskDefinitionArn,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: [...local.subnets], securityGroups: [...local.securityGroups] } },
+      overrides: {
+        containerOverrides: [
+          {
+            name: 'issuer',
+            command: ['issue', '--name', name, '--domain', `${name}.example.com`],
+            environment: [
+              { name: 'PREFLIGHT_DNS_SERVER', value: '192.0.2.1:53' },
+              { name: 'PREFLIGHT_TIMEOUT_MS', value: '60000' },
+            ],
+          },
+        ],
+      },
+    }),
+  );
+  return started.tasks![0]!.taskArn!;
+}
+
+describe('StopTask', () => {
+  it('ends a running task with SIGTERM, as ECS does: STOPPED, UserInitiated, the exit code of the signal', async () => {
+    const arn = await hangingTask('stopped');
+    await until(arn, (task) => task.lastStatus === 'RUNNING');
+    const stopping = await ecs.send(new StopTaskCommand({ cluster: local.clusterName, task: arn, reason: 'stopped by the test' }));
+    expect(stopping.task).toMatchObject({ desiredStatus: 'STOPPED', lastStatus: 'STOPPING' });
+    const stopped = await until(arn, (task) => task.lastStatus === 'STOPPED');
+    expect(stopped).toMatchObject({ stopCode: 'UserInitiated', stoppedReason: 'stopped by the test' });
+    expect(stopped.containers![0]!.exitCode).toBe(143);
+  });
+});
+
 describe('a runner that restarts', () => {
   const up = () => run('bash', ['scripts/local/up.sh'], { cwd: repoRoot, env: stack.env, timeout: 120_000 });
 
   it('stops a task it finds RUNNING (its result is lost) and runs one still waiting', async () => {
-    // a task that hangs: its pre-flight asks a DNS server that never answers
-    const hanging = await ecs.send(
-      new RunTaskCommand({
-        cluster: local.clusterName,
-        taskDefinition: local.taskDefinitionArn,
-        launchType: 'FARGATE',
-        networkConfiguration: { awsvpcConfiguration: { subnets: [...local.subnets], securityGroups: [...local.securityGroups] } },
-        overrides: {
-          containerOverrides: [
-            {
-              name: 'issuer',
-              command: ['issue', '--name', 'hangs', '--domain', 'hangs.example.com'],
-              environment: [
-                { name: 'PREFLIGHT_DNS_SERVER', value: '192.0.2.1:53' },
-                { name: 'PREFLIGHT_TIMEOUT_MS', value: '60000' },
-              ],
-            },
-          ],
-        },
-      }),
-    );
-    const arn = hanging.tasks![0]!.taskArn!;
+    const arn = await hangingTask('hangs');
     await until(arn, (task) => task.lastStatus === 'RUNNING');
     const pidFile = join(stack.stateDir, 'run', 'tasks', `${arn.split('/').pop()!}.pid`);
     const cliPid = Number(readFileSync(pidFile, 'utf8'));
