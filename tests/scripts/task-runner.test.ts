@@ -34,9 +34,10 @@ interface RunTaskResult {
   readonly task: Task;
 }
 
-/** `just run-task --local ARGS` as the operator (the admin), to its end; then the task as DescribeTasks shows it. */
+/** `just run-task --local -- ARGS` (or `just schedule-fire` for ['--schedule']) as the operator, to its end; then the task as DescribeTasks shows it. */
 async function runTask(args: readonly string[]): Promise<RunTaskResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/run-task.ts', ...args], { cwd: repoRoot, env: stack.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const recipe = args[0] === '--schedule' ? ['schedule-fire'] : ['run-task', '--local', ...args];
+  const child = spawn('npx', ['just', ...recipe], { cwd: repoRoot, env: stack.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
