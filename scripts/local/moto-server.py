@@ -9,7 +9,9 @@ statements (ACM certificates of this account and region, secrets and parameters 
 one listener, one event bus) would be refused while a statement with Resource "*" would allow anything.
 
 This wrapper gives moto the ARN AWS authorizes each of the issuer's calls against, for exactly
-the actions the stack grants (lib/constructs/perms.ts); every other action keeps moto's "*".
+the actions the stack grants (lib/constructs/perms.ts), and ecs:RunTask's task definition (what the
+schedule's role, and anything else allowed to start the issuer, is granted); every other action
+keeps moto's "*".
 
 It also has moto verify an S3 request's signature over the request as it was sent. moto's server
 rebuilds the URL through werkzeug, which decodes percent-escapes (prefix=renewal%2F becomes
@@ -128,6 +130,19 @@ def _event_bus(self) -> str:
     return f"{_prefix(self)}:events:{self.region}:{self.current_account}:event-bus/{bus}"
 
 
+def _task_definition(self) -> str:
+    # RunTask and StartTask are authorized against the task definition (ARN with its revision)
+    if self._get_action() not in ("RunTask", "StartTask"):
+        return "*"
+    given = self._get_param("taskDefinition")
+    if not given:
+        return "*"
+    try:
+        return self.ecs_backend.describe_task_definition(given).arn
+    except Exception:
+        return "*"  # moto answers an unknown task definition itself
+
+
 _authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
 
@@ -197,6 +212,7 @@ SecretsManagerResponse._determine_resource = _secret
 SimpleSystemManagerResponse._determine_resource = _parameter
 ELBV2Response._determine_resource = _listener
 EventsHandler._determine_resource = _event_bus
+EC2ContainerServiceResponse._determine_resource = _task_definition
 
 
 # ---- ECS tasks: the lifecycle the agent reports, not one that advances on every DescribeTasks

@@ -164,14 +164,17 @@ async function stopLost(task: Task): Promise<void> {
   );
 }
 
-async function tasksToLookAt(): Promise<Task[]> {
+async function tasksToLookAt(firstPoll: boolean): Promise<Task[]> {
   const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ecs.send(new ListTasksCommand({ cluster: local.clusterName, desiredStatus: 'RUNNING', nextToken }));
-    arns.push(...(page.taskArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken !== undefined);
+  // at the first poll also the stopped ones: a StopTask while no runner ran leaves a task STOPPING
+  for (const desiredStatus of firstPoll ? (['RUNNING', 'STOPPED'] as const) : (['RUNNING'] as const)) {
+    let nextToken: string | undefined;
+    do {
+      const page = await ecs.send(new ListTasksCommand({ cluster: local.clusterName, desiredStatus, nextToken }));
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+  }
   // the ones stopped by StopTask while running (desiredStatus STOPPED) are ours to end
   const all = [...new Set([...arns, ...running.keys()])].filter((arn) => !starting.has(arn));
   const tasks: Task[] = [];
@@ -182,7 +185,7 @@ async function tasksToLookAt(): Promise<Task[]> {
 }
 
 async function poll(firstPoll: boolean): Promise<void> {
-  for (const task of await tasksToLookAt()) {
+  for (const task of await tasksToLookAt(firstPoll)) {
     const arn = task.taskArn!;
     const ours = running.get(arn);
     if (ours !== undefined) {
@@ -197,7 +200,7 @@ async function poll(firstPoll: boolean): Promise<void> {
       start(task)
         .catch((error: unknown) => log(`task ${idOf(arn)}: ${error instanceof Error ? error.message : String(error)}`))
         .finally(() => starting.delete(arn));
-    } else if (task.desiredStatus === 'RUNNING' && firstPoll) {
+    } else if (firstPoll && (task.lastStatus === 'RUNNING' || task.lastStatus === 'STOPPING')) {
       await stopLost(task);
     }
   }

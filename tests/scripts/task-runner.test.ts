@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCertificateCommand } from '@aws-sdk/client-acm';
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templatePolicies } from '../../scripts/local/iam-template.js';
 import { scheduleTarget, type LocalTask } from '../../scripts/local/task-definition.js';
@@ -168,6 +170,41 @@ describe('StopTask', () => {
     const stopped = await until(arn, (task) => task.lastStatus === 'STOPPED');
     expect(stopped).toMatchObject({ stopCode: 'UserInitiated', stoppedReason: 'stopped by the test' });
     expect(stopped.containers![0]!.exitCode).toBe(143);
+  });
+});
+
+describe('IAM on RunTask (moto-server.py authorizes it against the task definition, as AWS does)', () => {
+  it('lets a role start the task definition its policy names, and refuses another', async () => {
+    const settings = { region: stack.env.AWS_REGION!, endpoint: stack.env.AWS_ENDPOINT_URL!, credentials: adminCredentials(stack) };
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: stack.iam!.state.adminArn }, Action: 'sts:AssumeRole' }] };
+    const role = await new IAMClient(settings).send(new CreateRoleCommand({ RoleName: 'run-task-test', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecs:RunTask', Resource: local.taskDefinitionArn }] };
+    await new IAMClient(settings).send(new PutRolePolicyCommand({ RoleName: 'run-task-test', PolicyName: 'run', PolicyDocument: JSON.stringify(policy) }));
+    const session = (await new STSClient(settings).send(new AssumeRoleCommand({ RoleArn: role.Role!.Arn!, RoleSessionName: 'run-task-test' }))).Credentials!;
+    const asRole = new ECSClient({ ...settings, credentials: { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken! } });
+    const network = { awsvpcConfiguration: { subnets: [...local.subnets], securityGroups: [...local.securityGroups] } };
+
+    const started = await asRole.send(
+      new RunTaskCommand({
+        cluster: local.clusterName,
+        taskDefinition: local.taskDefinitionArn,
+        launchType: 'FARGATE',
+        networkConfiguration: network,
+        overrides: { containerOverrides: [{ name: 'issuer', command: ['list'] }] },
+      }),
+    );
+    const done = await until(started.tasks![0]!.taskArn!, (task) => task.lastStatus === 'STOPPED');
+    expect(done.containers![0]!.exitCode).toBe(0);
+
+    const definition = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: local.taskDefinitionArn }))).taskDefinition!;
+    const other = await ecs.send(
+      new RegisterTaskDefinitionCommand({ family: 'not-the-issuer', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: definition.containerDefinitions }),
+    );
+    const refused = await asRole.send(new RunTaskCommand({ cluster: local.clusterName, taskDefinition: other.taskDefinition!.taskDefinitionArn, launchType: 'FARGATE', networkConfiguration: network })).then(
+      () => 'started',
+      (error: unknown) => (error as { name?: string }).name,
+    );
+    expect(refused).toBe('AccessDeniedException');
   });
 });
 
