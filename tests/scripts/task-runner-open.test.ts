@@ -18,7 +18,7 @@ function just(args: readonly string[]) {
   return spawnSync('npx', ['just', ...args], { cwd: repoRoot, env: stack.env, encoding: 'utf8', timeout: 120_000 });
 }
 
-describe('the task runner without IAM', () => {
+describe('the task runner without IAM', { timeout: 180_000 }, () => {
   it("runs register through RunTask, then the schedule target, which fails with renew's exit code", async () => {
     const register = just(['run-task', '--local', '--', 'register']);
     expect(register.status, register.stdout + register.stderr).toBe(0);

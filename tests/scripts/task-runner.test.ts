@@ -66,7 +66,7 @@ function taskLog(task: Task): string {
   return readFileSync(join(stack.stateDir, 'logs', 'tasks', `${task.taskArn!.split('/').pop()!}.log`), 'utf8');
 }
 
-describe('the task definition', () => {
+describe('the task definition', { timeout: 180_000 }, () => {
   it("is the template's, with the local stack's values and its platform added", async () => {
     const definition = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: local.taskDefinitionArn }))).taskDefinition!;
     const container = definition.containerDefinitions![0]!;
@@ -90,7 +90,7 @@ describe('the task definition', () => {
   });
 });
 
-describe('RunTask on the local stack', () => {
+describe('RunTask on the local stack', { timeout: 180_000 }, () => {
   it('runs issue as the task role: STOPPED with exit code 0, the certificate in S3 and ACM', async () => {
     expect((await runTask(['--', 'register'])).code).toBe(0);
     const result = await runTask(['--', 'issue', '--name', 'runner', '--domain', 'runner.example.com', '--domain', 'www.runner.example.com']);
@@ -161,7 +161,7 @@ async function hangingTask(name: string): Promise<string> {
   return started.tasks![0]!.taskArn!;
 }
 
-describe('StopTask', () => {
+describe('StopTask', { timeout: 180_000 }, () => {
   it('ends a running task with SIGTERM, as ECS does: STOPPED, UserInitiated, the exit code of the signal', async () => {
     const arn = await hangingTask('stopped');
     await until(arn, (task) => task.lastStatus === 'RUNNING');
@@ -173,7 +173,7 @@ describe('StopTask', () => {
   });
 });
 
-describe('IAM on RunTask (moto-server.py authorizes it against the task definition, as AWS does)', () => {
+describe('IAM on RunTask (moto-server.py authorizes it against the task definition, as AWS does)', { timeout: 180_000 }, () => {
   it('lets a role start the task definition its policy names, and refuses another', async () => {
     const settings = { region: stack.env.AWS_REGION!, endpoint: stack.env.AWS_ENDPOINT_URL!, credentials: adminCredentials(stack) };
     const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: stack.iam!.state.adminArn }, Action: 'sts:AssumeRole' }] };
@@ -208,7 +208,7 @@ describe('IAM on RunTask (moto-server.py authorizes it against the task definiti
   });
 });
 
-describe('a runner that restarts', () => {
+describe('a runner that restarts', { timeout: 180_000 }, () => {
   const up = () => run('bash', ['scripts/local/up.sh'], { cwd: repoRoot, env: stack.env, timeout: 120_000 });
 
   it('stops a task it finds RUNNING (its result is lost) and runs one still waiting', async () => {
