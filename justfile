@@ -12,7 +12,7 @@ default:
 
 # ---------------------------------------------------------------- local stack
 
-# start pebble, challtestsrv, moto and the local ALB adapter (installs pebble and moto when missing)
+# start pebble, challtestsrv, moto, the task runner and the local ALB adapter (installs pebble and moto when missing)
 up:
     scripts/local/up.sh
 
@@ -26,6 +26,16 @@ status:
 
 # With LOCAL_IAM_ENFORCE=true the issuer runs as the local task role (the session `just up` wrote), as on Fargate.
 _issuer_env := 'if [ "${LOCAL_IAM_ENFORCE:-false}" = true ]; then run="${LOCAL_STATE_DIR:-.local}/run"; [ -s "$run/issuer.env" ] || { echo "no $run/issuer.env: run just up" >&2; exit 1; }; set -a; source "$run/aws.env"; source "$run/issuer.env"; set +a; fi'
+
+# With LOCAL_IAM_ENFORCE=true a request to the local stack's ECS is the operator's: the admin `just up` made.
+_operator_env := 'if [ "${LOCAL_IAM_ENFORCE:-false}" = true ]; then run="${LOCAL_STATE_DIR:-.local}/run"; [ -s "$run/admin.env" ] || { echo "no $run/admin.env: run just up" >&2; exit 1; }; set -a; source "$run/aws.env"; source "$run/admin.env"; set +a; fi'
+
+# on the local stack, the RunTask the renewal schedule's target sends (its Input, from the template); waits for the task and prints its exit code
+schedule-fire:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{_operator_env}}
+    node --import tsx scripts/local/run-task.ts --schedule
 
 # bring the stack up, register, issue one certificate for two names and show it
 demo: up
@@ -133,11 +143,12 @@ destroy *ARGS:
     {{_aws_env}}
     npx cdk destroy --no-notices "$stack" "$@"
 
-# run the issuer once on AWS and wait for it, e.g. `just run-task -- issue --name www --domain www.example.com` (default: renew)
+# run the issuer once on AWS and wait for it, e.g. `just run-task -- issue --name www --domain www.example.com` (default: renew); `--local` first: on the local stack
 [positional-arguments]
 run-task *ARGS:
     #!/usr/bin/env bash
     set -euo pipefail
+    if [ "${1:-}" = "--local" ]; then shift; {{_operator_env}}; exec node --import tsx scripts/local/run-task.ts "$@"; fi
     {{_aws_env}}
     if [ "${1:-}" = "--" ]; then shift; fi
     if [ "$#" -eq 0 ]; then set -- renew; fi

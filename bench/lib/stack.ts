@@ -76,6 +76,8 @@ export async function startBenchStack(): Promise<BenchStack> {
   // Fresh every run: moto keeps its objects in memory, so stopping it empties the bucket.
   await run('bash', ['-c', 'source scripts/local/lib.sh && stop_service peer-pebble && scripts/local/down.sh'], options);
   await run('bash', ['scripts/local/up.sh'], options);
+  // The task runner polls moto's ECS: every poll would be counted in moto's request log, which the sweeps count.
+  await run('bash', ['-c', 'source scripts/local/lib.sh && stop_service task-runner'], options);
 
   // The peers' pebble: same binary, knobs, TLS certificate and DNS; its own ports.
   const peerDir = join(stateDir, 'peer-pebble');

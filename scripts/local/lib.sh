@@ -71,3 +71,7 @@ RESPONDER_HEALTH_EVENT='{"requestContext":{"elb":{"targetGroupArn":"arn:aws:elas
 responder_healthy() { curl -fsS -d "$RESPONDER_HEALTH_EVENT" "http://127.0.0.1:${RESPONDER_INVOKE_PORT:-5003}/2015-03-31/functions/function/invocations" | grep -q '"statusCode":404'; }
 # lambda (default): the responder runs under the Lambda runtime emulator; inprocess: inside the adapter
 responder_runtime() { printf '%s' "${RESPONDER_RUNTIME:-lambda}"; }
+# The task runner writes its heartbeat after every poll of moto's ECS tasks (TASK_RUNNER_POLL_MS).
+task_runner_healthy() {
+  service_pid task-runner >/dev/null && [ -n "$(find "$RUN_DIR/task-runner.heartbeat" -newermt '-30 seconds' 2>/dev/null)" ]
+}

@@ -9,7 +9,9 @@ statements (ACM certificates of this account and region, secrets and parameters 
 one listener, one event bus) would be refused while a statement with Resource "*" would allow anything.
 
 This wrapper gives moto the ARN AWS authorizes each of the issuer's calls against, for exactly
-the actions the stack grants (lib/constructs/perms.ts); every other action keeps moto's "*".
+the actions the stack grants (lib/constructs/perms.ts), and ecs:RunTask's task definition (what the
+schedule's role, and anything else allowed to start the issuer, is granted); every other action
+keeps moto's "*".
 
 It also has moto verify an S3 request's signature over the request as it was sent. moto's server
 rebuilds the URL through werkzeug, which decodes percent-escapes (prefix=renewal%2F becomes
@@ -23,15 +25,29 @@ moto sends its query-protocol XML there, which the SDK cannot parse (a SyntaxErr
 AccessDeniedException). Same codes for a bad key or signature (UnrecognizedClientException,
 InvalidSignatureException).
 
-Nothing here allows or answers a request: moto still decides and serves everything.
+And ECS tasks get the lifecycle ECS gives them, for the local task runner (task-runner.ts), which
+plays the ECS agent: moto starts a task RUNNING, moves it towards STOPPED each time it is
+described, and reports exitCode 0 for every container whatever happened. Here a task starts
+PROVISIONING and stays there until the agent reports on it, through the agent's own API,
+SubmitTaskStateChange (ECS has it; moto does not): RUNNING when the container starts, STOPPED with
+each container's exit code (or its reason when it has none) when it ends, with the stopCode and
+stoppedReason ECS sets ("EssentialContainerExited", "Essential container in task exited"). A
+container has no exitCode until it stopped, as in ECS. StopTask records stopCode "UserInitiated"
+and leaves a running task STOPPING until the agent reports it stopped.
+
+Nothing here allows or answers a request: moto still decides and serves everything (the one
+addition is SubmitTaskStateChange, which records what the runner reports and nothing else).
 
 Without INITIAL_NO_AUTH_ACTION_COUNT moto checks no credentials and the IAM corrections above are
-never reached; what applies either way is moto_acm_subject.py: ACM imports a certificate without a
-subject CN, as AWS does (a current pebble's and Let's Encrypt's tlsserver and shortlived profiles).
+never reached; what applies either way is moto_acm_subject.py (ACM imports a certificate without a
+subject CN, as AWS does: a current pebble's and Let's Encrypt's tlsserver and shortlived profiles)
+and the ECS task lifecycle above.
 """
 
+import json
 import sys
 import uuid
+from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 import moto
@@ -47,6 +63,10 @@ from moto.acm.responses import AWSCertificateManagerResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError
 from moto.iam.access_control import IAMRequest
+from moto.moto_api import state_manager
+from moto.ecs.exceptions import InvalidParameterException
+from moto.ecs.models import Container, EC2ContainerServiceBackend, Task
+from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.responses import ELBV2Response
 from moto.events.responses import EventsHandler
 from moto.secretsmanager.models import secretsmanager_backends
@@ -114,6 +134,19 @@ def _event_bus(self) -> str:
     if bus.startswith("arn:"):
         return bus
     return f"{_prefix(self)}:events:{self.region}:{self.current_account}:event-bus/{bus}"
+
+
+def _task_definition(self) -> str:
+    # RunTask and StartTask are authorized against the task definition (ARN with its revision)
+    if self._get_action() not in ("RunTask", "StartTask"):
+        return "*"
+    given = self._get_param("taskDefinition")
+    if not given:
+        return "*"
+    try:
+        return self.ecs_backend.describe_task_definition(given).arn
+    except Exception:
+        return "*"  # moto answers an unknown task definition itself
 
 
 _authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
@@ -185,6 +218,106 @@ SecretsManagerResponse._determine_resource = _secret
 SimpleSystemManagerResponse._determine_resource = _parameter
 ELBV2Response._determine_resource = _listener
 EventsHandler._determine_resource = _event_bus
+EC2ContainerServiceResponse._determine_resource = _task_definition
+
+
+# ---- ECS tasks: the lifecycle the agent reports, not one that advances on every DescribeTasks
+
+# moto's public state manager: a task's status never advances by being described.
+state_manager.set_transition("ecs::task", {"progression": "manual", "times": sys.maxsize})
+
+_task_init = Task.__init__
+_container_init = Container.__init__
+_stop_task = EC2ContainerServiceBackend.stop_task
+_requirements = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _task_provisioning(self, *args, **kwargs):
+    _task_init(self, *args, **kwargs)
+    self.last_status = "PROVISIONING"
+    self.created_at = _now()
+    self.stop_code = None
+    self.started_at = None
+    self.stopped_at = None
+    self.execution_stopped_at = None
+
+
+def _container_without_exit_code(self, task_def):
+    _container_init(self, task_def)
+    self.exitCode = None  # ECS reports one only once the container stopped
+    self.reason = None
+
+
+def _stop_task_user_initiated(self, cluster_str, task_str, reason):
+    """StopTask as ECS does it: a running task is STOPPING until the agent reports its containers stopped."""
+    was = next((t.last_status for t in self.describe_tasks(cluster_str, [task_str])), None)
+    task = _stop_task(self, cluster_str, task_str, reason)
+    if task.stop_code is None:
+        task.stop_code = "UserInitiated"
+    if was == "RUNNING":
+        task.last_status = "STOPPING"
+    else:
+        task.stopped_at = task.execution_stopped_at = _now()
+        for container in task.containers:
+            container.last_status = "STOPPED"
+    return task
+
+
+def _submit_task_state_change(self):
+    """The agent's report on a task (ecs:SubmitTaskStateChange): RUNNING, or STOPPED with exit codes."""
+    cluster = self._get_param("cluster", "default")
+    task_arn = self._get_param("task")
+    status = self._get_param("status")
+    if status not in ("RUNNING", "STOPPED"):
+        raise InvalidParameterException(f"status must be RUNNING or STOPPED, not {status!r}")
+    found = self.ecs_backend.describe_tasks(cluster, [task_arn])
+    if len(found) != 1:
+        raise InvalidParameterException(f"no task {task_arn!r} in cluster {cluster!r}")
+    task = found[0]
+    reports = {c.get("containerName"): c for c in self._get_param("containers", [])}
+    now = _now()
+    for container in task.containers:
+        report = reports.get(container.name, {})
+        container.last_status = report.get("status") or status
+        if report.get("exitCode") is not None:
+            container.exitCode = int(report["exitCode"])
+        if report.get("reason"):
+            container.reason = report["reason"]
+    if status == "RUNNING":
+        task.last_status = "RUNNING"
+        task.started_at = now
+    else:
+        task.last_status = task.desired_status = "STOPPED"
+        task.stopped_at = task.execution_stopped_at = now
+        if task.stop_code is None:  # a StopTask before (UserInitiated) keeps its code and reason
+            exited = any(c.exitCode is not None for c in task.containers)
+            task.stop_code = "EssentialContainerExited" if exited else "TaskFailedToStart"
+            task.stopped_reason = "Essential container in task exited" if exited else (self._get_param("reason") or "Task stopped")
+    return json.dumps({"acknowledgment": "ACK"})
+
+
+class _TaskLevelMemory:
+    """A task definition whose containers leave memory to the task (Fargate allows it; CDK does it) counted as 0 each."""
+
+    def __init__(self, task_definition):
+        sized = ("memory", "memoryReservation", "Memory", "MemoryReservation")
+        self.container_definitions = [c if any(c.get(k) is not None for k in sized) else {**c, "memory": 0} for c in task_definition.container_definitions]
+
+
+def _requirements_with_task_level_memory(task_definition):
+    # moto adds up each container's memory and fails (500) on a container that has none
+    return _requirements(_TaskLevelMemory(task_definition))
+
+
+Task.__init__ = _task_provisioning
+Container.__init__ = _container_without_exit_code
+EC2ContainerServiceBackend.stop_task = _stop_task_user_initiated
+EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(_requirements_with_task_level_memory)
+EC2ContainerServiceResponse.submit_task_state_change = _submit_task_state_change
 
 if __name__ == "__main__":
     main(sys.argv[1:])

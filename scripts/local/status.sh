@@ -3,9 +3,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/local/lib.sh
-for service in challtestsrv pebble moto responder adapter; do
+for service in challtestsrv pebble moto task-runner responder adapter; do
   pid=$(service_pid "$service") || pid="-"
   if [ "$service" = responder ] && [ "$(responder_runtime)" != lambda ]; then state="off (RESPONDER_RUNTIME=$(responder_runtime): in the adapter)"
-  elif "${service}_healthy" >/dev/null 2>&1; then state=healthy; else state=DOWN; fi
+  elif "${service//-/_}_healthy" >/dev/null 2>&1; then state=healthy; else state=DOWN; fi
   printf '%-13s pid %-8s %s\n' "$service" "$pid" "$state"
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts the local stack: pebble-challtestsrv (DNS), pebble (ACME CA), moto (S3/ACM), the
-# responder under the Lambda runtime emulator (RESPONDER_RUNTIME=lambda, the default) and the
-# local ALB adapter (pebble's HTTP-01 port -> the responder). Idempotent: a healthy service is
+# Starts the local stack: pebble-challtestsrv (DNS), pebble (ACME CA), moto (S3/ACM/ECS), the
+# task runner (runs the issuer tasks RunTask records in moto), the responder under the Lambda
+# runtime emulator (RESPONDER_RUNTIME=lambda, the default) and the local ALB adapter (pebble's
+# HTTP-01 port -> the responder). Idempotent: a healthy service is
 # left alone. Installs what is missing (install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,7 +60,7 @@ moto_started=false
 if ! moto_healthy >/dev/null 2>&1; then
   stop_service moto
   # moto's state is in memory: whatever was made for the last one is gone with it
-  rm -f "$RUN_DIR/admin.env" "$RUN_DIR/aws.env" "$RUN_DIR/issuer.env" "$RUN_DIR/responder.env" "$RUN_DIR/iam.json"
+  rm -f "$RUN_DIR/admin.env" "$RUN_DIR/aws.env" "$RUN_DIR/issuer.env" "$RUN_DIR/responder.env" "$RUN_DIR/iam.json" "$RUN_DIR/task.json"
   if iam_enforced; then
     # moto checks every request against IAM after the first three, which make the admin user
     # (bootstrap-iam.ts admin); moto-server.py hands moto the resource ARNs it leaves out.
@@ -67,7 +68,8 @@ if ! moto_healthy >/dev/null 2>&1; then
     wait_for moto moto_serving
     node --import tsx scripts/local/bootstrap-iam.ts admin
   else
-    # moto-server.py also without IAM: it has moto's ACM import certificates without a subject CN, as AWS does
+    # moto-server.py also without IAM: its ACM imports certificates without a subject CN, as AWS
+    # does, and it gives ECS tasks the lifecycle the task runner reports
     start_service moto python3 scripts/local/moto-server.py -H 127.0.0.1 -p "$MOTO_PORT"
   fi
   wait_for moto moto_healthy
@@ -87,6 +89,19 @@ if iam_enforced && { [ "$moto_started" = true ] || [ ! -s "$RUN_DIR/responder.en
   stop_service responder
   stop_service adapter
 fi
+
+# The issuer's cluster and task definition, from the template; then the runner that runs its tasks
+# (a runner still running holds the last moto's cluster: it is replaced).
+if [ "$moto_started" = true ] || [ ! -s "$RUN_DIR/task.json" ]; then
+  node --import tsx scripts/local/bootstrap-ecs.ts
+  stop_service task-runner
+fi
+if ! task_runner_healthy >/dev/null 2>&1; then
+  stop_service task-runner
+  rm -f "$RUN_DIR/task-runner.heartbeat"
+  start_service task-runner node --import tsx scripts/local/task-runner.ts
+  wait_for task-runner task_runner_healthy
+else say "ok   task-runner (already running)"; fi
 
 # The responder runs as its role: RESPONDER_AWS_* from run/responder.env when moto enforces IAM
 # (responder-function.ts, or alb-adapter.ts in process, hands them to the function as AWS_*).
