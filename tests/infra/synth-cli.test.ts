@@ -79,7 +79,7 @@ describe('cdk-nag acknowledgements', () => {
         'AwsSolutions-SNS2',
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*]',
-        ...['account', 'live', 'archive', 'renewal', 'locks'].map((prefix) => `AwsSolutions-IAM5[Resource::<StoreBucket4FBDE984.Arn>/${prefix}/*]`),
+        ...['account', 'live', 'archive', 'renewal', 'declared', 'locks'].map((prefix) => `AwsSolutions-IAM5[Resource::<StoreBucket4FBDE984.Arn>/${prefix}/*]`),
       ].sort(),
     );
     for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(40);

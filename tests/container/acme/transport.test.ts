@@ -191,7 +191,7 @@ describe('the directory and ARI reads (directory.ts) go through the same transpo
     ari = ca.url;
     const directory = await fetchDirectory(`${ca.url}/dir`);
     const resource = { newNonce: '/n', renewalInfo: `${ca.url}/renewal-info/`, meta: { profiles: { classic: 'the old one' } } };
-    expect(directory).toEqual({ url: `${ca.url}/dir`, resource, renewalInfo: `${ca.url}/renewal-info/`, profiles: { classic: 'the old one' } });
+    expect(directory).toEqual({ url: `${ca.url}/dir`, resource, renewalInfo: `${ca.url}/renewal-info/`, profiles: { classic: 'the old one' }, caaIdentities: [] });
     const now = new Date('2026-12-01T00:00:00Z');
     expect(await fetchRenewalInfo(directory, 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE', now)).toEqual({
       window: { start: new Date('2027-01-01T00:00:00Z'), end: new Date('2027-01-02T00:00:00Z') },
