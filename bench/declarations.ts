@@ -5,12 +5,11 @@
 // empty: the store's declarations are the set) several times and counts the requests moto served
 // during each run, from moto's own request log. The claim: the count does not grow with N.
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { layout, type Declaration, type DeclaredIndex, type IndexEntry, type RenewalIndex } from '../lib/core/index.js';
+import { benchBucket } from './lib/bench-bucket.js';
 import { settledCount } from './lib/moto-requests.js';
-import { measure, run, tail } from './lib/proc.js';
+import { measure, tail } from './lib/proc.js';
 import type { BenchStack } from './lib/stack.js';
-import { repoRoot } from './lib/stack.js';
 import { summarize } from './lib/stats.js';
 import { cliBundle } from './lib/tools.js';
 
@@ -33,11 +32,7 @@ export async function runDeclarations(stack: BenchStack, log: (line: string) => 
   const rows = [];
   for (const n of sizes) {
     const bucket = `acme-bench-declared-${n}`;
-    const env = { ...stack.env, CERT_BUCKET: bucket, CERTIFICATES: '' };
-    const options = { cwd: repoRoot, env, timeoutMs: 600_000 };
-    await run(process.execPath, ['--import', 'tsx', 'scripts/local/bootstrap-aws.ts'], options);
-    const s3 = new S3Client({ endpoint: stack.env.AWS_ENDPOINT_URL, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
+    const { options, put } = await benchBucket(stack, bucket);
 
     const seedStarted = performance.now();
     const now = Date.now();

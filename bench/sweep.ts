@@ -6,13 +6,12 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import * as x509 from '@peculiar/x509';
 import { layout, type IndexEntry, type LiveMetadata, type RenewalIndex, type RenewalRecord } from '../lib/core/index.js';
+import { benchBucket } from './lib/bench-bucket.js';
 import { settledCount } from './lib/moto-requests.js';
-import { measure, run, tail } from './lib/proc.js';
+import { measure, tail } from './lib/proc.js';
 import type { BenchStack } from './lib/stack.js';
-import { repoRoot } from './lib/stack.js';
 import { summarize } from './lib/stats.js';
 import { benchDir, cliBundle } from './lib/tools.js';
 
@@ -93,11 +92,7 @@ export async function runSweep(stack: BenchStack, log: (line: string) => void) {
   const rows = [];
   for (const n of sizes) {
     const bucket = `acme-bench-sweep-${n}`;
-    const env = { ...stack.env, CERT_BUCKET: bucket, CERTIFICATES: '' };
-    const options = { cwd: repoRoot, env, timeoutMs: 600_000 };
-    await run(process.execPath, ['--import', 'tsx', 'scripts/local/bootstrap-aws.ts'], options);
-    const s3 = new S3Client({ endpoint: stack.env.AWS_ENDPOINT_URL, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
+    const { options, put } = await benchBucket(stack, bucket);
 
     const generateStarted = performance.now();
     const now = Date.now();

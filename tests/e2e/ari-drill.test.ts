@@ -167,19 +167,7 @@ describe('an ARI drill on a current pebble (profile, ACM import)', () => {
   it('killed between finalize and storage, finishes the saved order on the next run: no second replacement', async () => {
     const before = await record();
     await moveWindowIntoPast();
-    let heldAt = '';
-    // The first write to the archive comes after the CA finalized and the certificate was downloaded.
-    const run = startCli(stack, ['renew', 'ari'], { AWS_ENDPOINT_URL: proxy.endpoint });
-    proxy.holdOnMutating(
-      (line) => line.startsWith('PUT') && line.includes('/archive/'),
-      (line) => {
-        heldAt = line;
-        run.child.kill('SIGKILL');
-      },
-    );
-    await run.done;
-    proxy.holdOnMutating(undefined);
-    expect(heldAt).toContain('/archive/ari/');
+    await renewKilledAtFirstArchiveWrite(['renew', 'ari']);
     const killed = await record();
     expect(killed.state).toBe('issuing');
     expect(killed.serial).toBe(before.serial);
@@ -202,18 +190,7 @@ describe('an ARI drill on a current pebble (profile, ACM import)', () => {
   it('where the saved order cannot be used (its new key died with the run), orders without `replaces` and says so', async () => {
     const before = await record();
     await moveWindowIntoPast();
-    let heldAt = '';
-    const run = startCli(stack, ['renew', '--rotate-key', 'ari'], { AWS_ENDPOINT_URL: proxy.endpoint });
-    proxy.holdOnMutating(
-      (line) => line.startsWith('PUT') && line.includes('/archive/'),
-      (line) => {
-        heldAt = line;
-        run.child.kill('SIGKILL');
-      },
-    );
-    await run.done;
-    proxy.holdOnMutating(undefined);
-    expect(heldAt).toContain('/archive/ari/');
+    await renewKilledAtFirstArchiveWrite(['renew', '--rotate-key', 'ari']);
     expect((await record()).pendingOrder).toMatchObject({ replaces: before.ariCertId, liveKey: false });
 
     await new Promise((resolve) => setTimeout(resolve, LEASE_SECONDS * 1000 + 200));
@@ -230,3 +207,22 @@ describe('an ARI drill on a current pebble (profile, ACM import)', () => {
     expect(after.pendingOrder).toBeUndefined();
   }, 300_000);
 });
+
+/**
+ * Runs the CLI through the fault proxy and SIGKILLs it at its first write to the archive, which
+ * comes after the CA finalized the order and the certificate was downloaded.
+ */
+async function renewKilledAtFirstArchiveWrite(args: string[]): Promise<void> {
+  let heldAt = '';
+  const run = startCli(stack, args, { AWS_ENDPOINT_URL: proxy.endpoint });
+  proxy.holdOnMutating(
+    (line) => line.startsWith('PUT') && line.includes('/archive/'),
+    (line) => {
+      heldAt = line;
+      run.child.kill('SIGKILL');
+    },
+  );
+  await run.done;
+  proxy.holdOnMutating(undefined);
+  expect(heldAt).toContain('/archive/ari/');
+}
