@@ -20,7 +20,7 @@ export async function declareCommand(ctx: CommandContext, input: DeclareInput, c
     name: declaration.name,
     domains: [...declaration.domains],
     keyType: declaration.keyType,
-    ca: declaration.directoryUrl,
+    ca: declaration.directoryUrls ?? declaration.directoryUrl,
     profile: declaration.profile,
     exports: declaration.exports,
     regions: declaration.acmRegions,
