@@ -14,7 +14,7 @@ export type { CertificateInfo } from './certificate.js';
 export { ConfigReader, awsClientSettings, eabFor, parseIssuerConfig, parseResponderConfig, readAwsConfig, readBucket, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
 export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAccountBinding } from './config.js';
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
-export { withState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
+export { withState, effectiveState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
 export {
   accountRegistrationShape,
   corruptObject,
