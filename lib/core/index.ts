@@ -63,3 +63,5 @@ export {
 export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventDetailType, EventS3Keys } from './events.js';
 export { assertPairMatches, handoverDocument, pairProblem, readHandoverDocument } from './handover.js';
 export type { HandoverDocument, HandoverFiles } from './handover.js';
+export { API_ENV, parseApiConfig, issuerOverrides, issuerRunTaskInput } from './api-config.js';
+export type { ApiConfig, IssuerTaskTarget } from './api-config.js';
