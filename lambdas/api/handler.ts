@@ -53,7 +53,9 @@ export function createHandler(api: () => CertificateApi): ApiHandler {
       if (name !== undefined && !isValidCertName(name)) {
         return problem(ErrorCodes.BAD_INPUT, `certificate name "${name}" is not valid`, path, { hint: 'use 1-64 lowercase letters, digits, ".", "_" or "-", starting and ending with a letter or digit' });
       }
-      const statusUrl = (n: string) => `https://${event.requestContext.domainName}/certificates/${n}/status`;
+      // A function URL is https; the local endpoint (scripts/local/api-endpoint.ts) says http in x-forwarded-proto.
+      const scheme = event.headers['x-forwarded-proto'] === 'http' ? 'http' : 'https';
+      const statusUrl = (n: string) => `${scheme}://${event.requestContext.domainName}/certificates/${n}/status`;
       const accepted = (body: { statusUrl: string }) => json(202, body, { location: body.statusUrl });
       switch (match.route.operation) {
         case 'getHealth':
