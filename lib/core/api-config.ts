@@ -42,22 +42,30 @@ export interface ApiConfig {
 const IAM_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/-]+$/;
 const IDS = /^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/;
 
+/** Comma-separated IAM ARNs (API_ADMINS, DEPLOY_API_ADMINS: one rule), each checked by name. */
+export function readIamArnList(reader: ConfigReader, name: string): string[] {
+  const values = reader.optionalString(name, { pattern: /^[^,\s]+(,[^,\s]+)*$/, expected: 'comma-separated IAM ARNs' })?.split(',') ?? [];
+  for (const value of values) if (!IAM_ARN.test(value)) reader.report(`${name}: "${value}" is not an IAM ARN; expected e.g. arn:aws:iam::123456789012:role/platform`);
+  return values;
+}
+
 export function parseApiConfig(env: Env): ApiConfig {
   const reader = new ConfigReader(env);
   const list = (name: string, pattern: RegExp, expected: string) => reader.optionalString(name, { pattern, expected })?.split(',') ?? [];
-  const admins = list(API_ENV.admins, /^[^,\s]+(,[^,\s]+)*$/, 'comma-separated IAM ARNs');
-  for (const admin of admins) if (!IAM_ARN.test(admin)) reader.report(`${API_ENV.admins}: "${admin}" is not an IAM ARN; expected e.g. arn:aws:iam::123456789012:role/platform`);
+  // Each by its name in the one list (all documented in .env.example and docs/configuration.md).
+  const { cluster, taskDefinition, container, subnets, securityGroups, assignPublicIp, admins: adminsVariable } = API_ENV;
+  const admins = readIamArnList(reader, adminsVariable);
   const config: ApiConfig = {
     aws: readAwsConfig(reader),
     bucket: readBucket(reader),
     kmsKeyId: reader.optionalString('CERT_KMS_KEY_ID'),
     task: {
-      cluster: reader.string(API_ENV.cluster, { expected: 'the issuer cluster (the stack output ClusterName)' }),
-      taskDefinition: reader.string(API_ENV.taskDefinition, { expected: 'the issuer task definition ARN (the stack output TaskDefinitionArn)' }),
-      container: reader.string(API_ENV.container, { default: 'issuer' }),
-      subnets: list(API_ENV.subnets, IDS, 'comma-separated subnet IDs'),
-      securityGroups: list(API_ENV.securityGroups, IDS, 'comma-separated security group IDs'),
-      assignPublicIp: reader.boolean(API_ENV.assignPublicIp, true),
+      cluster: reader.string(cluster, { expected: 'the issuer cluster (the stack output ClusterName)' }),
+      taskDefinition: reader.string(taskDefinition, { expected: 'the issuer task definition ARN (the stack output TaskDefinitionArn)' }),
+      container: reader.string(container, { default: 'issuer' }),
+      subnets: list(subnets, IDS, 'comma-separated subnet IDs'),
+      securityGroups: list(securityGroups, IDS, 'comma-separated security group IDs'),
+      assignPublicIp: reader.boolean(assignPublicIp, true),
     },
     admins,
   };
