@@ -17,7 +17,7 @@ import { healthCommand } from './diagnostics/health.js';
 import { parseCommandLine, usage, usageText } from './command-line.js';
 import { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
 import { Progress } from './progress.js';
-import { S3ObjectStore } from './storage/s3-object-store.js';
+import { S3ObjectStore } from '../lib/store/s3-object-store.js';
 
 const now = () => new Date();
 

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from './core/deploy-config.js';
+import { CertificateApi } from './constructs/api.js';
 import { CertificateEvents } from './constructs/certificate-events.js';
 import { CertificateStore } from './constructs/certificate-store.js';
 import { ChallengeResponder } from './constructs/challenge-responder.js';
@@ -29,6 +30,8 @@ export class AcmeIssuerStack extends Stack {
   readonly issuer: IssuerTask;
   readonly renewal: RenewalSchedule;
   readonly monitoring: IssuerMonitoring;
+  /** The certificate API (DEPLOY_API, on by default). */
+  readonly api: CertificateApi | undefined;
   /** The routes of the issuer's events (DEPLOY_EVENTS_*), when one is on. */
   readonly events: CertificateEvents | undefined;
 
@@ -86,6 +89,9 @@ export class AcmeIssuerStack extends Stack {
       expiryDays: config.alarms.expiryDays,
       email: config.alarms.email,
     });
+
+    this.api =
+      config.api === undefined ? undefined : new CertificateApi(this, 'Api', { store: this.store, task: this.issuer, admins: config.api.admins, alarmTopic: this.monitoring.topic, logRetention: config.logRetentionDays });
 
     const { events } = config;
     this.events =
@@ -183,6 +189,9 @@ export class AcmeIssuerStack extends Stack {
       new CfnOutput(this, 'EventsTopicArn', { description: 'Every certificate event (docs/consuming.md "Events"): subscribe a queue, a Lambda or an endpoint', value: this.events.topic.topicArn });
     }
     new CfnOutput(this, 'EventBus', { description: 'The EventBridge bus the issuer puts its certificate events on (none: off)', value: config.events.bus ?? 'none' });
+    if (this.api !== undefined) {
+      new CfnOutput(this, 'ApiUrl', { description: 'The certificate API (SigV4, service lambda): curl --aws-sigv4 "aws:amz:REGION:lambda" … (docs/api.md)', value: this.api.url.url });
+    }
     new CfnOutput(this, 'Region', { value: Aws.REGION });
   }
 }

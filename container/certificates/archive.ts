@@ -6,8 +6,6 @@ import {
   keyMatchesCertificate,
   layout,
   parseCertificate,
-  liveMetadataShape,
-  parseStored,
   splitPemChain,
   type CertificateInfo,
   type HandoverFiles,
@@ -94,12 +92,6 @@ export async function putCreateOnly(store: ObjectStore, key: string, body: strin
     if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT)) throw error;
     return false;
   }
-}
-
-export async function readLiveMetadata(store: ObjectStore, name: string): Promise<LiveMetadata | undefined> {
-  const key = layout.liveMetadata(name);
-  const object = await store.get(key);
-  return object === undefined ? undefined : parseStored<LiveMetadata>(key, object.body, liveMetadataShape);
 }
 
 /** The live version's files, read from the archive the pointer names (always a matching pair). */

@@ -4,9 +4,10 @@
 import { ErrorCodes, IssuerError, type IndexEntry, type ObjectStore } from '../../lib/core/index.js';
 import { fetchDirectory, fetchRenewalInfo, type RenewalInfo } from '../acme/directory.js';
 import type { Progress } from '../progress.js';
-import { readLiveFiles, readLiveMetadata } from './archive.js';
-import { indexEntryOf, putIndexEntry } from './index-store.js';
-import { loadRecord, saveRecord } from './records.js';
+import { indexEntryOf, putIndexEntry } from '../../lib/store/index-store.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
+import { loadRecord, saveRecord } from '../../lib/store/records.js';
+import { readLiveFiles } from './archive.js';
 import { planFromRenewalInfo, planRenewal, sameWindow } from './renewal-plan.js';
 
 export interface AriCheckDeps {

@@ -1,6 +1,6 @@
 import { conflictWarning, isValidCertName, layout, reconcileDeclared, type DeclaredIn, type IssuerConfig, type ObjectStore } from '../../lib/core/index.js';
 import type { Progress } from '../progress.js';
-import { loadDeclaration, loadDeclaredIndex, syncDeclaredEntry } from './declarations.js';
+import { loadDeclaration, loadDeclaredIndex, syncDeclaredEntry } from '../../lib/store/declarations.js';
 
 /**
  * A certificate the store knows but the declared set (CERTIFICATES and declared/*.json) no

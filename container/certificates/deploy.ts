@@ -4,10 +4,10 @@ import type { AcmImporter } from '../aws/acm-importer.js';
 import type { CertificateExporter } from '../exports/export.js';
 import type { Progress } from '../progress.js';
 import type { CertificateFiles } from './archive.js';
-import { indexEntryOf, putIndexEntry } from './index-store.js';
+import { indexEntryOf, putIndexEntry } from '../../lib/store/index-store.js';
 import { planRenewal } from './renewal-plan.js';
 import { listenersOf, retireAcm, type RetiredOutcome } from './retire.js';
-import { transition, type LoadedRecord } from './records.js';
+import { transition, type LoadedRecord } from '../../lib/store/records.js';
 
 export interface DeployDeps {
   readonly store: ObjectStore;

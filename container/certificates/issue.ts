@@ -3,11 +3,11 @@ import { IssuerError, nextRetryAt, withState, rateLimitRetryAfter, type AcmRecor
 import type { CertificateIssuer, IssuedCertificate } from '../acme/port.js';
 import { archiveVersion, certificateFiles } from './archive.js';
 import { deployPublished, type DeployDeps } from './deploy.js';
-import { indexEntryOf, putIndexEntry } from './index-store.js';
+import { indexEntryOf, putIndexEntry } from '../../lib/store/index-store.js';
 import { planOrder, type PlanDeps } from './plan.js';
 import { publishVersion, type Published } from './publish.js';
 import type { RetiredOutcome } from './retire.js';
-import { loadRecord, saveRecord, transition, type LoadedRecord } from './records.js';
+import { loadRecord, saveRecord, transition, type LoadedRecord } from '../../lib/store/records.js';
 
 export interface IssueRequest {
   readonly name: string;

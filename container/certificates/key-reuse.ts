@@ -1,6 +1,7 @@
 import { layout, type KeyType, type ObjectStore, type RenewalRecord } from '../../lib/core/index.js';
 import { keyTypeOf } from '../acme/keys.js';
-import { readLiveFiles, readLiveMetadata } from './archive.js';
+import { readLiveFiles } from './archive.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
 
 export interface ReusedKey {
   readonly privateKeyPem: string;

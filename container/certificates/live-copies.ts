@@ -1,5 +1,6 @@
 import { ErrorCodes, IssuerError, PEM_FILES, handoverDocument, layout, parseCertificate, readHandoverDocument, type LiveMetadata, type ObjectStore } from '../../lib/core/index.js';
-import { putCreateOnly, readLiveFiles, readLiveMetadata, type CertificateFiles } from './archive.js';
+import { putCreateOnly, readLiveFiles, type CertificateFiles } from './archive.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
 import { liveCopiesOf, writeLiveCopies } from './publish.js';
 
 /** A live copy that does not hold what the archive holds for the version the pointer names. */

@@ -1,9 +1,9 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, PEM_FILES, assertCertName, layout, loadBalancerOfListener, regionOfArn, type DeclaredIn, type RenewalRecord } from '../../lib/core/index.js';
 import { AcmCertificates } from '../aws/acm-certificates.js';
-import { readLiveMetadata } from '../certificates/archive.js';
-import { putIndexEntry } from '../certificates/index-store.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
+import { putIndexEntry } from '../../lib/store/index-store.js';
 import { withLease } from '../certificates/lease.js';
-import { loadRecord } from '../certificates/records.js';
+import { loadRecord } from '../../lib/store/records.js';
 import { ListenerAttachment } from '../exports/listener.js';
 import { SecretsManagerExport } from '../exports/secrets-manager.js';
 import { SsmExport } from '../exports/ssm.js';

@@ -2,7 +2,7 @@ import { ErrorCodes, EventDetailTypes, IssuerError, assertCertName, normalizeDom
 import type { IssueOutcome } from '../certificates/issue.js';
 import { withLease } from '../certificates/lease.js';
 import { healLiveCopies } from '../certificates/live-copies.js';
-import { loadRecord } from '../certificates/records.js';
+import { loadRecord } from '../../lib/store/records.js';
 import { publishFailure } from '../observability/failure-event.js';
 import type { CommandContext } from './context.js';
 import { caFailover, runIssuance } from './issuance.js';

@@ -1,18 +1,11 @@
-import { ErrorCodes, IssuerError, assertCertName, layout, type CertificateState, type DeclaredIn } from '../../lib/core/index.js';
-import { readLiveMetadata } from '../certificates/archive.js';
+import { ErrorCodes, IssuerError, assertCertName, effectiveState, layout, type DeclaredIn } from '../../lib/core/index.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
 import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
-import { loadIndex } from '../certificates/index-store.js';
-import { loadRecord } from '../certificates/records.js';
+import { loadIndex } from '../../lib/store/index-store.js';
+import { loadRecord } from '../../lib/store/records.js';
 import type { CommandContext } from './context.js';
 
 const DAY_MS = 86_400_000;
-
-/** The state a person should see now: a stored `active` past its renewal time is due, past notAfter expired. */
-export function effectiveState(entry: { state: CertificateState; renewAt?: string | undefined; notAfter?: string | undefined }, now: Date): CertificateState {
-  if (entry.state !== 'revoked' && entry.notAfter !== undefined && new Date(entry.notAfter) <= now) return 'expired';
-  if (entry.state === 'active' && entry.renewAt !== undefined && new Date(entry.renewAt) <= now) return 'renewal-due';
-  return entry.state;
-}
 
 /** Where each certificate is declared (CERTIFICATES: env, declared/: store, both); absent: not declared. */
 export type DeclaredWhere = Readonly<Record<string, DeclaredIn>>;

@@ -1,14 +1,15 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, domainsKey, parseCertificate, sweepVerdict, type CertificateSpec, type IndexEntry, type KeyType } from '../../lib/core/index.js';
 import { certIdOf, fetchDirectory } from '../acme/directory.js';
-import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
-import { indexEntryOf, loadIndex, putIndexEntry, updateIndexEntries } from '../certificates/index-store.js';
+import { readLiveFiles } from '../certificates/archive.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
+import { indexEntryOf, loadIndex, putIndexEntry, updateIndexEntries } from '../../lib/store/index-store.js';
 import { ariDue, checkAri } from '../certificates/ari-check.js';
 import { isUndeclared, undeclaredWarning } from '../certificates/declared.js';
 import { deployPublished } from '../certificates/deploy.js';
 import { withLease } from '../certificates/lease.js';
 import { healLiveCopies } from '../certificates/live-copies.js';
 import { listenersOf, retireAcm } from '../certificates/retire.js';
-import { loadRecord, saveRecord, type LoadedRecord } from '../certificates/records.js';
+import { loadRecord, saveRecord, type LoadedRecord } from '../../lib/store/records.js';
 import { IssuerLog } from '../../lib/core/telemetry.js';
 import { factsOf } from '../observability/events.js';
 import { publishExpiring } from '../observability/expiring-event.js';

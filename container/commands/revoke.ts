@@ -1,8 +1,9 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, assertCertName } from '../../lib/core/index.js';
-import { readLiveFiles, readLiveMetadata } from '../certificates/archive.js';
-import { indexEntryOf, putIndexEntry } from '../certificates/index-store.js';
+import { readLiveFiles } from '../certificates/archive.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
+import { indexEntryOf, putIndexEntry } from '../../lib/store/index-store.js';
 import { withLease } from '../certificates/lease.js';
-import { loadRecord, transition } from '../certificates/records.js';
+import { loadRecord, transition } from '../../lib/store/records.js';
 import { factsOf } from '../observability/events.js';
 import type { CommandContext } from './context.js';
 

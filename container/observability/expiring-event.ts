@@ -1,7 +1,7 @@
 import { ErrorCodes, EventDetailTypes, IssuerError, expiringEventDue, expiryAlarmDays } from '../../lib/core/index.js';
-import { readLiveMetadata } from '../certificates/archive.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
 import { withLease } from '../certificates/lease.js';
-import { loadRecord, saveRecord } from '../certificates/records.js';
+import { loadRecord, saveRecord } from '../../lib/store/records.js';
 import type { CommandContext } from '../commands/context.js';
 import { factsOf } from './events.js';
 

@@ -1,6 +1,6 @@
 import { EventDetailTypes } from '../../lib/core/index.js';
-import { readLiveMetadata } from '../certificates/archive.js';
-import { loadRecord } from '../certificates/records.js';
+import { readLiveMetadata } from '../../lib/store/live-metadata.js';
+import { loadRecord } from '../../lib/store/records.js';
 import type { CommandContext } from '../commands/context.js';
 import { factsOf } from './events.js';
 

@@ -11,8 +11,8 @@ import { ErrorCodes, IssuerError, type ErrorCode } from '../../lib/core/index.js
 export const ApiErrorCodes = {
   /** The path exists, the method is not one of its methods. */
   METHOD_NOT_ALLOWED: 'ERR_METHOD_NOT_ALLOWED',
-  /** The route is part of the API but not served by this version of the handler yet. */
-  NOT_IMPLEMENTED: 'ERR_NOT_IMPLEMENTED',
+  /** ECS did not start the issuer task (what was stored stays; the next scheduled renew picks a declaration up). */
+  TASK_NOT_STARTED: 'ERR_TASK_NOT_STARTED',
   /** A bug (the CLI prints the same code for one): the log has the cause, the answer does not. */
   INTERNAL: 'ERR_INTERNAL',
 } as const;
@@ -41,9 +41,21 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { readonly status: number; r
   [ErrorCodes.HEALTH_FAILED]: { status: 503, title: 'A health check failed' },
   [ErrorCodes.ACCESS_DENIED]: { status: 403, title: 'The caller may not do this' },
   [ApiErrorCodes.METHOD_NOT_ALLOWED]: { status: 405, title: 'The method is not allowed on this path' },
-  [ApiErrorCodes.NOT_IMPLEMENTED]: { status: 501, title: 'Not served by this version of the API yet' },
+  [ApiErrorCodes.TASK_NOT_STARTED]: { status: 502, title: 'The issuer task could not be started' },
   [ApiErrorCodes.INTERNAL]: { status: 500, title: 'An internal error' },
 };
+
+/** An API-only failure (IssuerError carries the issuer's codes). */
+export class ApiProblem extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly options: { readonly hint?: string } = {},
+  ) {
+    super(message);
+    this.name = 'ApiProblem';
+  }
+}
 
 /** The problem type URI of a code (a URN: stable, and it says what it is without a network). */
 export function problemType(code: ProblemCode): string {
@@ -69,5 +81,6 @@ export function problem(code: ProblemCode, detail: string, instance: string, opt
 /** An IssuerError as its problem document; anything else is a 500 that says nothing of the inside. */
 export function problemOf(error: unknown, instance: string): LambdaFunctionURLResult {
   if (error instanceof IssuerError) return problem(error.code, error.message, instance, { hint: error.hint });
+  if (error instanceof ApiProblem) return problem(error.code, error.message, instance, { hint: error.options.hint });
   return problem(ApiErrorCodes.INTERNAL, 'the request failed inside the API; its log has the cause', instance);
 }

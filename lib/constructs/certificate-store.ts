@@ -6,7 +6,18 @@ import { Construct } from 'constructs';
 import { CREATE_ONLY_PREFIXES } from '../core/create-only.js';
 import { layout } from '../core/layout.js';
 import { acknowledgeWildcardResource, nagAttRef } from './nag.js';
-import { ISSUER_S3_DELETE_ACTIONS, ISSUER_S3_LIST_ACTIONS, ISSUER_S3_READ_ACTIONS, ISSUER_S3_WRITE_ACTIONS, KMS_DECRYPT_ACTIONS, KMS_ENCRYPT_DECRYPT_ACTIONS, RESPONDER_S3_ACTIONS } from './perms.js';
+import {
+  API_S3_DECLARE_ACTIONS,
+  API_S3_LIST_ACTIONS,
+  API_S3_READ_ACTIONS,
+  ISSUER_S3_DELETE_ACTIONS,
+  ISSUER_S3_LIST_ACTIONS,
+  ISSUER_S3_READ_ACTIONS,
+  ISSUER_S3_WRITE_ACTIONS,
+  KMS_DECRYPT_ACTIONS,
+  KMS_ENCRYPT_DECRYPT_ACTIONS,
+  RESPONDER_S3_ACTIONS,
+} from './perms.js';
 
 /** The S3 prefixes the issuer owns, straight from the core's layout so IAM cannot drift from it. */
 export const ISSUER_PREFIXES = [layout.accountPrefix, layout.livePrefix, layout.archivePrefix, layout.renewalPrefix, layout.declaredPrefix, layout.locksPrefix] as const;
@@ -111,6 +122,33 @@ export class CertificateStore extends Construct {
 
   private viaS3(): Record<string, Record<string, unknown>> {
     return { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } };
+  }
+
+  /**
+   * The certificate API's access (lambdas/api): read renewal/ (records and their index),
+   * declared/, and of live/ only each pointer (metadata.json) and the public fullchain.pem;
+   * write and delete declared/ only. Never privkey.pem, bundle.json, archive/ or account/: what
+   * needs a key runs in the issuer task the API starts.
+   */
+  grantApi(grantee: iam.IGrantable): iam.Grant {
+    const read = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...API_S3_READ_ACTIONS],
+      resourceArns: [
+        this.arnForPrefix(layout.renewalPrefix),
+        this.arnForPrefix(layout.declaredPrefix),
+        this.bucket.arnForObjects(`${layout.livePrefix}*/metadata.json`),
+        this.bucket.arnForObjects(`${layout.livePrefix}*/fullchain.pem`),
+      ],
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: [...API_S3_DECLARE_ACTIONS], resourceArns: [this.arnForPrefix(layout.declaredPrefix)] });
+    iam.Grant.addToPrincipal({ grantee, actions: [...API_S3_LIST_ACTIONS], resourceArns: [this.bucket.bucketArn] });
+    iam.Grant.addToPrincipal({ grantee, actions: [...KMS_ENCRYPT_DECRYPT_ACTIONS], resourceArns: [this.key.keyArn], conditions: this.viaS3() });
+    const bucketArn = nagAttRef(this.bucket.node.defaultChild as s3.CfnBucket, 'Arn');
+    for (const pattern of [`${layout.renewalPrefix}*`, `${layout.declaredPrefix}*`, `${layout.livePrefix}*/metadata.json`, `${layout.livePrefix}*/fullchain.pem`]) {
+      acknowledgeWildcardResource(grantee, `${bucketArn}/${pattern}`, `The API reads ${pattern} for any certificate (names unknown at deploy time); the pattern comes from lib/core/layout.ts and names no private key.`);
+    }
+    return read;
   }
 
   /**

@@ -17,6 +17,13 @@ export const ISSUER_S3_WRITE_ACTIONS = ['s3:PutObject'] as const;
 export const ISSUER_S3_DELETE_ACTIONS = ['s3:DeleteObject'] as const;
 export const ISSUER_S3_LIST_ACTIONS = ['s3:ListBucket'] as const;
 
+/** The certificate API reads the records, declarations and public live objects (never a key)... */
+export const API_S3_READ_ACTIONS = ['s3:GetObject'] as const;
+/** ...and writes and removes declarations, nothing else. */
+export const API_S3_DECLARE_ACTIONS = ['s3:DeleteObject', 's3:PutObject'] as const;
+/** A GetObject of a missing key answers 404 (not 403) only to a caller that may list the bucket. */
+export const API_S3_LIST_ACTIONS = ['s3:ListBucket'] as const;
+
 /** SSE-KMS through S3: reading needs Decrypt, writing needs GenerateDataKey (and Decrypt for multipart). */
 export const KMS_DECRYPT_ACTIONS = ['kms:Decrypt'] as const;
 export const KMS_ENCRYPT_DECRYPT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;

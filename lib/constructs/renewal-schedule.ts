@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
+import { issuerOverrides } from '../core/api-config.js';
 import { ISSUER_CONTAINER_NAME } from './issuer-task.js';
 import type { IssuerTask } from './issuer-task.js';
 
@@ -71,8 +72,8 @@ export class RenewalSchedule extends Construct {
       target: {
         arn: props.task.cluster.clusterArn,
         roleArn: this.role.roleArn,
-        // For an ECS target, Scheduler passes Input to RunTask as its overrides.
-        input: JSON.stringify({ containerOverrides: [{ name: ISSUER_CONTAINER_NAME, command }] }),
+        // For an ECS target, Scheduler passes Input to RunTask as its overrides: the same the API sends.
+        input: JSON.stringify(issuerOverrides(ISSUER_CONTAINER_NAME, command)),
         retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
         ecsParameters: {
           taskDefinitionArn: props.task.taskDefinition.taskDefinitionArn,

@@ -3,7 +3,7 @@ import { normalizeDomains } from './domain.js';
 import { ErrorCodes, IssuerError } from './errors.js';
 import { parseExportKinds, type ExportKind } from './exports.js';
 import { assertCertName, layout } from './layout.js';
-import { KEY_TYPES, KNOWN_DIRECTORIES, PROFILE, REGION, type KeyType } from './rules.js';
+import { KEY_TYPES, PROFILE, REGION, parseCaList, type KeyType } from './rules.js';
 import { declarationShape, declaredIndexShape, parseStored, corruptObject } from './stored-shapes.js';
 
 /**
@@ -18,8 +18,10 @@ export interface Declaration {
   readonly domains: readonly string[];
   /** Absent: CERT_KEY_TYPE, as in CERTIFICATES. */
   readonly keyType?: KeyType | undefined;
-  /** Absent: ACME_DIRECTORY. */
+  /** Absent: ACME_DIRECTORY. The first of directoryUrls (kept for declarations written before lists). */
   readonly directoryUrl?: string | undefined;
+  /** `ca=a|b`: the CAs in failover order, as in CERTIFICATES; absent in declarations written before CA lists (directoryUrl alone). */
+  readonly directoryUrls?: readonly string[] | undefined;
   /** Absent: ACME_PROFILE. */
   readonly profile?: string | undefined;
   /** Absent: EXPORTS; [] is "none". */
@@ -66,7 +68,7 @@ export interface DeclareInput {
   readonly name: string;
   readonly domains: readonly string[];
   readonly keyType?: string | undefined;
-  /** A known CA's short name (letsencrypt, …) or an https:// directory URL. */
+  /** CAs by name (letsencrypt, …) or https:// directory URL, several in failover order separated by "|" (parseCaList, as CERTIFICATES' ca=). */
   readonly ca?: string | undefined;
   readonly profile?: string | undefined;
   /** `secrets,ssm` or `none`, as CERTIFICATES' export= takes. */
@@ -78,7 +80,7 @@ export interface DeclareInput {
  * Checks a declaration by the rules a CERTIFICATES entry follows (lib/core/rules.ts), every
  * problem at once, each naming its option; returns the certificate fields of the declaration.
  */
-export function declarationFields(input: DeclareInput): Pick<Declaration, 'name' | 'domains' | 'keyType' | 'directoryUrl' | 'profile' | 'exports' | 'acmRegions'> {
+export function declarationFields(input: DeclareInput): Pick<Declaration, 'name' | 'domains' | 'keyType' | 'directoryUrl' | 'directoryUrls' | 'profile' | 'exports' | 'acmRegions'> {
   const name = assertCertName(input.name);
   const problems: string[] = [];
   let domains: string[] = [];
@@ -92,11 +94,11 @@ export function declarationFields(input: DeclareInput): Pick<Declaration, 'name'
   }
   const keyType = input.keyType;
   if (keyType !== undefined && !(KEY_TYPES as readonly string[]).includes(keyType)) problems.push(`--key-type "${keyType}": expected ${KEY_TYPES.join(' or ')}`);
-  let directoryUrl: string | undefined;
+  let directoryUrls: string[] | undefined;
   if (input.ca !== undefined) {
-    if (input.ca in KNOWN_DIRECTORIES) directoryUrl = KNOWN_DIRECTORIES[input.ca as keyof typeof KNOWN_DIRECTORIES];
-    else if (/^https:\/\/[^\s;]+$/.test(input.ca)) directoryUrl = input.ca;
-    else problems.push(`--ca "${input.ca}": expected ${Object.keys(KNOWN_DIRECTORIES).join(', ')} or an https:// directory URL`);
+    const parsed = parseCaList(input.ca);
+    if ('problem' in parsed) problems.push(`--ca "${input.ca}": ${parsed.problem}`);
+    else directoryUrls = parsed.urls;
   }
   if (input.profile !== undefined && !PROFILE.test(input.profile)) problems.push(`--profile "${input.profile}": expected 1-64 letters, digits, ".", "_" or "-"`);
   let exports: ExportKind[] | undefined;
@@ -113,7 +115,7 @@ export function declarationFields(input: DeclareInput): Pick<Declaration, 'name'
     });
   }
   const regions = input.regions === undefined || input.regions.length === 0 ? undefined : [...new Set(input.regions)];
-  return { name, domains, keyType: keyType as KeyType | undefined, directoryUrl, profile: input.profile, exports, acmRegions: regions };
+  return { name, domains, keyType: keyType as KeyType | undefined, directoryUrl: directoryUrls?.[0], ...(directoryUrls === undefined ? {} : { directoryUrls }), profile: input.profile, exports, acmRegions: regions };
 }
 
 /** The declaration as the rest of the issuer sees a CERTIFICATES entry. */
@@ -123,6 +125,8 @@ export function specOf(declaration: Declaration): CertificateSpec {
     domains: declaration.domains,
     keyType: declaration.keyType,
     directoryUrl: declaration.directoryUrl,
+    // A declaration written before CA lists has directoryUrl alone: that one CA, not ACME_DIRECTORY's list.
+    ...(declaration.directoryUrl === undefined ? {} : { directoryUrls: declaration.directoryUrls ?? [declaration.directoryUrl] }),
     profile: declaration.profile,
     ...(declaration.exports === undefined ? {} : { exports: declaration.exports }),
     ...(declaration.acmRegions === undefined ? {} : { acmRegions: declaration.acmRegions }),
@@ -171,7 +175,7 @@ function differingFields(a: CertificateSpec, b: CertificateSpec): string[] {
   const checks: [string, unknown, unknown][] = [
     ['domains', domainsKey(a.domains), domainsKey(b.domains)],
     ['keyType', a.keyType, b.keyType],
-    ['directoryUrl', a.directoryUrl, b.directoryUrl],
+    ['directoryUrl', (a.directoryUrls ?? [a.directoryUrl]).join('|'), (b.directoryUrls ?? [b.directoryUrl]).join('|')],
     ['profile', a.profile, b.profile],
     ['exports', a.exports === undefined ? undefined : list(a.exports), b.exports === undefined ? undefined : list(b.exports)],
     ['acmRegions', list(a.acmRegions), list(b.acmRegions)],

@@ -1,3 +1,4 @@
+import { readIamArnList } from './api-config.js';
 import { readCertificates, type CertificateSpec } from './certificate-set.js';
 import { ConfigReader, type Env } from './config-reader.js';
 import { DEFAULT_EXPIRY_ALARM_DAYS, readEventBus } from './events.js';
@@ -97,6 +98,8 @@ export interface DeployConfig {
   /** Concurrent executions reserved for the responder (its ceiling too); undefined: none, it shares the account's pool. */
   readonly responderReservedConcurrency: number | undefined;
   readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
+  /** The certificate API (lib/constructs/api.ts); undefined: DEPLOY_API=false. */
+  readonly api: { readonly admins: readonly string[] } | undefined;
   readonly schedule: {
     readonly expression: string;
     readonly timezone: string;
@@ -297,6 +300,8 @@ export function parseDeployConfig(env: Env): DeployConfig {
     jwkRefreshSeconds: readJwkRefreshSeconds(reader, 'DEPLOY_JWK_REFRESH_SECONDS'),
     responderReservedConcurrency: readReservedConcurrency(reader, 'DEPLOY_RESPONDER_RESERVED_CONCURRENCY'),
     logRetentionDays: Number(retention) as DeployConfig['logRetentionDays'],
+    // On by default: a function URL costs nothing while idle.
+    api: reader.boolean('DEPLOY_API', true) ? { admins: readIamArnList(reader, 'DEPLOY_API_ADMINS') } : undefined,
     schedule: {
       expression: reader.string('DEPLOY_SCHEDULE', {
         default: 'cron(0 3,15 * * ? *)',

@@ -15,7 +15,7 @@ export type { CertificateInfo } from './certificate.js';
 export { ConfigReader, awsClientSettings, eabFor, parseIssuerConfig, parseResponderConfig, readAwsConfig, readBucket, KEY_TYPES, KNOWN_DIRECTORIES } from './config.js';
 export type { Env, KeyType, AwsConfig, IssuerConfig, ResponderConfig, ExternalAccountBinding } from './config.js';
 export type { ObjectStore, StoredObject, PutOptions, WriteCondition } from './ports.js';
-export { withState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
+export { withState, effectiveState, CERTIFICATE_STATES, MAX_HISTORY } from './records.js';
 export {
   accountJwkRolloverShape,
   accountRegistrationShape,
@@ -66,3 +66,5 @@ export type { CertificateEvent, CertificateEventDetail, CertificateFacts, EventD
 export { assertPairMatches, handoverDocument, pairProblem, readHandoverDocument } from './handover.js';
 export type { HandoverDocument, HandoverFiles } from './handover.js';
 export { ROLLOVER_SWITCH_MARGIN_SECONDS, rolloverSwitchAt } from './rollover.js';
+export { API_ENV, parseApiConfig, issuerOverrides, issuerRunTaskInput } from './api-config.js';
+export type { ApiConfig, IssuerTaskTarget } from './api-config.js';

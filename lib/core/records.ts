@@ -131,3 +131,10 @@ export function withState(record: RenewalRecord, state: CertificateState, cause:
     history: [...record.history, { at, state, cause }].slice(-MAX_HISTORY),
   };
 }
+
+/** The state a person should see now: a stored `active` past its renewal time is due, past notAfter expired (the one rule `list`, `show` and the API share). */
+export function effectiveState(entry: { state: CertificateState; renewAt?: string | undefined; notAfter?: string | undefined }, now: Date): CertificateState {
+  if (entry.state !== 'revoked' && entry.notAfter !== undefined && new Date(entry.notAfter) <= now) return 'expired';
+  if (entry.state === 'active' && entry.renewAt !== undefined && new Date(entry.renewAt) <= now) return 'renewal-due';
+  return entry.state;
+}

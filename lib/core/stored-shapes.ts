@@ -201,6 +201,7 @@ const declarationFields = {
   domains: arrayOf(nonEmpty, { nonEmpty: true }),
   keyType: optional(oneOf(KEY_TYPES)),
   directoryUrl: optional(nonEmpty),
+  directoryUrls: optional(arrayOf(nonEmpty, { nonEmpty: true })),
   profile: optional(nonEmpty),
   exports: optional(arrayOf(oneOf(EXPORT_KINDS))),
   acmRegions: optional(arrayOf(nonEmpty)),

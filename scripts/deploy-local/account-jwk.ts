@@ -4,7 +4,7 @@
 // private key stays in this process: the responder never needs it.
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { accountJwkText, createPrivateKeyPem, publicJwkOf } from '../../container/acme/keys.js';
-import { S3ObjectStore } from '../../container/storage/s3-object-store.js';
+import { S3ObjectStore } from '../../lib/store/s3-object-store.js';
 import { layout, type KeyType } from '../../lib/core/index.js';
 
 export interface SeededJwk {

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/local/lib.sh
-for service in task-runner adapter responder pebble challtestsrv moto; do stop_service "$service"; done
+for service in api task-runner adapter responder pebble challtestsrv moto; do stop_service "$service"; done
 # credentials and ids of principals and keys that lived in that moto; the adapter's mode
 rm -f "$RUN_DIR/admin.env" "$RUN_DIR/aws.env" "$RUN_DIR/issuer.env" "$RUN_DIR/responder.env" "$RUN_DIR/iam.json" "$RUN_DIR/adapter.runtime" "$RUN_DIR/task.json" "$RUN_DIR/task-runner.heartbeat"
 rm -rf "$RUN_DIR/tasks" # the pids of the tasks the runner ran

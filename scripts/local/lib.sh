@@ -64,6 +64,9 @@ moto_healthy() {
 # moto's own API answers before any principal exists and is not counted as a request by its IAM
 # check (INITIAL_NO_AUTH_ACTION_COUNT counts only AWS API calls): the server is up.
 moto_serving() { curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/config"; }
+# the local API endpoint answers a request signed with the stack's own keys (and so checks signatures)
+: "${API_PORT:=5004}"
+api_healthy() { curl -fsS --aws-sigv4 "aws:amz:${AWS_REGION:-us-east-1}:lambda" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "http://127.0.0.1:$API_PORT/health" | grep -q '"ok"'; }
 adapter_healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PEBBLE_HTTP_PORT/health-check-unknown-path")" = 404 ]; }
 # An invocation with the ALB event of a request for an unknown path: the handler, run by the
 # runtime client under the emulator, must answer it 404 (a function error has no statusCode).

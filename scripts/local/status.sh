@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/local/lib.sh
-for service in challtestsrv pebble moto task-runner responder adapter; do
+for service in challtestsrv pebble moto task-runner responder adapter api; do
   pid=$(service_pid "$service") || pid="-"
   if [ "$service" = responder ] && [ "$(responder_runtime)" != lambda ]; then state="off (RESPONDER_RUNTIME=$(responder_runtime): in the adapter)"
   elif "${service//-/_}_healthy" >/dev/null 2>&1; then state=healthy; else state=DOWN; fi

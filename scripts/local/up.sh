@@ -130,4 +130,11 @@ if ! adapter_healthy >/dev/null 2>&1 || [ "$(cat "$RUN_DIR/adapter.runtime" 2>/d
   wait_for adapter adapter_healthy
 else say "ok   adapter (already running)"; fi
 
-say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL$(iam_enforced && echo ' (IAM enforced: the issuer runs with run/issuer.env)'), HTTP-01 on :$PEBBLE_HTTP_PORT (responder: $(responder_runtime))"
+# The certificate API's local function URL (its handler with the admin's keys, as it reaches moto).
+if ! api_healthy >/dev/null 2>&1 || [ "$moto_started" = true ]; then
+  stop_service api
+  start_service api node --import tsx scripts/local/api-endpoint.ts
+  wait_for api api_healthy
+else say "ok   api (already running)"; fi
+
+say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL$(iam_enforced && echo ' (IAM enforced: the issuer runs with run/issuer.env)'), HTTP-01 on :$PEBBLE_HTTP_PORT (responder: $(responder_runtime)), API http://127.0.0.1:$API_PORT"

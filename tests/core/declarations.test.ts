@@ -50,6 +50,20 @@ describe('declarationFields', () => {
     expect(fields.directoryUrl).toBe(KNOWN_DIRECTORIES.letsencrypt);
   });
 
+  it('takes a CA list in failover order as CERTIFICATES ca= does (one rule, parseCaList)', () => {
+    const fields = declarationFields({ name: 'shop', domains: ['shop.example.com'], ca: 'letsencrypt|zerossl' });
+    const [entry] = parseCertificateSet('shop=shop.example.com;ca=letsencrypt|zerossl');
+    expect(fields.directoryUrls).toEqual([KNOWN_DIRECTORIES.letsencrypt, KNOWN_DIRECTORIES.zerossl]);
+    expect(fields.directoryUrl).toBe(KNOWN_DIRECTORIES.letsencrypt);
+    expect(specOf({ ...declared('shop', []), ...fields })).toEqual(entry);
+    expect(thrown(() => declarationFields({ name: 'shop', domains: ['shop.example.com'], ca: 'letsencrypt|letsencrypt' })).message).toMatch(/--ca "letsencrypt\|letsencrypt": "letsencrypt" is listed twice/);
+  });
+
+  it('reads a declaration written before CA lists (directoryUrl alone) as that one CA', () => {
+    const old = parseDeclaration('shop', JSON.stringify(declared('shop', ['shop.example.com'], { directoryUrl: KNOWN_DIRECTORIES.zerossl })));
+    expect(specOf(old).directoryUrls).toEqual([KNOWN_DIRECTORIES.zerossl]);
+  });
+
   it('reports every bad option at once, each by its flag', () => {
     const error = thrown(() => declarationFields({ name: 'shop', domains: ['*.shop.example.com'], keyType: 'rsa-1024', ca: 'http://ca.example', profile: 'bad profile', exports: 'ftp', regions: ['mars'] }));
     expect(error.code).toBe('ERR_BAD_INPUT');

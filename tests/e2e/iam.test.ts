@@ -8,7 +8,7 @@ import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCodes } from '../../container/exit-codes.js';
-import { S3ObjectStore } from '../../container/storage/s3-object-store.js';
+import { S3ObjectStore } from '../../lib/store/s3-object-store.js';
 import { resolvedPolicies, ROLE_NAMES } from '../../scripts/local/bootstrap-iam.js';
 import { randomToken } from '../support/alb-events.js';
 import { adminCredentials, clientsFor } from '../support/aws.js';

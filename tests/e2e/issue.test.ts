@@ -9,7 +9,7 @@ import { fetchDirectory } from '../../container/acme/directory.js';
 import { waitForStatus } from '../../container/acme/poll.js';
 import { MAX_SIGNED_REQUESTS_IN_FLIGHT } from '../../container/acme/request-pacing.js';
 import { configureCaConnections } from '../../container/acme/tls.js';
-import { S3ObjectStore } from '../../container/storage/s3-object-store.js';
+import { S3ObjectStore } from '../../lib/store/s3-object-store.js';
 import { chainVerifies, keyMatchesCertificate, layout, parseCertificate, parseIssuerConfig } from '../../lib/core/index.js';
 import { clientsFor, pebbleRoot } from '../support/aws.js';
 import { eventOf, runCli, startLocalStack, type LocalStack } from '../support/local-stack.js';

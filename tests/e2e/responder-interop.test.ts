@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import acme from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountJwkText, publicJwkOf } from '../../container/acme/keys.js';
-import { S3ObjectStore } from '../../container/storage/s3-object-store.js';
+import { S3ObjectStore } from '../../lib/store/s3-object-store.js';
 import { layout, parseCertificate, parseIssuerConfig } from '../../lib/core/index.js';
 import { startLocalStack, type LocalStack } from '../support/local-stack.js';
 

@@ -64,7 +64,8 @@ describe('alarms (defaults)', () => {
   });
 
   it('alarms on responder Lambda errors and on 5xx from its target group', () => {
-    expect(only(alarmsBy(synth, 'Errors'))).toMatchObject({
+    const responderFunction = { Ref: logicalId(synth, synth.stack.responder.function) };
+    expect(only(alarmsBy(synth, 'Errors').filter((a: { Dimensions: { Value: unknown }[] }) => JSON.stringify(a.Dimensions[0]?.Value) === JSON.stringify(responderFunction)))).toMatchObject({
       Namespace: 'AWS/Lambda',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(synth, synth.stack.responder.function) } }],
       Statistic: 'Sum',
@@ -75,7 +76,7 @@ describe('alarms (defaults)', () => {
     const target5xx = only(alarmsBy(synth, 'HTTPCode_Target_5XX_Count'));
     expect(target5xx).toMatchObject({ Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Threshold: 1, AlarmActions: actions() });
     expect(target5xx.Dimensions.map((d: { Name: string }) => d.Name).sort()).toEqual(['LoadBalancer', 'TargetGroup']);
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 6); // with EventPublishFailed (tests/infra/events.test.ts)
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 8); // with EventPublishFailed (tests/infra/events.test.ts) and the API's two (tests/infra/api.test.ts)
   });
 
   it('sends a stopped issuer task with a non-zero exit code to the topic', () => {

@@ -66,13 +66,13 @@ describe('challenge responder', () => {
       Handler: 'index.handler',
       Environment: { Variables: { CERT_BUCKET: { Ref: bucketId }, JWK_REFRESH_SECONDS: '300' } },
     });
-    const fn = only(resourcesOfType(synth.json, 'AWS::Lambda::Function'))[1];
+    const fn = synth.json.Resources[logicalId(synth, synth.stack.responder.function)]!;
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['CERT_BUCKET', 'JWK_REFRESH_SECONDS']);
     expect(fn.Properties.VpcConfig).toBeUndefined();
   });
 
   it("has a reserved concurrency, so a flood of challenge paths is throttled at it instead of taking the account's concurrency", () => {
-    const fn = only(resourcesOfType(synth.json, 'AWS::Lambda::Function'))[1];
+    const fn = synth.json.Resources[logicalId(synth, synth.stack.responder.function)]!;
     expect(DEFAULT_RESPONDER_RESERVED_CONCURRENCY).toBe(20);
     expect(fn.Properties.ReservedConcurrentExecutions).toBe(DEFAULT_RESPONDER_RESERVED_CONCURRENCY);
   });

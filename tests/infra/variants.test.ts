@@ -114,7 +114,10 @@ describe('schedule options', () => {
 });
 
 describe('responder reserved concurrency', () => {
-  const reservation = (env: Record<string, string>) => only(resourcesOfType(synthesize(env).json, 'AWS::Lambda::Function'))[1].Properties.ReservedConcurrentExecutions;
+  const reservation = (env: Record<string, string>) => {
+    const synth = synthesize(env);
+    return synth.json.Resources[logicalId(synth, synth.stack.responder.function)]!.Properties.ReservedConcurrentExecutions;
+  };
 
   it('is DEPLOY_RESPONDER_RESERVED_CONCURRENCY, or none at all (an account below 120 concurrent executions cannot reserve any)', () => {
     expect(reservation({ DEPLOY_RESPONDER_RESERVED_CONCURRENCY: '50' })).toBe(50);

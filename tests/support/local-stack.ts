@@ -105,7 +105,7 @@ function readEnvFile(path: string): Record<string, string> {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   mkdirSync(join(repoRoot, '.local'), { recursive: true });
   const stateDir = mkdtempSync(join(repoRoot, '.local', `test-${options.name}-`));
-  const [pebble, pebbleManagement, http, dns, challManagement, moto, responderInvoke] = (await Promise.all(Array.from({ length: 7 }, freePort))) as [number, number, number, number, number, number, number];
+  const [pebble, pebbleManagement, http, dns, challManagement, moto, responderInvoke, api] = (await Promise.all(Array.from({ length: 8 }, freePort))) as [number, number, number, number, number, number, number, number];
   const bucket = `test-${options.name}-${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -119,6 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     MOTO_PORT: String(moto),
     RESPONDER_RUNTIME: 'lambda',
     RESPONDER_INVOKE_PORT: String(responderInvoke),
+    API_PORT: String(api),
     PEBBLE_WFE_NONCEREJECT: '0',
     PEBBLE_AUTHZREUSE: '0',
     ACME_DIRECTORY: `https://localhost:${pebble}/dir`,

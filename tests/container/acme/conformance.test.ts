@@ -12,7 +12,7 @@ import { caError } from '../../../container/acme/errors.js';
 import { AcmeIssuer } from '../../../container/acme/issuer.js';
 import { AcmeProblem } from '../../../container/acme/problem.js';
 import { configureCaConnections } from '../../../container/acme/tls.js';
-import { S3ObjectStore } from '../../../container/storage/s3-object-store.js';
+import { S3ObjectStore } from '../../../lib/store/s3-object-store.js';
 import { layout, parseCertificate, parseIssuerConfig, pollSchedule } from '../../../lib/core/index.js';
 import { repoRoot, startLocalStack, type LocalStack } from '../../support/local-stack.js';
 

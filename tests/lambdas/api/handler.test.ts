@@ -1,18 +1,23 @@
 // The API handler against its OpenAPI document: the same routes, codes and enums, and every answer
 // to a function URL event (payload 2.0, as Lambda hands it over) documented for its operation and
-// status and of the documented schema. Errors are RFC 9457 problem documents with our codes.
+// status and of the documented schema. Errors are RFC 9457 problem documents with our codes. The
+// handler runs on moto over HTTP (S3 and ECS): declarations written, RunTask recorded with its
+// command, ownership enforced.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
-import { baseHandler } from '../../../lambdas/api/handler.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFromEnv, createHandler, type ApiHandler } from '../../../lambdas/api/handler.js';
 import { mayChange } from '../../../lambdas/api/identity.js';
 import { PROBLEMS, problemType } from '../../../lambdas/api/problem.js';
 import { ROUTES } from '../../../lambdas/api/routes.js';
-import { CERTIFICATE_STATES, EXPORT_KINDS, KEY_TYPES, isValidCertName } from '../../../lib/core/index.js';
-import { functionUrlEvent } from '../../support/function-url-events.js';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CERTIFICATE_STATES, EXPORT_KINDS, KEY_TYPES, KNOWN_DIRECTORIES, isValidCertName } from '../../../lib/core/index.js';
+import { renewalRecordShape, shapeProblem } from '../../../lib/core/stored-shapes.js';
+import { ALICE, CAROL, DAVE, DOMAIN, PLATFORM_ROLE, functionUrlEvent } from '../../support/function-url-events.js';
 import { resolve, schemaProblems } from '../../support/json-schema.js';
 import { repoRoot } from '../../support/local-stack.js';
+import { startMotoEcs, type MotoEcs } from '../../support/moto-ecs.js';
 
 type Schema = Record<string, unknown>;
 const openapi = JSON.parse(readFileSync(join(repoRoot, 'lambdas/api/openapi.json'), 'utf8')) as Schema & { paths: Record<string, Record<string, Schema>> };
@@ -25,8 +30,23 @@ interface Answer {
   readonly body: unknown;
 }
 
+let moto: MotoEcs;
+let handler: ApiHandler;
+
+beforeAll(async () => {
+  moto = await startMotoEcs('api');
+  // The SDK's default credential chain, as in Lambda (there: the function's role).
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+  const api = apiFromEnv({ ...moto.env, API_ADMINS: PLATFORM_ROLE });
+  handler = createHandler(() => api);
+}, 180_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
 async function send(method: string, path: string, options: { body?: string; caller?: string | undefined } = {}): Promise<Answer> {
-  const result = (await baseHandler(functionUrlEvent(method, path, options))) as Exclude<LambdaFunctionURLResult, string>;
+  const result = (await handler(functionUrlEvent(method, path, options))) as Exclude<LambdaFunctionURLResult, string>;
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
   return { status: result.statusCode ?? 200, headers, body: JSON.parse(result.body ?? 'null') as unknown };
 }
@@ -76,9 +96,12 @@ describe('openapi.json and the handler describe the same API', () => {
   });
 
   it.each(ROUTES.map((r) => [r.method, r.path] as const))('answers %s %s as documented', async (method, template) => {
-    const path = template.replace('{name}', 'shop');
-    const body = method === 'POST' && template === '/certificates' ? JSON.stringify({ name: 'shop', domains: ['shop.example.com'] }) : undefined;
-    const answer = await send(method, path, { body });
+    // Its own certificate per route, requested first, so every operation answers its success.
+    const name = `doc-${ROUTES.findIndex((r) => r.method === method && r.path === template)}`;
+    const request = JSON.stringify({ name, domains: [`${name}.example.com`] });
+    if (template !== '/certificates' || method !== 'POST') expect((await send('POST', '/certificates', { body: request })).status).toBe(202);
+    const answer = await send(method, template.replace('{name}', name), { body: method === 'POST' && template === '/certificates' ? request : undefined });
+    expect(answer.status).toBeLessThan(300);
     expect(documented(method, template, answer)).toEqual([]);
   });
 });
@@ -125,12 +148,6 @@ describe('requests the handler refuses', () => {
     expect((answer.body as { detail: string }).detail).toMatch(detail);
     expect(documented('POST', '/certificates', answer)).toEqual([]);
   });
-
-  it('checks a valid certificate request, and says the operation is not served yet (501)', async () => {
-    const answer = await send('POST', '/certificates', { body: JSON.stringify({ name: 'shop', domains: ['shop.example.com'], keyType: 'ec-p256', exports: [], regions: ['us-east-1'] }) });
-    expectProblem(answer, 'ERR_NOT_IMPLEMENTED', '/certificates');
-    expect((answer.body as { detail: string }).detail).toBe('the request for "shop" is valid, but requestCertificate is not served by this version of the API yet');
-  });
 });
 
 describe('who may change a certificate', () => {
@@ -146,3 +163,138 @@ describe('who may change a certificate', () => {
     expect(mayChange(caller, owner, admins)).toBe(allowed);
   });
 });
+
+describe('the certificate operations on moto (S3 and ECS)', () => {
+  const commandsOf = async (name: string) => (await moto.tasks()).filter((task) => task.startedBy === `api:${name}`).map((task) => task.overrides?.containerOverrides?.find((o) => o.name === 'issuer')?.command);
+  const declared = async (name: string) => {
+    const found = await moto.s3.send(new GetObjectCommand({ Bucket: moto.env.CERT_BUCKET, Key: `declared/${name}.json` })).then(
+      async (o) => JSON.parse(await o.Body!.transformToString()) as Record<string, unknown>,
+      () => undefined,
+    );
+    return found;
+  };
+
+  it('POST /certificates declares it with the caller as owner and starts `renew NAME` with the schedule`s RunTask input (202, status URL)', async () => {
+    const answer = await send('POST', '/certificates', { body: JSON.stringify({ name: 'shop', domains: ['shop.example.com', 'www.shop.example.com'], ca: 'letsencrypt|zerossl', keyType: 'ec-p256' }) });
+    expect(answer.status).toBe(202);
+    const statusUrl = `https://${DOMAIN}/certificates/shop/status`;
+    expect(answer.headers.location).toBe(statusUrl);
+    expect(answer.body).toMatchObject({ name: 'shop', statusUrl, taskArn: expect.stringMatching(/^arn:aws:ecs:/) });
+    expect(await declared('shop')).toMatchObject({
+      name: 'shop',
+      owner: ALICE,
+      declaredBy: ALICE,
+      domains: ['shop.example.com', 'www.shop.example.com'],
+      keyType: 'ec-p256',
+      directoryUrls: [KNOWN_DIRECTORIES.letsencrypt, KNOWN_DIRECTORIES.zerossl],
+    });
+    const [task] = (await moto.tasks()).filter((t) => t.startedBy === 'api:shop');
+    expect(task).toMatchObject({ launchType: 'FARGATE', taskDefinitionArn: moto.env.ISSUER_TASK_DEFINITION, clusterArn: moto.env.ISSUER_CLUSTER });
+    expect(task!.overrides?.containerOverrides).toEqual([expect.objectContaining({ name: 'issuer', command: ['renew', 'shop'] })]);
+    expect(JSON.stringify(task!.attachments)).toContain(moto.env.ISSUER_SUBNETS);
+  });
+
+  it('answers a declared, not yet issued certificate as pending, in the list and alone, with its owner', async () => {
+    expect((await send('GET', '/certificates/shop/status')).body).toEqual({ name: 'shop', state: 'pending' });
+    expect((await send('GET', '/certificates/shop', { caller: CAROL })).body).toMatchObject({ name: 'shop', state: 'pending', owner: ALICE, domains: ['shop.example.com', 'www.shop.example.com'] });
+    const list = (await send('GET', '/certificates')).body as { certificates: { name: string; state: string }[] };
+    expect(list.certificates.find((c) => c.name === 'shop')).toMatchObject({ state: 'pending', owner: ALICE });
+  });
+
+  it("refuses another principal's change, renewal and deletion (403), changing nothing and starting nothing", async () => {
+    const before = await declared('shop');
+    const tasks = (await commandsOf('shop')).length;
+    expectProblem(await send('POST', '/certificates', { caller: CAROL, body: JSON.stringify({ name: 'shop', domains: ['evil.example.com'] }) }), 'ERR_ACCESS_DENIED', '/certificates');
+    expectProblem(await send('POST', '/certificates/shop/renew', { caller: CAROL }), 'ERR_ACCESS_DENIED', '/certificates/shop/renew');
+    const refused = await send('DELETE', '/certificates/shop', { caller: CAROL });
+    expectProblem(refused, 'ERR_ACCESS_DENIED', '/certificates/shop');
+    expect((refused.body as { detail: string }).detail).toContain(`its owner is ${ALICE}`);
+    expect(await declared('shop')).toEqual(before);
+    expect(await commandsOf('shop')).toHaveLength(tasks);
+  });
+
+  it('lets an administrator renew it: `renew NAME --force` in the issuer task', async () => {
+    const answer = await send('POST', '/certificates/shop/renew', { caller: DAVE });
+    expect(answer.status).toBe(202);
+    expect(await commandsOf('shop')).toContainEqual(['renew', 'shop', '--force']);
+  });
+
+  it('answers an issued certificate from its record: state, ACM ARN, the public chain and never the key; a failure with its message', async () => {
+    const bucket = moto.env.CERT_BUCKET;
+    const put = (key: string, body: string) => moto.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    const at = new Date().toISOString();
+    const notAfter = new Date(Date.now() + 60 * 86_400_000).toISOString();
+    const record = {
+      name: 'issued',
+      domains: ['issued.example.com'],
+      keyType: 'ec-p256',
+      directoryUrl: KNOWN_DIRECTORIES.letsencrypt,
+      state: 'active',
+      serial: 'abc123',
+      notAfter,
+      renewAt: new Date(Date.now() + 40 * 86_400_000).toISOString(),
+      acm: [{ region: 'us-east-1', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0f0f0f0f-1111-2222-3333-444444444444', serial: 'abc123', importedAt: at }],
+      lastError: undefined,
+      history: [{ at, state: 'active', cause: 'issued' }],
+      updatedAt: at,
+    };
+    expect(schemaProblemsOfRecord(record)).toBeUndefined();
+    await put('renewal/issued.json', JSON.stringify(record));
+    await put('live/issued/fullchain.pem', 'FULLCHAIN PEM\n');
+    await put('live/issued/privkey.pem', 'PRIVATE KEY MATERIAL\n');
+    await put(
+      'live/issued/metadata.json',
+      JSON.stringify({
+        name: 'issued',
+        serial: 'abc123',
+        archivePrefix: 'archive/issued/abc123/',
+        names: ['issued.example.com'],
+        issuer: 'CN=R1',
+        notBefore: at,
+        notAfter,
+        fingerprintSha256: 'AA',
+        keyAlgorithm: 'EC',
+        directoryUrl: KNOWN_DIRECTORIES.letsencrypt,
+        issuedAt: at,
+      }),
+    );
+    const answer = await send('GET', '/certificates/issued', { caller: CAROL });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ name: 'issued', state: 'active', acmArns: [record.acm[0]!.certificateArn], chain: 'FULLCHAIN PEM\n', notAfter });
+    expect(answer.body).not.toHaveProperty('owner');
+    expect(JSON.stringify(answer.body)).not.toContain('PRIVATE KEY');
+    expect(documented('GET', '/certificates/{name}', answer)).toEqual([]);
+    // Nobody owns it (CERTIFICATES): only an administrator may renew it.
+    expectProblem(await send('POST', '/certificates/issued/renew'), 'ERR_ACCESS_DENIED', '/certificates/issued/renew');
+    await put('renewal/issued.json', JSON.stringify({ ...record, state: 'failed', lastError: { at, code: 'ERR_VALIDATION_FAILED', message: 'issued.example.com: connection refused' }, retryAt: notAfter }));
+    expect((await send('GET', '/certificates/issued/status')).body).toEqual({ name: 'issued', state: 'failed', message: 'ERR_VALIDATION_FAILED: issued.example.com: connection refused', retryAt: notAfter });
+  });
+
+  it("the owner's DELETE succeeds: undeclared, and `delete NAME` started only where something was issued", async () => {
+    const answer = await send('DELETE', '/certificates/shop');
+    expect(answer.status).toBe(202);
+    expect(answer.body).not.toHaveProperty('taskArn');
+    expect(await declared('shop')).toBeUndefined();
+    expect(await commandsOf('shop')).not.toContainEqual(['delete', 'shop']);
+    expectProblem(await send('GET', '/certificates/shop'), 'ERR_NOT_FOUND', '/certificates/shop');
+    const admin = await send('DELETE', '/certificates/issued', { caller: DAVE });
+    expect(admin.status).toBe(202);
+    expect(await commandsOf('issued')).toContainEqual(['delete', 'issued']);
+  });
+
+  it('a name nobody declared or issued is 404 for every operation on it', async () => {
+    for (const [method, path] of [
+      ['GET', '/certificates/nothing'],
+      ['GET', '/certificates/nothing/status'],
+      ['POST', '/certificates/nothing/renew'],
+      ['DELETE', '/certificates/nothing'],
+    ] as const) {
+      expectProblem(await send(method, path, { caller: DAVE }), 'ERR_NOT_FOUND', path);
+    }
+  });
+});
+
+/** The record is of the shape the issuer writes (a test's record that is not would test nothing). */
+function schemaProblemsOfRecord(record: unknown): string | undefined {
+  return shapeProblem(JSON.parse(JSON.stringify(record)), renewalRecordShape);
+}

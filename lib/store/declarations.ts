@@ -1,5 +1,6 @@
 import {
   EMPTY_DECLARED_INDEX,
+  declarationFields,
   ErrorCodes,
   IssuerError,
   isValidCertName,
@@ -9,9 +10,10 @@ import {
   withDeclaration,
   type Declaration,
   type DeclaredIndex,
+  type DeclareInput,
   type ObjectStore,
   type StoredObject,
-} from '../../lib/core/index.js';
+} from '../core/index.js';
 import type { IndexNotice } from './index-store.js';
 
 export interface LoadedDeclaration {
@@ -103,4 +105,49 @@ export async function syncDeclaredEntry(store: ObjectStore, name: string, notice
     }
   }
   throw new IssuerError(ErrorCodes.CONFLICT, `could not update ${layout.declaredIndex} after 8 attempts (too many concurrent writers)`);
+}
+
+/**
+ * Writes over the version read (If-Match) or where there is none (If-None-Match); when another
+ * writer got there between our read and our write, reads theirs and writes again, keeping the
+ * owner it recorded: two callers declaring the same certificate at once both succeed, the first
+ * its owner.
+ */
+async function writeDeclaration(store: ObjectStore, fields: ReturnType<typeof declarationFields>, caller: string, now: Date): Promise<{ declaration: Declaration; existing: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    const existing = await loadDeclaration(store, fields.name);
+    const declaration: Declaration = { version: 1, ...fields, owner: existing?.declaration.owner ?? caller, declaredBy: caller, declaredAt: now.toISOString() };
+    try {
+      await saveDeclaration(store, declaration, existing?.etag);
+      return { declaration, existing: existing !== undefined };
+    } catch (error) {
+      if (!(error instanceof IssuerError && error.code === ErrorCodes.CONFLICT) || attempt >= 3) throw error;
+    }
+  }
+}
+
+/**
+ * Declares a certificate (what `declare` and the API's POST /certificates do): checks the input by
+ * the CERTIFICATES rules before anything is read, writes declared/NAME.json with the caller as
+ * owner (the first declarer stays owner), then its entry in declared/_index.json.
+ */
+export async function declareInStore(store: ObjectStore, input: DeclareInput, caller: string, now: Date, notice?: IndexNotice): Promise<{ declaration: Declaration; existing: boolean }> {
+  const fields = declarationFields(input); // bad input fails before anything is read
+  const written = await writeDeclaration(store, fields, caller, now);
+  await syncDeclaredEntry(store, written.declaration.name, notice);
+  return written;
+}
+
+/**
+ * Removes declared/NAME.json and its summary entry (what `undeclare` and the API's DELETE do);
+ * false when neither exists. A summary entry whose object is already gone (an interrupted run) is
+ * removed too.
+ */
+export async function undeclareInStore(store: ObjectStore, name: string, notice?: IndexNotice): Promise<boolean> {
+  const object = await store.get(layout.declared(name));
+  const { index } = await loadDeclaredIndex(store, notice);
+  if (object === undefined && index.entries[name] === undefined) return false;
+  if (object !== undefined) await store.delete(layout.declared(name));
+  await syncDeclaredEntry(store, name, notice);
+  return true;
 }

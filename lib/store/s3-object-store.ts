@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { ErrorCodes, IssuerError, accessDeniedError, assertCreateOnlyWrite, awsClientSettings, partitionOf, type AwsConfig, type ObjectStore, type PutOptions, type StoredObject } from '../../lib/core/index.js';
+import { ErrorCodes, IssuerError, accessDeniedError, assertCreateOnlyWrite, awsClientSettings, partitionOf, type AwsConfig, type ObjectStore, type PutOptions, type StoredObject } from '../core/index.js';
 
 export interface S3ObjectStoreOptions {
   readonly aws: AwsConfig;

@@ -12,7 +12,7 @@ import {
   type RenewalIndex,
   type RenewalRecord,
   type StoredObject,
-} from '../../lib/core/index.js';
+} from '../core/index.js';
 import { loadRecord } from './records.js';
 
 /** Told when the index had to be rebuilt (the command says so in its output). */
@@ -40,6 +40,24 @@ export async function loadIndex(store: ObjectStore, notice?: IndexNotice): Promi
     // Another writer put an index between our read and our write: read theirs.
   }
   throw new IssuerError(ErrorCodes.CONFLICT, `could not rebuild ${layout.renewalIndex} (too many concurrent writers)`);
+}
+
+/**
+ * The index for a reader that may not write renewal/ (the API): as stored, or, missing or
+ * corrupt, built in memory from renewal/*.json; the issuer's next run writes it back.
+ */
+export async function readIndex(store: ObjectStore): Promise<RenewalIndex> {
+  const object = await store.get(layout.renewalIndex);
+  if (object !== undefined) {
+    try {
+      return parseRenewalIndex(layout.renewalIndex, object.body);
+    } catch (error) {
+      if (!(error instanceof IssuerError && error.code === ErrorCodes.STORAGE_CORRUPT)) throw error;
+    }
+  }
+  let index = EMPTY_INDEX;
+  for (const record of await recordsInStore(store)) index = withEntry(index, record.name, indexEntryOf(record));
+  return index;
 }
 
 /** Returns undefined when another writer won the conditional write. */

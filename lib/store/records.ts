@@ -1,4 +1,4 @@
-import { corruptObject, layout, parseStored, renewalRecordShape, withState, type CertificateState, type ObjectStore, type RenewalRecord } from '../../lib/core/index.js';
+import { corruptObject, layout, parseStored, renewalRecordShape, withState, type CertificateState, type ObjectStore, type RenewalRecord } from '../core/index.js';
 
 export interface LoadedRecord {
   readonly record: RenewalRecord;

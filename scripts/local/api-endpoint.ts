@@ -1,0 +1,233 @@
+// The local function URL of the certificate API, a development tool on node:http: listens on
+// 127.0.0.1:API_PORT, refuses a request that is not signed with SigV4 (service "lambda") by a key
+// moto's IAM knows, or whose signature does not match, with 403 as a function URL with AWS_IAM
+// auth does, and hands every other request to the real handler (lambdas/api/handler.ts) as the
+// function URL's event (function-url-event.ts), the signer's identity in
+// requestContext.authorizer.iam as STS reports it. `just up` starts it, `just down` stops it.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateClusterCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { API_ENV } from '../../lib/core/index.js';
+import type { LambdaFunctionURLResult } from 'aws-lambda';
+import { apiFromEnv, createHandler, type ApiHandler } from '../../lambdas/api/handler.js';
+import { functionUrlEventOf, type IamIdentity } from './function-url-event.js';
+import { verifySigV4, type KnownKey } from './sigv4-verifier.js';
+
+/** A function URL refuses a request over 6 MB (Lambda's synchronous payload limit). */
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** A function URL's refusal of an unsigned or wrongly signed request. */
+const FORBIDDEN = JSON.stringify({ Message: 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html' });
+
+export interface ApiEndpointOptions {
+  readonly port: number;
+  readonly region: string;
+  /** The secret (and session token) of an access key, as moto's IAM holds it; undefined: unknown key. */
+  readonly keys: (accessKeyId: string) => Promise<KnownKey | undefined>;
+  /** Who a verified key is, as STS says (what the function URL puts in authorizer.iam). */
+  readonly identity: (key: KnownKey) => Promise<IamIdentity>;
+  readonly handler: ApiHandler;
+  /** Told why a request was refused (the log; the client gets AWS's bare 403). */
+  readonly refused?: (why: string) => void;
+}
+
+export interface ApiEndpoint {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+async function bodyOf(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new RangeError('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 0 ? undefined : Buffer.concat(chunks);
+}
+
+/** Repeated headers joined with "," as a function URL does; names lower-cased (node does that). */
+function headersOf(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  return headers;
+}
+
+export async function startApiEndpoint(options: ApiEndpointOptions): Promise<ApiEndpoint> {
+  const server: Server = createServer((request, response) => {
+    void (async () => {
+      const send = (status: number, headers: Record<string, string>, body: string) => {
+        response.writeHead(status, headers);
+        response.end(body);
+      };
+      let body: Buffer | undefined;
+      try {
+        body = await bodyOf(request);
+      } catch {
+        return send(413, { 'content-type': 'application/json' }, JSON.stringify({ Message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation' }));
+      }
+      const target = request.url ?? '/';
+      const q = target.indexOf('?');
+      const rawPath = q === -1 ? target : target.slice(0, q);
+      const rawQueryString = q === -1 ? '' : target.slice(q + 1);
+      const headers = headersOf(request);
+      const verdict = await verifySigV4({ method: request.method ?? 'GET', rawPath, rawQueryString, headers, body }, { region: options.region, service: 'lambda', keys: options.keys });
+      if (!verdict.ok) {
+        options.refused?.(`${request.method} ${rawPath}: ${verdict.why}`);
+        return send(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' }, FORBIDDEN);
+      }
+      const identity = await options.identity(verdict.key);
+      const event = functionUrlEventOf(
+        {
+          method: request.method ?? 'GET',
+          rawPath,
+          rawQueryString,
+          headers: { ...headers, 'x-forwarded-proto': 'http', 'x-forwarded-port': String(options.port) },
+          body,
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          domainName: headers['host'] ?? '127.0.0.1',
+        },
+        identity,
+      );
+      let result: LambdaFunctionURLResult;
+      try {
+        result = await options.handler(event);
+      } catch (error) {
+        console.error('the handler failed', error);
+        return send(502, { 'content-type': 'application/json', 'x-amzn-errortype': 'FunctionError' }, JSON.stringify({ Message: 'Internal Server Error' }));
+      }
+      // A string result is the body of a 200 with application/json, as the function URL reads it.
+      if (typeof result === 'string') return send(200, { 'content-type': 'application/json' }, result);
+      const out = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      const text = result.body === undefined ? '' : result.isBase64Encoded === true ? Buffer.from(result.body, 'base64').toString('latin1') : result.body;
+      return send(result.statusCode ?? 200, out, text);
+    })().catch((error: unknown) => {
+      console.error('the endpoint failed', error);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** KEY='value' lines, as scripts/local/bootstrap-*.ts write them; {} when the file is absent. */
+function envFile(path: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  const values: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([A-Z0-9_]+)='([^']*)'$/.exec(line);
+    if (match) values[match[1]!] = match[2]!;
+  }
+  return values;
+}
+
+/**
+ * The keys moto's IAM knows on the local stack: the admin's (run/admin.env), the issuer task
+ * role's and the responder role's sessions (run/issuer.env, run/responder.env), and, without IAM
+ * enforcement, the .env keys moto accepts.
+ */
+export function localKeys(env: NodeJS.ProcessEnv): KnownKey[] {
+  const run = join(env.LOCAL_STATE_DIR ?? '.local', 'run');
+  const keys: KnownKey[] = [];
+  const add = (values: Record<string, string | undefined>, prefix = '') => {
+    const accessKeyId = values[`${prefix}AWS_ACCESS_KEY_ID`];
+    const secretAccessKey = values[`${prefix}AWS_SECRET_ACCESS_KEY`];
+    const token = values[`${prefix}AWS_SESSION_TOKEN`];
+    if (accessKeyId && secretAccessKey) keys.push({ accessKeyId, secretAccessKey, ...(token ? { sessionToken: token } : {}) });
+  };
+  add(env);
+  add(envFile(join(run, 'admin.env')));
+  add(envFile(join(run, 'issuer.env')));
+  add(envFile(join(run, 'responder.env')), 'RESPONDER_');
+  return keys;
+}
+
+/** The identity STS (moto's) gives a key: what a function URL reports for its signature. */
+export function stsIdentity(env: NodeJS.ProcessEnv): (key: KnownKey) => Promise<IamIdentity> {
+  const cache = new Map<string, Promise<IamIdentity>>();
+  return (key) => {
+    let found = cache.get(key.accessKeyId);
+    if (found === undefined) {
+      const sts = new STSClient({ region: env.AWS_REGION ?? 'us-east-1', endpoint: env.AWS_ENDPOINT_URL, credentials: key });
+      found = sts.send(new GetCallerIdentityCommand({})).then((who) => ({ accountId: who.Account!, userArn: who.Arn!, userId: who.UserId!, accessKey: key.accessKeyId, callerId: who.UserId! }));
+      found.catch(() => cache.delete(key.accessKeyId));
+      cache.set(key.accessKeyId, found);
+    }
+    return found;
+  };
+}
+
+/**
+ * The issuer task the API starts, in moto, when ISSUER_CLUSTER does not name one already (the
+ * local task runner, or a test, may): a cluster and the task definition in moto's default VPC,
+ * made once (found again by family on the next start).
+ */
+async function localIssuerTask(env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+  const value = (name: string) => env[name];
+  if (value(API_ENV.cluster)) return {};
+  const settings = { region: env.AWS_REGION ?? 'us-east-1', endpoint: env.AWS_ENDPOINT_URL };
+  const ecs = new ECSClient(settings);
+  const ec2 = new EC2Client(settings);
+  const cluster = (await ecs.send(new CreateClusterCommand({ clusterName: 'acme-local' }))).cluster!.clusterArn!;
+  const family = 'acme-local-issuer';
+  const taskDefinition = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })).then(
+    (found) => found.taskDefinition!.taskDefinitionArn!,
+    async () =>
+      (
+        await ecs.send(
+          new RegisterTaskDefinitionCommand({
+            family,
+            requiresCompatibilities: ['FARGATE'],
+            networkMode: 'awsvpc',
+            cpu: '256',
+            memory: '512',
+            containerDefinitions: [{ name: 'issuer', image: 'acme-on-aws-issuer', memory: 512, command: ['renew'], essential: true }],
+          }),
+        )
+      ).taskDefinition!.taskDefinitionArn!,
+  );
+  const subnet = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets![0]!.SubnetId!;
+  const group = (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups![0]!.GroupId!;
+  return { [API_ENV.cluster]: cluster, [API_ENV.taskDefinition]: taskDefinition, [API_ENV.container]: 'issuer', [API_ENV.subnets]: subnet, [API_ENV.securityGroups]: group };
+}
+
+async function main(): Promise<void> {
+  const env = { ...process.env };
+  Object.assign(env, await localIssuerTask(env));
+  const port = Number(process.env.API_PORT ?? '5004');
+  const region = env.AWS_REGION ?? 'us-east-1';
+  let api: ReturnType<typeof apiFromEnv> | undefined;
+  const endpoint = await startApiEndpoint({
+    port,
+    region,
+    // Read again on every unknown key: `just up` may have made new sessions since this started.
+    keys: (id) => Promise.resolve(localKeys(env).find((key) => key.accessKeyId === id)),
+    identity: stsIdentity(env),
+    handler: createHandler(() => (api ??= apiFromEnv(env))),
+    refused: (why) => console.error(`refused ${why}`),
+  });
+  console.error(`certificate API on ${endpoint.url} (SigV4, service lambda, region ${region})`);
+  const stop = () => void endpoint.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

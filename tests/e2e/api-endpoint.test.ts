@@ -1,0 +1,42 @@
+// The local stack as `just up` brings it up serves the certificate API on API_PORT: curl
+// --aws-sigv4 with the stack's admin keys (moto enforcing IAM) declares a certificate (202) and
+// starts the issuer task in moto; an unsigned request is refused (403); `just down` stops it.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientsFor } from '../support/aws.js';
+import { startLocalStack, type LocalStack } from '../support/local-stack.js';
+
+const run = promisify(execFile);
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ name: 'api-endpoint' });
+}, 300_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const curl = async (args: string[]) => {
+  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args]);
+  const lines = stdout.split('\n');
+  return { status: lines.pop(), body: lines.join('\n') };
+};
+
+describe('the API on the local stack', () => {
+  it('answers a signed POST /certificates with 202 and the declaration in S3; unsigned is 403', async () => {
+    const url = `http://127.0.0.1:${stack.env.API_PORT}`;
+    const sign = ['--aws-sigv4', `aws:amz:${stack.env.AWS_REGION}:lambda`, '--user', `${stack.env.AWS_ACCESS_KEY_ID}:${stack.env.AWS_SECRET_ACCESS_KEY}`];
+    const body = JSON.stringify({ name: 'shop', domains: ['shop.example.com'] });
+    const accepted = await curl([...sign, '-H', 'content-type: application/json', '--data', body, `${url}/certificates`]);
+    expect(accepted.status, accepted.body).toBe('202');
+    expect(JSON.parse(accepted.body)).toMatchObject({ name: 'shop', statusUrl: `${url}/certificates/shop/status` });
+    expect(JSON.parse((await clientsFor(stack).read('declared/shop.json'))!)).toMatchObject({ name: 'shop', owner: expect.stringMatching(/^arn:aws:iam::\d{12}:user\/local-admin$/) });
+    const status = await curl([...sign, `${url}/certificates/shop/status`]);
+    expect(JSON.parse(status.body)).toEqual({ name: 'shop', state: 'pending' });
+    const unsigned = await curl(['-H', 'content-type: application/json', '--data', body.replace('shop', 'other'), `${url}/certificates`]);
+    expect(unsigned.status).toBe('403');
+    expect(await clientsFor(stack).read('declared/other.json')).toBeUndefined();
+  });
+});
