@@ -8,14 +8,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { API_ENV } from '../../lib/core/index.js';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { apiFromEnv, createHandler, type ApiHandler } from '../../lambdas/api/handler.js';
+import { runDir } from './bootstrap-iam.js';
 import { functionUrlEventOf, type IamIdentity } from './function-url-event.js';
 import { verifySigV4, type KnownKey } from './sigv4-verifier.js';
+import type { LocalTask } from './task-definition.js';
 
 /** A function URL refuses a request over 6 MB (Lambda's synchronous payload limit). */
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -176,42 +176,32 @@ export function stsIdentity(env: NodeJS.ProcessEnv): (key: KnownKey) => Promise<
 }
 
 /**
- * The issuer task the API starts, in moto, when ISSUER_CLUSTER does not name one already (the
- * local task runner, or a test, may): a cluster and the task definition in moto's default VPC,
- * made once (found again by family on the next start).
+ * The issuer task the API starts: the cluster and task definition bootstrap-ecs.ts registered in
+ * moto from the synthesized template (run/task.json, the local stand-in for the stack's outputs),
+ * whose tasks the local task runner runs; unless ISSUER_CLUSTER names one already (a test may).
  */
-async function localIssuerTask(env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
-  const value = (name: string) => env[name];
-  if (value(API_ENV.cluster)) return {};
-  const settings = { region: env.AWS_REGION ?? 'us-east-1', endpoint: env.AWS_ENDPOINT_URL };
-  const ecs = new ECSClient(settings);
-  const ec2 = new EC2Client(settings);
-  const cluster = (await ecs.send(new CreateClusterCommand({ clusterName: 'acme-local' }))).cluster!.clusterArn!;
-  const family = 'acme-local-issuer';
-  const taskDefinition = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })).then(
-    (found) => found.taskDefinition!.taskDefinitionArn!,
-    async () =>
-      (
-        await ecs.send(
-          new RegisterTaskDefinitionCommand({
-            family,
-            requiresCompatibilities: ['FARGATE'],
-            networkMode: 'awsvpc',
-            cpu: '256',
-            memory: '512',
-            containerDefinitions: [{ name: 'issuer', image: 'acme-on-aws-issuer', memory: 512, command: ['renew'], essential: true }],
-          }),
-        )
-      ).taskDefinition!.taskDefinitionArn!,
-  );
-  const subnet = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets![0]!.SubnetId!;
-  const group = (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups![0]!.GroupId!;
-  return { [API_ENV.cluster]: cluster, [API_ENV.taskDefinition]: taskDefinition, [API_ENV.container]: 'issuer', [API_ENV.subnets]: subnet, [API_ENV.securityGroups]: group };
+function localIssuerTask(env: NodeJS.ProcessEnv): Record<string, string> {
+  if (env[API_ENV.cluster]) return {};
+  const file = join(runDir(env), 'task.json');
+  let task: LocalTask;
+  try {
+    task = JSON.parse(readFileSync(file, 'utf8')) as LocalTask;
+  } catch (error) {
+    throw new Error(`no issuer task registered in moto (${file}: ${error instanceof Error ? error.message : String(error)}): run just up, which registers it (bootstrap-ecs.ts)`);
+  }
+  return {
+    [API_ENV.cluster]: task.clusterArn,
+    [API_ENV.taskDefinition]: task.taskDefinitionArn,
+    [API_ENV.container]: task.containerName,
+    [API_ENV.subnets]: task.subnets.join(','),
+    [API_ENV.securityGroups]: task.securityGroups.join(','),
+    [API_ENV.assignPublicIp]: String(task.assignPublicIp === 'ENABLED'),
+  };
 }
 
 async function main(): Promise<void> {
   const env = { ...process.env };
-  Object.assign(env, await localIssuerTask(env));
+  Object.assign(env, localIssuerTask(env));
   const port = Number(process.env.API_PORT ?? '5004');
   const region = env.AWS_REGION ?? 'us-east-1';
   let api: ReturnType<typeof apiFromEnv> | undefined;

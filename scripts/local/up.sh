@@ -59,6 +59,11 @@ else say "ok   pebble (already running)"; fi
 moto_started=false
 if ! moto_healthy >/dev/null 2>&1; then
   stop_service moto
+  # The task runner and the API poll moto: left running, their requests would spend the new moto's
+  # first unauthenticated actions (INITIAL_NO_AUTH_ACTION_COUNT, meant for making the admin), and
+  # they hold the last moto's cluster and credentials anyway. Both are started again below.
+  stop_service task-runner
+  stop_service api
   # moto's state is in memory: whatever was made for the last one is gone with it
   rm -f "$RUN_DIR/admin.env" "$RUN_DIR/aws.env" "$RUN_DIR/issuer.env" "$RUN_DIR/responder.env" "$RUN_DIR/iam.json" "$RUN_DIR/task.json"
   if iam_enforced; then
