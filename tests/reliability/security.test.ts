@@ -116,7 +116,7 @@ describe.each(Object.entries(CONFIGURATIONS))('synthesized stack (%s)', (_label,
 
 describe('the responder code', () => {
   it('reads account/jwk.json and nothing else: one GetObject on layout.accountJwk, no other S3 command', () => {
-    const dir = join(repoRoot, 'lambdas');
+    const dir = join(repoRoot, 'lambdas', 'challenge'); // the responder; the API's grants are asserted in tests/infra/api.test.ts
     const files = (function walk(d: string): string[] {
       return readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : f.endsWith('.ts') ? [join(d, f)] : []));
     })(dir);
