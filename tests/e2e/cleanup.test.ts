@@ -12,6 +12,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCredentials, clientsFor } from '../support/aws.js';
 import { classicLoadBalancerUsing } from '../support/classic-elb.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { eventOf, runCli, startCli, startLocalStack, type CliResult, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
@@ -104,10 +105,21 @@ describe('delete takes away what the issuer made', () => {
   });
 
   it('an interrupted delete leaves the record, and running it again finishes: nothing of it is left but the archive', async () => {
-    // Killed once the first ACM copy is deleted: the us-west-2 copy, the exports and the record remain.
-    const killed = await startCli(stack, ['delete', 'gone'], { LEASE_SECONDS: '2' }, (event, child) => {
-      if (event.event === 'step' && event.ok === true && event.step === `delete ${made.acm[0]!.certificateArn}`) child.kill('SIGKILL');
-    }).done;
+    // Killed at the us-west-2 copy's delete, held at the proxy so the kill cannot come after the run
+    // went on (a step event read late): the us-west-2 copy, the exports and the record remain.
+    const proxy = new FaultProxy(Number(stack.env.MOTO_PORT));
+    await proxy.up();
+    let killed: CliResult;
+    try {
+      const run = startCli(stack, ['delete', 'gone'], { LEASE_SECONDS: '2', AWS_ENDPOINT_URL: proxy.endpoint });
+      proxy.holdOnMutating(
+        (_line, received) => /x-amz-target: CertificateManager\.DeleteCertificate/i.test(received) && received.includes('/us-west-2/acm/'),
+        () => run.child.kill('SIGKILL'),
+      );
+      killed = await run.done;
+    } finally {
+      await proxy.down();
+    }
     expect(killed.code, output(killed)).not.toBe(0);
     expect(await inAcm('us-east-1', made.acm[0]!.certificateArn)).toBeUndefined();
     expect(await inAcm('us-west-2', made.acm[1]!.certificateArn)).toBeDefined();

@@ -10,7 +10,7 @@ export class FaultProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private mutating = 0;
-  private holdAt: number | ((requestLine: string) => boolean) | undefined;
+  private holdAt: number | ((requestLine: string, received: string) => boolean) | undefined;
   private onHold: ((requestLine: string) => void) | undefined;
   port = 0;
 
@@ -46,8 +46,12 @@ export class FaultProxy {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Holds (never forwards) the n-th mutating request from now on, or the first whose request line `n` accepts, and calls `then` with its request line. */
-  holdOnMutating(n: number | ((requestLine: string) => boolean) | undefined, then?: (requestLine: string) => void): void {
+  /**
+   * Holds (never forwards) the n-th mutating request from now on, or the first whose request line
+   * `n` accepts (given the rest of what arrived with it too: its headers name the region and the
+   * operation of an AWS JSON request, whose line is only `POST /`), and calls `then` with its line.
+   */
+  holdOnMutating(n: number | ((requestLine: string, received: string) => boolean) | undefined, then?: (requestLine: string) => void): void {
     this.mutating = 0;
     this.holdAt = n;
     this.onHold = then;
@@ -68,10 +72,11 @@ export class FaultProxy {
     let held = false;
     client.on('data', (chunk: Buffer) => {
       if (held) return;
-      for (const match of chunk.toString('latin1').matchAll(MUTATING)) {
+      const received = chunk.toString('latin1');
+      for (const match of received.matchAll(MUTATING)) {
         this.mutating += 1;
         const line = `${match[1]} ${match[2]}`;
-        if (typeof this.holdAt === 'function' ? this.holdAt(line) : this.mutating === this.holdAt) {
+        if (typeof this.holdAt === 'function' ? this.holdAt(line, received.slice(match.index)) : this.mutating === this.holdAt) {
           this.holdAt = undefined;
           held = true;
           this.onHold?.(line);
