@@ -13,7 +13,10 @@ service_pid() {
   local pidfile="$RUN_DIR/$1.pid"
   [ -f "$pidfile" ] || return 1
   local pid; pid=$(cat "$pidfile")
-  kill -0 "$pid" 2>/dev/null && printf '%s' "$pid"
+  kill -0 "$pid" 2>/dev/null || return 1
+  # A killed service its adopter has not reaped yet is a zombie: kill -0 answers, but it runs no more.
+  [ "$(sed -E 's/^[0-9]+ \(.*\) (\S).*/\1/' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
+  printf '%s' "$pid"
 }
 
 # start_service NAME CMD... : runs CMD detached (own session), logs to $LOG_DIR/NAME.log
