@@ -181,7 +181,8 @@ export function stsIdentity(env: NodeJS.ProcessEnv): (key: KnownKey) => Promise<
  * whose tasks the local task runner runs; unless ISSUER_CLUSTER names one already (a test may).
  */
 function localIssuerTask(env: NodeJS.ProcessEnv): Record<string, string> {
-  if (env[API_ENV.cluster]) return {};
+  const { cluster } = API_ENV;
+  if (env[cluster]) return {};
   const file = join(runDir(env), 'task.json');
   let task: LocalTask;
   try {

@@ -5,15 +5,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { responderFunction } from '../../scripts/local/responder-asset.js';
 import { localEnvironments } from '../../scripts/local/responder-function.js';
-import { resourcesOfType, synthesize } from '../infra/synth.js';
+import { logicalId, resourcesOfType, synthesize } from '../infra/synth.js';
 
 describe('the responder asset', () => {
   it("is the asset and configuration of the stack's responder function", async () => {
     const fn = await responderFunction();
-    const { json, outdir } = synthesize({});
-    const functions = resourcesOfType(json, 'AWS::Lambda::Function').filter(([, resource]) => resource.Properties.Handler === fn.handler);
+    const synth = synthesize({});
+    const { json, outdir } = synth;
+    // the stack's responder by its logical id: the API's function has the same handler name
+    const responderId = logicalId(synth, synth.stack.responder.function);
+    const functions = resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => id === responderId);
     expect(functions).toHaveLength(1);
     const [, deployed] = functions[0]!;
+    expect(deployed.Properties.Handler).toBe(fn.handler);
     expect(deployed.Properties.Code.S3Key).toBe(`${fn.assetHash}.zip`);
     expect(deployed.Properties).toMatchObject({
       Runtime: fn.runtime,
