@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { API_ENV } from '../core/api-config.js';
 import type { CertificateStore } from './certificate-store.js';
 import { ISSUER_CONTAINER_NAME, type IssuerTask } from './issuer-task.js';
+import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LOG_WRITE_ACTIONS } from './perms.js';
 import { repoPath } from './repo.js';
 
@@ -88,15 +89,7 @@ export class CertificateApi extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       description: 'Certificate API: declarations in S3, issuance in the issuer task',
       environment,
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        bundleAwsSDK: true,
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: LAMBDA_BUNDLING,
     });
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CHALLENGE_PATH_PREFIX } from '../core/token.js';
 import type { CertificateStore } from './certificate-store.js';
+import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LOG_WRITE_ACTIONS } from './perms.js';
 import { repoPath } from './repo.js';
 
@@ -134,16 +135,7 @@ export class ChallengeResponder extends Construct {
         CERT_BUCKET: props.store.bucket.bucketName,
         JWK_REFRESH_SECONDS: String(refresh),
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        // Pin the SDK we test with instead of whatever the runtime ships.
-        bundleAwsSDK: true,
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: LAMBDA_BUNDLING,
     });
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Target', {
