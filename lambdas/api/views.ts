@@ -1,4 +1,4 @@
-import { effectiveState, type CertificateState, type Declaration, type IndexEntry, type LiveMetadata, type RenewalRecord } from '../../lib/core/index.js';
+import { effectiveState, type CertificateState, type Declaration, type IndexEntry, type LiveMetadata, type RenewalRecord, type StateTransition } from '../../lib/core/index.js';
 
 /**
  * What the API answers about a certificate (openapi.json, Certificate and Status), from what the
@@ -18,6 +18,11 @@ export interface CertificateView {
   readonly renewAt?: string;
   readonly acmArns?: readonly string[];
   readonly chain?: string;
+  /** The detail only (GET /certificates/{name}): what `show` tells, for the dashboard's detail. */
+  readonly profile?: string;
+  readonly renewalRule?: string;
+  readonly lastError?: { readonly at: string; readonly code: string; readonly message: string };
+  readonly history?: readonly StateTransition[];
 }
 
 export interface StatusView {
@@ -57,6 +62,10 @@ export function detailView(name: string, record: RenewalRecord | undefined, decl
     ...optional('renewAt', record.retryAt ?? record.renewAt),
     acmArns: record.acm.map((r) => r.certificateArn),
     ...optional('chain', chain),
+    ...optional('profile', record.profile),
+    ...optional('renewalRule', record.renewalRule),
+    ...(record.lastError === undefined ? {} : { lastError: record.lastError }),
+    history: record.history,
   };
 }
 

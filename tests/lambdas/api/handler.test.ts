@@ -268,6 +268,10 @@ describe('the certificate operations on moto (S3 and ECS)', () => {
     expectProblem(await send('POST', '/certificates/issued/renew'), 'ERR_ACCESS_DENIED', '/certificates/issued/renew');
     await put('renewal/issued.json', JSON.stringify({ ...record, state: 'failed', lastError: { at, code: 'ERR_VALIDATION_FAILED', message: 'issued.example.com: connection refused' }, retryAt: notAfter }));
     expect((await send('GET', '/certificates/issued/status')).body).toEqual({ name: 'issued', state: 'failed', message: 'ERR_VALIDATION_FAILED: issued.example.com: connection refused', retryAt: notAfter });
+    // The detail carries what the dashboard's detail shows: the history and the last error.
+    const failed = await send('GET', '/certificates/issued');
+    expect(failed.body).toMatchObject({ state: 'failed', history: record.history, lastError: { at, code: 'ERR_VALIDATION_FAILED', message: 'issued.example.com: connection refused' } });
+    expect(documented('GET', '/certificates/{name}', failed)).toEqual([]);
   });
 
   it("the owner's DELETE succeeds: undeclared, and `delete NAME` started only where something was issued", async () => {
