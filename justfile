@@ -37,6 +37,14 @@ schedule-fire:
     {{_operator_env}}
     node --import tsx scripts/local/run-task.ts --schedule
 
+# the certificate dashboard on 127.0.0.1:DASHBOARD_PORT, its API calls signed with your credentials: the local stack's API, `--aws` the deployed stack's (your AWS_PROFILE), or `--api-url URL`
+[positional-arguments]
+dashboard *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [[ " $* " == *" --aws "* ]]; then {{_aws_env}}; else {{_operator_env}}; fi
+    node --import tsx scripts/dashboard/server.ts "$@"
+
 # bring the stack up, register, issue one certificate for two names and show it
 demo: up
     #!/usr/bin/env bash
@@ -61,6 +69,7 @@ issuer *ARGS:
 # type-check everything
 typecheck:
     npx tsc --noEmit -p .
+    npx tsc --noEmit -p scripts/dashboard/page
 
 # formatting (prettier --check) and lint (eslint, type-aware; a warning fails it, so does an unused disable comment)
 lint:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack runs when it is missing: pebble + pebble-challtestsrv (Debian
-# package `pebble`), moto's server (PyPI `moto[server]`), cfn-lint (PyPI), the Node runtimes
+# package `pebble`), Chromium (Debian package, for the dashboard's browser test), moto's server
+# (PyPI `moto[server]`), cfn-lint (PyPI), the Node runtimes
 # production runs and the Lambda runtime (emulator and runtime interface client) the responder
 # runs under (scripts/local/runtimes.mjs). Safe to run again.
 set -euo pipefail
@@ -12,6 +13,18 @@ if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null
   say "installing pebble (Debian package)"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null
+fi
+# Chromium for the dashboard's browser test (tests/e2e/dashboard.test.ts drives it with playwright-core,
+# which downloads no browser): Debian's package, where CHROMIUM_PATH (.env) has none.
+CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM_PATH" ]; then
+  if [ "$CHROMIUM_PATH" = /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+    say "installing chromium (Debian package), for the dashboard's browser test"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    say "no Chromium at CHROMIUM_PATH=$CHROMIUM_PATH: install Chromium and point CHROMIUM_PATH (.env) at it"; exit 1
+  fi
 fi
 # moto exactly: scripts/local/moto-server.py corrects its IAM checks through its internals, which
 # are only known for this version.

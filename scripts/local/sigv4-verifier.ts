@@ -3,9 +3,9 @@
 // secret (@smithy/signature-v4, the SDK's own signer) and compares; a request without a signature,
 // with an unknown key, a stale date, another region or service, or a signature that differs is
 // refused. The known keys are those moto's IAM holds for the local stack (scripts/local/bootstrap-iam.ts).
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
+import { Sha256 } from './sha256.js';
 
 export interface KnownKey {
   readonly accessKeyId: string;
@@ -28,29 +28,6 @@ export type Verdict = { readonly ok: true; readonly key: KnownKey } | { readonly
 /** AWS accepts a signature dated within 5 minutes of its clock. */
 const SKEW_MS = 5 * 60_000;
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
-
-/** node:crypto behind the signer's Checksum interface (HMAC when given a secret). */
-class Sha256 implements Checksum {
-  private hash;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
-  }
-}
-
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
 
 /** `20261202T070000Z` as a Date. */
 function amzDate(value: string | undefined): Date | undefined {
