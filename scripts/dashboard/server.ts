@@ -13,6 +13,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { build } from 'esbuild';
 import { KEY_TYPES, KNOWN_DIRECTORIES } from '../../lib/core/index.js';
+import { API_PREFIX, PAGE_HEADER, SESSION_PATH, type Session } from './page/contract.js';
 import { cachedCredentials, signedApi, type SignedApi } from './signed-api.js';
 import { resolveTarget, UsageError, type DashboardTarget } from './target.js';
 
@@ -96,15 +97,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (method === 'GET' && url.pathname === '/') return send(response, 200, 'text/html; charset=utf-8', options.assets.html);
     if (method === 'GET' && url.pathname === '/app.js') return send(response, 200, 'text/javascript; charset=utf-8', options.assets.script);
     if (method === 'GET' && url.pathname === '/style.css') return send(response, 200, 'text/css; charset=utf-8', options.assets.css);
-    const forApi = url.pathname.startsWith('/api/');
-    if (!forApi && url.pathname !== '/dashboard/session') return refuse(response, 404, 'Not found', `${url.pathname} is not part of the dashboard`);
+    const forApi = url.pathname.startsWith(`${API_PREFIX}/`);
+    if (!forApi && url.pathname !== SESSION_PATH) return refuse(response, 404, 'Not found', `${url.pathname} is not part of the dashboard`);
     const origin = request.headers.origin;
-    if (request.headers['x-dashboard'] !== '1' || (origin !== undefined && origin !== `http://${host}`)) {
+    if (request.headers[PAGE_HEADER] !== '1' || (origin !== undefined && origin !== `http://${host}`)) {
       log(`refused ${method} ${url.pathname}: ${origin !== undefined && origin !== `http://${host}` ? `from origin ${origin}` : 'without the page header'}`);
       return refuse(response, 403, 'Forbidden', 'only the dashboard page may call this');
     }
     if (!forApi) {
-      return send(response, 200, 'application/json', JSON.stringify({ apiUrl: options.api.url, region: options.region, signedAs: await options.signedAs(), keyTypes: KEY_TYPES, knownCas: KNOWN_DIRECTORIES }));
+      const session: Session = { apiUrl: options.api.url, region: options.region, signedAs: await options.signedAs(), keyTypes: KEY_TYPES, knownCas: KNOWN_DIRECTORIES };
+      return send(response, 200, 'application/json', JSON.stringify(session));
     }
     if (!FORWARDED_METHODS.has(method)) return refuse(response, 405, 'Method not allowed', `the certificate API has no ${method} route`);
     let body: Buffer;
@@ -113,7 +115,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     } catch {
       return refuse(response, 413, 'Request too large', `a request body is at most ${MAX_BODY_BYTES} bytes`);
     }
-    const path = url.pathname.slice('/api'.length) + url.search;
+    const path = url.pathname.slice(API_PREFIX.length) + url.search;
     let answer;
     try {
       answer = await options.api.call(method, path, body.length === 0 ? undefined : { text: body.toString('utf8'), contentType: request.headers['content-type'] ?? 'application/json' });

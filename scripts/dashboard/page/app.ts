@@ -2,6 +2,7 @@
 // operator's AWS credentials and forwards it to the certificate API (server.ts); the page never
 // holds a credential. The shapes below are the API's (lambdas/api/openapi.json). Everything shown
 // is set as text, never as HTML: names, causes and CA messages are data.
+import { API_PREFIX, PAGE_HEADER, SESSION_PATH, type Session } from './contract.js';
 import { daysLeft, urgencyOf } from './urgency.js';
 
 interface Certificate {
@@ -35,15 +36,6 @@ interface Problem {
   readonly status: number;
 }
 
-/** What the dashboard server says about itself (GET /dashboard/session). */
-interface Session {
-  readonly apiUrl: string;
-  readonly region: string;
-  readonly signedAs: string;
-  readonly keyTypes: readonly string[];
-  readonly knownCas: Readonly<Record<string, string>>;
-}
-
 type Answer<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: Problem };
 
 /** Polling while something changes (an issuance running, an action just sent), and at rest. */
@@ -72,7 +64,7 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, clas
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
-  const headers: Record<string, string> = { 'x-dashboard': '1' };
+  const headers: Record<string, string> = { [PAGE_HEADER]: '1' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -215,12 +207,12 @@ function renderDetail(certificate: Certificate | undefined, now: Date): void {
   const actions = make('div', undefined, 'actions');
   const renew = make('button', 'Renew now', 'primary');
   renew.type = 'button';
-  renew.addEventListener('click', () => void act(renew, 'POST', `/api/certificates/${encodeURIComponent(certificate.name)}/renew`, `Renewal of ${certificate.name}`));
+  renew.addEventListener('click', () => void act(renew, 'POST', `${API_PREFIX}/certificates/${encodeURIComponent(certificate.name)}/renew`, `Renewal of ${certificate.name}`));
   const remove = make('button', 'Delete', 'danger');
   remove.type = 'button';
   remove.addEventListener('click', () => {
     if (!confirm(`Delete ${certificate.name}? Its ACM copies, exports and live objects are deleted; the archive is kept.`)) return;
-    void act(remove, 'DELETE', `/api/certificates/${encodeURIComponent(certificate.name)}`, `Deletion of ${certificate.name}`);
+    void act(remove, 'DELETE', `${API_PREFIX}/certificates/${encodeURIComponent(certificate.name)}`, `Deletion of ${certificate.name}`);
   });
   const close = make('button', 'Close');
   close.type = 'button';
@@ -306,7 +298,7 @@ function refresh(): Promise<void> {
 
 /** Reads the list (and the selected one) and shows them; true while any is being issued. */
 async function show(): Promise<boolean> {
-  const list = await call<{ readonly certificates: readonly Certificate[] }>('GET', '/api/certificates');
+  const list = await call<{ readonly certificates: readonly Certificate[] }>('GET', `${API_PREFIX}/certificates`);
   const now = new Date();
   if (!list.ok) {
     notify('error', problemText('Listing the certificates', list.problem));
@@ -320,7 +312,7 @@ async function show(): Promise<boolean> {
   renderList(certificates, now);
   let detail: Certificate | undefined;
   if (selected !== undefined) {
-    const one = await call<Certificate>('GET', `/api/certificates/${encodeURIComponent(selected)}`);
+    const one = await call<Certificate>('GET', `${API_PREFIX}/certificates/${encodeURIComponent(selected)}`);
     if (one.ok) detail = one.value;
     else if (one.problem.status !== 404) notify('error', problemText(`Reading ${selected}`, one.problem));
   }
@@ -344,7 +336,7 @@ async function request(form: HTMLFormElement): Promise<void> {
   for (const optional of ['keyType', 'ca', 'profile']) if (text(optional) !== '') body[optional] = text(optional);
   const button = form.querySelector('button')!;
   button.disabled = true;
-  const answer = await call<Accepted>('POST', '/api/certificates', body);
+  const answer = await call<Accepted>('POST', `${API_PREFIX}/certificates`, body);
   button.disabled = false;
   if (!answer.ok) return notify('error', problemText(`Request for ${text('name') || 'a certificate'}`, answer.problem));
   notify('ok', `Requested ${answer.value.name}: the issuer task is issuing it in the background.`);
@@ -355,7 +347,7 @@ async function request(form: HTMLFormElement): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  const answer = await call<Session>('GET', '/dashboard/session');
+  const answer = await call<Session>('GET', SESSION_PATH);
   if (!answer.ok) {
     element('session').textContent = problemText('No session', answer.problem);
     return;
