@@ -1,10 +1,11 @@
 // The local stack as `just up` brings it up serves the certificate API on API_PORT: curl
 // --aws-sigv4 with the stack's admin keys (moto enforcing IAM) declares a certificate (202) and
 // starts the issuer task in moto, which the local task runner runs until the certificate is
-// active in S3 and ACM. The handler runs as the `api` role holding the template's policy for the
-// API function's role: that role is refused what the template does not grant (a private key, the
-// issuer's records), and without its ecs:RunTask statement the POST fails naming it. An unsigned
-// request is refused (403).
+// active in S3 and ACM; the status goes pending → issuing → active, the task held at its ACM
+// import (a proxy in front of moto) until the test has seen `issuing`. The handler runs as the
+// `api` role holding the template's policy for the API function's role: that role is refused
+// what the template does not grant (a private key, the issuer's records), and without its
+// ecs:RunTask statement the POST fails naming it. An unsigned request is refused (403).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,17 +17,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvedPolicies, ROLE_NAMES } from '../../scripts/local/bootstrap-iam.js';
 import type { LocalTask } from '../../scripts/local/task-definition.js';
 import { adminCredentials, clientsFor } from '../support/aws.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { withoutAction, withoutStatementGranting } from '../support/iam.js';
-import { startLocalStack, type LocalStack, type SessionEnv } from '../support/local-stack.js';
+import { freePort, startLocalStack, type LocalStack, type SessionEnv } from '../support/local-stack.js';
 
 const run = promisify(execFile);
 let stack: LocalStack;
+/** In front of moto for the whole stack (the task's AWS_ENDPOINT_URL too): it can hold one request. */
+let proxy: FaultProxy;
 let url: string;
 let sign: string[];
 let api: SessionEnv;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ name: 'api-endpoint' });
+  const motoPort = await freePort();
+  proxy = new FaultProxy(motoPort);
+  await proxy.up();
+  stack = await startLocalStack({ name: 'api-endpoint', extraEnv: { MOTO_PORT: String(motoPort), AWS_ENDPOINT_URL: proxy.endpoint } });
   url = `http://127.0.0.1:${stack.env.API_PORT}`;
   sign = ['--aws-sigv4', `aws:amz:${stack.env.AWS_REGION}:lambda`, '--user', `${stack.env.AWS_ACCESS_KEY_ID}:${stack.env.AWS_SECRET_ACCESS_KEY}`];
   api = stack.iam!.apiEnv!;
@@ -34,6 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  await proxy?.down();
 });
 
 const curl = async (args: string[]) => {
@@ -72,20 +80,35 @@ const refusal = (promise: Promise<unknown>) =>
   );
 
 describe('the API on the local stack', () => {
-  it('answers a signed POST /certificates with 202, the task it starts issues it (pending, issuing, active) into S3 and ACM', async () => {
+  it('answers a signed POST /certificates with 202; the task it starts goes pending → issuing → active, into S3 and ACM', async () => {
+    // The task's first ACM import is held: the record says `issuing` from before the order until
+    // the import and the record's `active` after it, so the test sees `issuing` whatever the timing.
+    let release: (() => void) | undefined;
+    proxy.holdOnMutating(
+      (_line, received) => /x-amz-target: CertificateManager\.ImportCertificate/i.test(received),
+      (_line, go) => (release = go),
+    );
     const accepted = await post('shop');
     expect(accepted.status, accepted.body).toBe('202');
     expect(JSON.parse(accepted.body)).toMatchObject({ name: 'shop', statusUrl: `${url}/certificates/shop/status` });
     expect(JSON.parse((await clientsFor(stack).read('declared/shop.json'))!)).toMatchObject({ name: 'shop', owner: expect.stringMatching(/^arn:aws:iam::\d{12}:user\/local-admin$/) });
     // Nobody runs the CLI: the task the API started runs through the local task runner.
     const seen: string[] = [];
-    await until('the certificate to be active', async () => {
+    const observe = async () => {
       const state = await stateOf('shop');
       if (seen.at(-1) !== state) seen.push(state);
-      expect(['pending', 'issuing', 'active']).toContain(state);
-      return state === 'active';
-    });
-    expect(seen[0]).toMatch(/^(pending|issuing)$/);
+      return state;
+    };
+    try {
+      await until('the task to reach its ACM import', async () => (await observe(), release !== undefined));
+      expect(await observe()).toBe('issuing');
+    } finally {
+      release?.();
+      proxy.holdOnMutating(undefined);
+    }
+    await until('the certificate to be active', async () => (await observe()) === 'active');
+    // pending only when the poll came before the task wrote its record (it may start quicker)
+    expect(seen).toEqual(seen[0] === 'pending' ? ['pending', 'issuing', 'active'] : ['issuing', 'active']);
     const issued = (await record('shop'))!;
     expect(await clientsFor(stack).read('live/shop/metadata.json')).toContain(issued.serial);
     expect(issued.acm[0]).toMatchObject({ serial: issued.serial, certificateArn: expect.stringMatching(/^arn:aws:acm:/) });
