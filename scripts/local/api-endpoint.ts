@@ -4,15 +4,23 @@
 // auth does, and hands every other request to the real handler (lambdas/api/handler.ts) as the
 // function URL's event (function-url-event.ts), the signer's identity in
 // requestContext.authorizer.iam as STS reports it. `just up` starts it, `just down` stops it.
+//
+// The handler's own AWS requests (S3, ECS RunTask) are the API function's role's, as on Lambda:
+// with LOCAL_IAM_ENFORCE=true this process runs the handler with the session of the local `api`
+// role (run/api.env, bootstrap-iam.ts), which holds the synthesized template's policy for the
+// function's role; the caller's key is used only to ask STS who signed. A stack without the API
+// (DEPLOY_API=false: the template has no API role) has nothing here to stand in for: the endpoint
+// does not start, and says why (`api-endpoint.ts check`, which up.sh asks first, exits 3).
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { ConfigReader } from '../../lib/core/config-reader.js';
 import { API_ENV } from '../../lib/core/index.js';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { apiFromEnv, createHandler, type ApiHandler } from '../../lambdas/api/handler.js';
-import { runDir } from './bootstrap-iam.js';
+import { runDir, type IamState } from './bootstrap-iam.js';
 import { functionUrlEventOf, type IamIdentity } from './function-url-event.js';
 import { verifySigV4, type KnownKey } from './sigv4-verifier.js';
 import type { LocalTask } from './task-definition.js';
@@ -200,9 +208,49 @@ function localIssuerTask(env: NodeJS.ProcessEnv): Record<string, string> {
   };
 }
 
+/** Why there is no API to serve locally (the deployed stack would have none), or undefined: there is. */
+export function noApiReason(env: NodeJS.ProcessEnv): string | undefined {
+  if (new ConfigReader(env).boolean('LOCAL_IAM_ENFORCE', false)) {
+    // the roles `just up` made from the template: an API role exactly when the template has the API
+    const file = join(runDir(env), 'iam.json');
+    let state: IamState;
+    try {
+      state = JSON.parse(readFileSync(file, 'utf8')) as IamState;
+    } catch (error) {
+      throw new Error(`no roles made yet (${file}: ${error instanceof Error ? error.message : String(error)}): run just up`);
+    }
+    return state.roles.api === undefined ? 'the template has no certificate API (DEPLOY_API=false), so no API role to run its handler as' : undefined;
+  }
+  return new ConfigReader(env).boolean('DEPLOY_API', true) ? undefined : 'DEPLOY_API=false: the stack has no certificate API';
+}
+
+/**
+ * The credentials the handler's AWS clients use, as Lambda hands a function its role's session
+ * (AWS_* in its environment): the `api` role's session (run/api.env) when moto enforces IAM;
+ * undefined otherwise: the stack's own keys, which moto does not check.
+ */
+export function handlerCredentials(env: NodeJS.ProcessEnv): Record<'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_SESSION_TOKEN', string> | undefined {
+  if (!new ConfigReader(env).boolean('LOCAL_IAM_ENFORCE', false)) return undefined;
+  const file = join(runDir(env), 'api.env');
+  const session = envFile(file);
+  const { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: token } = session;
+  if (!id || !secret || !token) throw new Error(`moto enforces IAM but ${file} holds no session of the API role: run just up, which makes it (bootstrap-iam.ts roles)`);
+  return { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: token };
+}
+
 async function main(): Promise<void> {
   const env = { ...process.env };
+  const absent = noApiReason(env);
+  if (process.argv[2] === 'check' || absent !== undefined) {
+    if (absent !== undefined) console.error(`not starting the local certificate API: ${absent}`);
+    process.exit(absent === undefined ? 0 : 3);
+  }
   Object.assign(env, localIssuerTask(env));
+  // The handler's clients read AWS_* from this process's environment (the SDK's default chain), as
+  // in Lambda; `env` keeps the operator's keys for what the endpoint itself knows (localKeys).
+  const credentials = handlerCredentials(env);
+  if (credentials !== undefined) Object.assign(process.env, credentials);
+  const handlerEnv = { ...env, ...credentials };
   const port = Number(process.env.API_PORT ?? '5004');
   const region = env.AWS_REGION ?? 'us-east-1';
   let api: ReturnType<typeof apiFromEnv> | undefined;
@@ -212,10 +260,11 @@ async function main(): Promise<void> {
     // Read again on every unknown key: `just up` may have made new sessions since this started.
     keys: (id) => Promise.resolve(localKeys(env).find((key) => key.accessKeyId === id)),
     identity: stsIdentity(env),
-    handler: createHandler(() => (api ??= apiFromEnv(env))),
+    handler: createHandler(() => (api ??= apiFromEnv(handlerEnv))),
     refused: (why) => console.error(`refused ${why}`),
   });
-  console.error(`certificate API on ${endpoint.url} (SigV4, service lambda, region ${region})`);
+  const as = credentials !== undefined ? 'the handler runs as the api role (run/api.env)' : "the handler uses the stack's keys (moto checks nothing)";
+  console.error(`certificate API on ${endpoint.url} (SigV4, service lambda, region ${region}; ${as})`);
   const stop = () => void endpoint.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -1,7 +1,7 @@
 // The template's policy statements with their intrinsic functions resolved to the local stack's
 // physical resources, the way CloudFormation resolves them on deploy: Ref and Fn::GetAtt of the
-// resources the policies name (the store bucket and key, the responder's log group, the export
-// key, the HTTPS listener), the pseudo parameters, Fn::Join, Fn::Select, Fn::Split and Fn::Sub.
+// resources the policies name (the store bucket and key, the log groups, the export key, the
+// HTTPS listener, the issuer's cluster, task definition and roles), the pseudo parameters, Fn::Join, Fn::Select, Fn::Split and Fn::Sub.
 // Anything else is refused by name: a policy is never guessed.
 import type { PolicyStatement, TemplatePolicies } from './iam-template.js';
 
@@ -16,16 +16,36 @@ export interface LocalResources {
   readonly exportKeyArn?: string | undefined;
   /** The HTTPS listener (HTTPS_LISTENER_ARN); undefined until a test makes one. */
   readonly httpsListenerArn?: string | undefined;
+  /** The issuer's cluster and task definition bootstrap-ecs.ts registered (run/task.json); undefined until then. */
+  readonly clusterArn?: string | undefined;
+  readonly taskDefinitionArn?: string | undefined;
+  /** The local role standing in for the issuer task role (bootstrap-iam.ts); undefined until it is made. */
+  readonly taskRoleArn?: string | undefined;
+}
+
+/** Names standing in for the stack's log groups (nothing locally writes to CloudWatch Logs). */
+export interface LocalLogGroups {
+  readonly responderLogGroup: string;
+  readonly issuerLogGroup: string;
+  readonly apiLogGroup: string;
+}
+
+/** The local stack's log group names for a bucket: the same wherever a policy is resolved. */
+export function localLogGroups(bucket: string): LocalLogGroups {
+  return { responderLogGroup: `/local/${bucket}/responder`, issuerLogGroup: `/local/${bucket}/issuer`, apiLogGroup: `/local/${bucket}/api` };
 }
 
 type Attributes = Record<string, string>;
 
 /**
  * Ref and GetAtt values of each logical resource the policies may name. A resource the local
- * stack has not made yet (the listener, the export key) resolves to an ARN of that type that
- * matches nothing real, so its statements stay in the policy and allow nothing until it exists.
+ * stack has not made yet (the listener, the export key, the task definition before
+ * bootstrap-ecs.ts) resolves to an ARN of that type that matches nothing real, so its statements
+ * stay in the policy and allow nothing until it exists. The issuer's execution role has no local
+ * counterpart at all (the task runner pulls no image and resolves the secrets itself), so it is
+ * always such an ARN: only iam:PassRole names it, which moto does not check.
  */
-export function physicalResources(policies: TemplatePolicies, local: LocalResources, names: { responderLogGroup: string; issuerLogGroup: string }): Record<string, Attributes> {
+export function physicalResources(policies: TemplatePolicies, local: LocalResources, names: LocalLogGroups): Record<string, Attributes> {
   const { region, account, partition } = local;
   const keyId = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
   const logGroup = (name: string): Attributes => ({ Ref: name, Arn: `arn:${partition}:logs:${region}:${account}:log-group:${name}:*` });
@@ -41,6 +61,14 @@ export function physicalResources(policies: TemplatePolicies, local: LocalResour
     [policies.resources.responderLogGroup]: logGroup(names.responderLogGroup),
     [policies.resources.issuerLogGroup]: logGroup(names.issuerLogGroup),
   };
+  const role = (arn: string): Attributes => ({ Ref: arn.slice(arn.lastIndexOf('/') + 1), Arn: arn });
+  const cluster = local.clusterArn ?? `arn:${partition}:ecs:${region}:${account}:cluster/not-created-yet`;
+  byId[policies.resources.cluster] = { Ref: cluster.slice(cluster.lastIndexOf('/') + 1), Arn: cluster };
+  const taskDefinition = local.taskDefinitionArn ?? `arn:${partition}:ecs:${region}:${account}:task-definition/not-created-yet:1`;
+  byId[policies.resources.taskDefinition] = { Ref: taskDefinition, TaskDefinitionArn: taskDefinition };
+  byId[policies.resources.taskRole] = role(local.taskRoleArn ?? `arn:${partition}:iam::${account}:role/not-created-yet-task-role`);
+  byId[policies.resources.executionRole] = role(`arn:${partition}:iam::${account}:role/not-created-locally-execution-role`);
+  if (policies.resources.apiLogGroup !== undefined) byId[policies.resources.apiLogGroup] = logGroup(names.apiLogGroup);
   if (policies.resources.exportKey !== undefined) {
     byId[policies.resources.exportKey] = key(local.exportKeyArn ?? `arn:${partition}:kms:${region}:${account}:key/not-created-yet`);
   }

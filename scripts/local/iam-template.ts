@@ -1,11 +1,13 @@
-// The synthesized stack's IAM, for the local stack's roles: the task role's and the responder
-// role's AWS::IAM::Policy documents exactly as `cdk synth` writes them (intrinsics unresolved),
+// The synthesized stack's IAM, for the local stack's roles: the task role's, the responder
+// role's and (with DEPLOY_API, the default) the certificate API function's role's
+// AWS::IAM::Policy documents exactly as `cdk synth` writes them (intrinsics unresolved),
 // the logical ids of the resources they name, and the template file itself. Synthesized from a
 // DEPLOY_* environment, as bin/app.ts does, with the same cdk.json context.
 //
 // Synth costs a few seconds, so the result is kept under .local/iam-templates, keyed by the
 // configuration and by every input that can change a policy (lib/, bin/, cdk.json, the lock
-// file): a change to any of them is a new key, never a stale policy.
+// file) or the shape of what is kept (this file): a change to any of them is a new key, never a
+// stale policy.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +30,21 @@ export interface TemplatePolicies {
   readonly templateFile: string;
   readonly issuer: { readonly roleLogicalId: string; readonly statements: readonly PolicyStatement[] };
   readonly responder: { readonly roleLogicalId: string; readonly statements: readonly PolicyStatement[] };
+  /** The certificate API function's role (lib/constructs/api.ts); undefined: DEPLOY_API=false, the stack has no API. */
+  readonly api: { readonly roleLogicalId: string; readonly statements: readonly PolicyStatement[] } | undefined;
   /** Logical ids of the resources the local stack stands in for (undefined: not in this configuration). */
   readonly resources: {
     readonly bucket: string;
     readonly key: string;
     readonly responderLogGroup: string;
     readonly issuerLogGroup: string;
+    /** The API function's log group (undefined: no API). */
+    readonly apiLogGroup: string | undefined;
+    /** The issuer's cluster, task definition, task role and execution role (what the API's RunTask and PassRole name). */
+    readonly cluster: string;
+    readonly taskDefinition: string;
+    readonly taskRole: string;
+    readonly executionRole: string;
     readonly exportKey: string | undefined;
     readonly httpsListener: string | undefined;
   };
@@ -53,7 +64,7 @@ function inputsDigest(): string {
   };
   walk(join(REPO, 'lib'));
   walk(join(REPO, 'bin'));
-  for (const file of ['cdk.json', 'package-lock.json']) hash.update(file).update(readFileSync(join(REPO, file)));
+  for (const file of ['cdk.json', 'package-lock.json', 'scripts/local/iam-template.ts']) hash.update(file).update(readFileSync(join(REPO, file)));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -104,17 +115,24 @@ async function synthesizePolicies(deploy: Record<string, string>, templateFile: 
         .flatMap((resource) => resource.Properties.PolicyDocument.Statement as PolicyStatement[]);
     const issuerRole = id(stack.issuer.taskDefinition.taskRole)!;
     const responderRole = id(stack.responder.role)!;
+    const apiRole = id(stack.api?.role);
     writeFileSync(templateFile, JSON.stringify(json, null, 1));
     return {
       deploy,
       templateFile,
       issuer: { roleLogicalId: issuerRole, statements: statementsOf(issuerRole) },
       responder: { roleLogicalId: responderRole, statements: statementsOf(responderRole) },
+      api: apiRole === undefined ? undefined : { roleLogicalId: apiRole, statements: statementsOf(apiRole) },
       resources: {
         bucket: id(stack.store.bucket)!,
         key: id(stack.store.key)!,
         responderLogGroup: id(stack.responder.logGroup)!,
         issuerLogGroup: id(stack.issuer.logGroup)!,
+        apiLogGroup: id(stack.api?.logGroup),
+        cluster: id(stack.issuer.cluster)!,
+        taskDefinition: id(stack.issuer.taskDefinition)!,
+        taskRole: id(stack.issuer.taskDefinition.taskRole)!,
+        executionRole: id(stack.issuer.taskDefinition.executionRole)!,
         exportKey: id(stack.issuer.exportKey),
         httpsListener: id(stack.responder.httpsListener),
       },

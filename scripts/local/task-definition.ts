@@ -18,7 +18,7 @@ import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, TaskOverr
 import { isSecretVariable, type Env } from '../../lib/core/config-reader.js';
 import { parseIssuerConfig } from '../../lib/core/config.js';
 import { parsePreflightConfig } from '../../lib/core/preflight-config.js';
-import { physicalResources, resolveValue, type LocalResources, type ResolveContext } from './iam-policy.js';
+import { localLogGroups, physicalResources, resolveValue, type LocalResources, type ResolveContext } from './iam-policy.js';
 import type { TemplatePolicies } from './iam-template.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -82,7 +82,7 @@ export function issuerVariables(env: Env): Set<string> {
 
 /** The context that resolves the template's intrinsics to the local resources. */
 function resolveContext(policies: TemplatePolicies, local: LocalResources): ResolveContext {
-  return { local, resources: physicalResources(policies, local, { responderLogGroup: `/local/${local.bucket}/responder`, issuerLogGroup: `/local/${local.bucket}/issuer` }), types: policies.types };
+  return { local, resources: physicalResources(policies, local, localLogGroups(local.bucket)), types: policies.types };
 }
 
 function resolvedOrUndefined(value: unknown, context: ResolveContext): string | undefined {

@@ -65,7 +65,7 @@ if ! moto_healthy >/dev/null 2>&1; then
   stop_service task-runner
   stop_service api
   # moto's state is in memory: whatever was made for the last one is gone with it
-  rm -f "$RUN_DIR/admin.env" "$RUN_DIR/aws.env" "$RUN_DIR/issuer.env" "$RUN_DIR/responder.env" "$RUN_DIR/iam.json" "$RUN_DIR/task.json"
+  rm -f "$RUN_DIR/admin.env" "$RUN_DIR/aws.env" "$RUN_DIR/issuer.env" "$RUN_DIR/responder.env" "$RUN_DIR/api.env" "$RUN_DIR/iam.json" "$RUN_DIR/task.json"
   if iam_enforced; then
     # moto checks every request against IAM after the first three, which make the admin user
     # (bootstrap-iam.ts admin); moto-server.py hands moto the resource ARNs it leaves out.
@@ -87,19 +87,24 @@ if iam_enforced; then set -a; source "$RUN_DIR/admin.env"; set +a; fi
 node --import tsx scripts/local/bootstrap-aws.ts
 set -a; source "$RUN_DIR/aws.env"; set +a
 
-# The issuer's and the responder's roles, with the synthesized template's policies.
-if iam_enforced && { [ "$moto_started" = true ] || [ ! -s "$RUN_DIR/responder.env" ]; }; then
-  node --import tsx scripts/local/bootstrap-iam.ts roles
-  # a responder or adapter still running holds the last moto's credentials
-  stop_service responder
-  stop_service adapter
-fi
-
-# The issuer's cluster and task definition, from the template; then the runner that runs its tasks
-# (a runner still running holds the last moto's cluster: it is replaced).
+# The issuer's cluster and task definition, from the template (its task role is the one made
+# next); then the runner that runs its tasks (a runner still running holds the last moto's
+# cluster: it is replaced).
+ecs_registered=false
 if [ "$moto_started" = true ] || [ ! -s "$RUN_DIR/task.json" ]; then
   node --import tsx scripts/local/bootstrap-ecs.ts
   stop_service task-runner
+  ecs_registered=true
+fi
+
+# The issuer's, the responder's and the API's roles, with the synthesized template's policies
+# (the API's names the task definition just registered: a new revision needs it put again).
+if iam_enforced && { [ "$moto_started" = true ] || [ "$ecs_registered" = true ] || [ ! -s "$RUN_DIR/responder.env" ]; }; then
+  node --import tsx scripts/local/bootstrap-iam.ts roles
+  # a responder, adapter or API still running holds the last sessions
+  stop_service responder
+  stop_service adapter
+  stop_service api
 fi
 if ! task_runner_healthy >/dev/null 2>&1; then
   stop_service task-runner
@@ -135,11 +140,23 @@ if ! adapter_healthy >/dev/null 2>&1 || [ "$(cat "$RUN_DIR/adapter.runtime" 2>/d
   wait_for adapter adapter_healthy
 else say "ok   adapter (already running)"; fi
 
-# The certificate API's local function URL (its handler with the admin's keys, as it reaches moto).
-if ! api_healthy >/dev/null 2>&1 || [ "$moto_started" = true ]; then
+# The certificate API's local function URL, when the stack it stands in for has the API: with IAM
+# enforced its handler runs as the api role (run/api.env), as the function runs as its role on
+# Lambda. DEPLOY_API=false (no API role in the template): not started, and `check` says why.
+api_line="API http://127.0.0.1:$API_PORT"
+if api_why=$(node --import tsx scripts/local/api-endpoint.ts check 2>&1); then
+  if ! api_healthy >/dev/null 2>&1 || [ "$moto_started" = true ]; then
+    stop_service api
+    start_service api node --import tsx scripts/local/api-endpoint.ts
+    wait_for api api_healthy
+  else say "ok   api (already running)"; fi
+else
+  status=$?
+  if [ "$status" != 3 ]; then say "FAIL api: $api_why"; exit 1; fi
   stop_service api
-  start_service api node --import tsx scripts/local/api-endpoint.ts
-  wait_for api api_healthy
-else say "ok   api (already running)"; fi
+  api_why=${api_why#not starting the local certificate API: }
+  say "skip api: $api_why"
+  api_line="no API ($api_why)"
+fi
 
-say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL$(iam_enforced && echo ' (IAM enforced: the issuer runs with run/issuer.env)'), HTTP-01 on :$PEBBLE_HTTP_PORT (responder: $(responder_runtime)), API http://127.0.0.1:$API_PORT"
+say "local stack is up: ACME https://localhost:$PEBBLE_PORT/dir, AWS $AWS_ENDPOINT_URL$(iam_enforced && echo ' (IAM enforced: the issuer runs with run/issuer.env)'), HTTP-01 on :$PEBBLE_HTTP_PORT (responder: $(responder_runtime)), $api_line"

@@ -1,6 +1,6 @@
 // The template the local stack's roles are made from (scripts/local/iam-template.ts) is the one
 // `cdk synth` deploys: the same statements as a full synth (NodejsFunction bundled, cdk-nag on),
-// for the default configuration and for one with every IAM-relevant option on.
+// for the default configuration, one with every IAM-relevant option on, and one without the API.
 import { describe, expect, it } from 'vitest';
 import { templatePolicies } from '../../scripts/local/iam-template.js';
 import { logicalId, statementsOfRole, synthesize } from './synth.js';
@@ -13,6 +13,7 @@ const CONFIGURATIONS: Record<string, Record<string, string>> = {
     DEPLOY_ACM_EXTRA_REGIONS: 'us-west-2',
     DEPLOY_CERTIFICATES: 'edge=edge.example.com;regions=eu-west-1',
   },
+  'no API': { DEPLOY_API: 'false' },
 };
 
 describe.each(Object.entries(CONFIGURATIONS))("the local roles' template (%s)", (_label, deploy) => {
@@ -28,6 +29,20 @@ describe.each(Object.entries(CONFIGURATIONS))("the local roles' template (%s)", 
     expect(policies.resources.bucket).toBe(logicalId(full, full.stack.store.bucket));
     expect(policies.resources.key).toBe(logicalId(full, full.stack.store.key));
     expect(policies.resources.exportKey).toBe(full.stack.issuer.exportKey === undefined ? undefined : logicalId(full, full.stack.issuer.exportKey));
+    // the API function's role (what the local endpoint's handler runs as), and what its RunTask and PassRole name
+    if (full.stack.api === undefined) {
+      expect(policies.api).toBeUndefined();
+      expect(policies.resources.apiLogGroup).toBeUndefined();
+    } else {
+      const apiRole = logicalId(full, full.stack.api.role);
+      expect(policies.api?.roleLogicalId).toBe(apiRole);
+      expect(policies.api?.statements).toEqual(statementsOfRole(full.json, apiRole));
+      expect(policies.resources.apiLogGroup).toBe(logicalId(full, full.stack.api.logGroup));
+    }
+    expect(policies.resources.cluster).toBe(logicalId(full, full.stack.issuer.cluster));
+    expect(policies.resources.taskDefinition).toBe(logicalId(full, full.stack.issuer.taskDefinition));
+    expect(policies.resources.taskRole).toBe(taskRole);
+    expect(policies.resources.executionRole).toBe(logicalId(full, full.stack.issuer.taskDefinition.executionRole!));
     // a second call is the cached result, not a second synth
     expect(await templatePolicies(deploy)).toEqual(policies);
   }, 120_000);

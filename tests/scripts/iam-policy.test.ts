@@ -5,12 +5,37 @@ import type { TemplatePolicies } from '../../scripts/local/iam-template.js';
 
 const local: LocalResources = { region: 'eu-west-1', account: '111122223333', partition: 'aws', bucket: 'b', keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/k-1' };
 const policies = {
-  resources: { bucket: 'Bucket', key: 'Key', responderLogGroup: 'RLogs', issuerLogGroup: 'ILogs', exportKey: 'ExportKey', httpsListener: 'Https' },
-  types: { Bucket: 'AWS::S3::Bucket', Key: 'AWS::KMS::Key', RLogs: 'AWS::Logs::LogGroup', ILogs: 'AWS::Logs::LogGroup', ExportKey: 'AWS::KMS::Key', Https: 'AWS::ElasticLoadBalancingV2::Listener', Vpc: 'AWS::EC2::VPC' },
+  resources: {
+    bucket: 'Bucket',
+    key: 'Key',
+    responderLogGroup: 'RLogs',
+    issuerLogGroup: 'ILogs',
+    apiLogGroup: 'ALogs',
+    cluster: 'Cluster',
+    taskDefinition: 'TaskDef',
+    taskRole: 'TaskRole',
+    executionRole: 'ExecRole',
+    exportKey: 'ExportKey',
+    httpsListener: 'Https',
+  },
+  types: {
+    Bucket: 'AWS::S3::Bucket',
+    Key: 'AWS::KMS::Key',
+    RLogs: 'AWS::Logs::LogGroup',
+    ILogs: 'AWS::Logs::LogGroup',
+    ALogs: 'AWS::Logs::LogGroup',
+    Cluster: 'AWS::ECS::Cluster',
+    TaskDef: 'AWS::ECS::TaskDefinition',
+    TaskRole: 'AWS::IAM::Role',
+    ExecRole: 'AWS::IAM::Role',
+    ExportKey: 'AWS::KMS::Key',
+    Https: 'AWS::ElasticLoadBalancingV2::Listener',
+    Vpc: 'AWS::EC2::VPC',
+  },
 } as unknown as TemplatePolicies;
 const context = (extra: Partial<LocalResources> = {}) => ({
   local: { ...local, ...extra },
-  resources: physicalResources(policies, { ...local, ...extra }, { responderLogGroup: '/r', issuerLogGroup: '/i' }),
+  resources: physicalResources(policies, { ...local, ...extra }, { responderLogGroup: '/r', issuerLogGroup: '/i', apiLogGroup: '/a' }),
   types: policies.types,
 });
 
@@ -32,6 +57,22 @@ describe('resolveValue', () => {
     expect(resolveValue({ Ref: 'Https' }, context())).toMatch(/^arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener\/app\/not-created-yet\//);
     expect(resolveValue({ Ref: 'Https' }, context({ httpsListenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:1:listener/app/a/b/c' }))).toBe('arn:aws:elasticloadbalancing:eu-west-1:1:listener/app/a/b/c');
     expect(resolveValue({ 'Fn::GetAtt': ['ExportKey', 'Arn'] }, context({ exportKeyArn: 'arn:aws:kms:eu-west-1:1:key/e' }))).toBe('arn:aws:kms:eu-west-1:1:key/e');
+  });
+
+  it("resolves the API's RunTask and PassRole resources to the registered task, and the execution role to an ARN that is nobody", () => {
+    const before = context();
+    expect(resolveValue({ Ref: 'TaskDef' }, before)).toBe('arn:aws:ecs:eu-west-1:111122223333:task-definition/not-created-yet:1');
+    expect(resolveValue({ 'Fn::GetAtt': ['Cluster', 'Arn'] }, before)).toBe('arn:aws:ecs:eu-west-1:111122223333:cluster/not-created-yet');
+    const registered = context({
+      clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/IssuerCluster',
+      taskDefinitionArn: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/issuer:3',
+      taskRoleArn: 'arn:aws:iam::111122223333:role/local-issuer-task',
+    });
+    expect(resolveValue({ Ref: 'TaskDef' }, registered)).toBe('arn:aws:ecs:eu-west-1:111122223333:task-definition/issuer:3');
+    expect(resolveValue({ 'Fn::GetAtt': ['Cluster', 'Arn'] }, registered)).toBe('arn:aws:ecs:eu-west-1:111122223333:cluster/IssuerCluster');
+    expect(resolveValue({ 'Fn::GetAtt': ['TaskRole', 'Arn'] }, registered)).toBe('arn:aws:iam::111122223333:role/local-issuer-task');
+    expect(resolveValue({ 'Fn::GetAtt': ['ExecRole', 'Arn'] }, registered)).toBe('arn:aws:iam::111122223333:role/not-created-locally-execution-role');
+    expect(resolveValue({ 'Fn::GetAtt': ['ALogs', 'Arn'] }, registered)).toBe('arn:aws:logs:eu-west-1:111122223333:log-group:/a:*');
   });
 
   it.each([

@@ -1,6 +1,7 @@
 // A TCP proxy in front of moto that makes network faults for real: it can refuse connections
 // (S3 and ACM unreachable) and can hold the N-th request that may change something, so a test can
-// SIGKILL the issuer at that exact point. Every byte it passes goes to the real moto unchanged.
+// SIGKILL the issuer at that exact point, or look at the world while it waits and then let it go
+// on. Every byte it passes goes to the real moto unchanged.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /** Requests that can change state in S3 or ACM (ACM's JSON protocol uses POST for every call). */
@@ -11,7 +12,7 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private mutating = 0;
   private holdAt: number | ((requestLine: string, received: string) => boolean) | undefined;
-  private onHold: ((requestLine: string) => void) | undefined;
+  private onHold: ((requestLine: string, release: () => void) => void) | undefined;
   port = 0;
 
   constructor(private readonly targetPort: number) {}
@@ -49,9 +50,11 @@ export class FaultProxy {
   /**
    * Holds (never forwards) the n-th mutating request from now on, or the first whose request line
    * `n` accepts (given the rest of what arrived with it too: its headers name the region and the
-   * operation of an AWS JSON request, whose line is only `POST /`), and calls `then` with its line.
+   * operation of an AWS JSON request, whose line is only `POST /`), and calls `then` with its line
+   * and `release`, which forwards what was held (and what arrived after it on that connection)
+   * as it came: until then nothing of that connection reaches moto.
    */
-  holdOnMutating(n: number | ((requestLine: string, received: string) => boolean) | undefined, then?: (requestLine: string) => void): void {
+  holdOnMutating(n: number | ((requestLine: string, received: string) => boolean) | undefined, then?: (requestLine: string, release: () => void) => void): void {
     this.mutating = 0;
     this.holdAt = n;
     this.onHold = then;
@@ -69,17 +72,26 @@ export class FaultProxy {
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     upstream.on('data', (chunk: Buffer) => client.write(chunk));
-    let held = false;
+    /** What arrived since the hold, in order; undefined: not holding. */
+    let held: Buffer[] | undefined;
+    const release = () => {
+      if (held === undefined) return;
+      for (const chunk of held) upstream.write(chunk);
+      held = undefined;
+    };
     client.on('data', (chunk: Buffer) => {
-      if (held) return;
+      if (held !== undefined) {
+        held.push(chunk);
+        return;
+      }
       const received = chunk.toString('latin1');
       for (const match of received.matchAll(MUTATING)) {
         this.mutating += 1;
         const line = `${match[1]} ${match[2]}`;
         if (typeof this.holdAt === 'function' ? this.holdAt(line, received.slice(match.index)) : this.mutating === this.holdAt) {
           this.holdAt = undefined;
-          held = true;
-          this.onHold?.(line);
+          held = [chunk];
+          this.onHold?.(line, release);
           return;
         }
       }

@@ -44,8 +44,10 @@ export interface LocalIam {
   readonly issuerEnv: SessionEnv;
   /** The responder role's session as AWS_* (for the handler run in a test's own process). */
   readonly responderEnv: SessionEnv;
+  /** The certificate API function's role's session as AWS_* (what the local API endpoint's handler runs with); undefined: the template has no API. */
+  readonly apiEnv: SessionEnv | undefined;
   /**
-   * Puts both roles' template policies again: with resources made since (the HTTPS listener and
+   * Puts every role's template policy again: with resources made since (the HTTPS listener and
    * the export key a test creates) resolved, and with `edit` applied to a role's statements.
    * Without an edit a role gets its template policy back.
    */
@@ -168,7 +170,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const cliRuns: RecordedRun[] = [];
   const deployEnv: Env = options.deploy ?? {};
   const session = (kind: RoleKind): SessionEnv => {
-    const credentials = iam!.state.roles[kind].credentials;
+    const role = iam!.state.roles[kind];
+    if (role === undefined) throw new Error(`the template has no ${kind} role`);
+    const credentials = role.credentials;
     return { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken ?? '' };
   };
   const localIam: LocalIam | undefined =
@@ -184,6 +188,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           },
           get responderEnv() {
             return session('responder');
+          },
+          get apiEnv() {
+            return iam.state.roles.api === undefined ? undefined : session('api');
           },
           apply: async ({ edit = {}, resources = {} } = {}) => {
             iam.resources = { ...iam.resources, ...resources };
