@@ -80,6 +80,12 @@ export function problem(code: ProblemCode, detail: string, instance: string, opt
 
 /** An IssuerError as its problem document; anything else is a 500 that says nothing of the inside. */
 export function problemOf(error: unknown, instance: string): LambdaFunctionURLResult {
+  // AWS refusing the API's own role (an S3 read, a KMS key) is not the caller's 403: the caller
+  // may do it, the deployment lacks a grant. Such an error carries AWS's answer as its cause; the
+  // caller's own refusals (no identity, not the owner) carry none.
+  if (error instanceof IssuerError && error.code === ErrorCodes.ACCESS_DENIED && error.cause !== undefined) {
+    return problem(ErrorCodes.CONFIG_INVALID, error.message, instance, { hint: error.hint });
+  }
   if (error instanceof IssuerError) return problem(error.code, error.message, instance, { hint: error.hint });
   if (error instanceof ApiProblem) return problem(error.code, error.message, instance, { hint: error.options.hint });
   return problem(ApiErrorCodes.INTERNAL, 'the request failed inside the API; its log has the cause', instance);

@@ -34,7 +34,8 @@ export class EcsTaskStarter implements TaskStarter {
         during: `could not start the issuer task (${command.join(' ')})`,
         grantee: "the API function's role (granted by the stack in lib/constructs/api.ts)",
       });
-      if (denied !== undefined) throw denied;
+      // The API's role, not the caller, was refused: the task was not started (502), the declaration stays.
+      if (denied !== undefined) throw new ApiProblem(ApiErrorCodes.TASK_NOT_STARTED, denied.message, { hint: denied.hint ?? 'grant the API function role ecs:RunTask' });
       throw new ApiProblem(ApiErrorCodes.TASK_NOT_STARTED, `could not start the issuer task (${command.join(' ')}): ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, {
         hint: 'retry the request; the declaration is already stored, so the next scheduled renew also picks it up',
       });

@@ -159,6 +159,22 @@ describe('the API on the local stack', () => {
     expect(JSON.parse((await aws.read('renewal/shop.json'))!)).toMatchObject({ name: 'shop' }); // untouched
   });
 
+  it("without s3:GetObject on renewal/ in the api role a read is the deployment's 500 naming the denial, not the caller's 403", async () => {
+    await stack.iam!.apply({ edit: { api: withoutAction('s3:GetObject', 'renewal/') } });
+    let refused: Awaited<ReturnType<typeof curl>>;
+    try {
+      refused = await curl([...sign, `${url}/certificates/shop`]);
+    } finally {
+      await stack.iam!.apply();
+    }
+    expect(refused.status, refused.body).toBe('500');
+    const problem = JSON.parse(refused.body) as { code: string; detail: string };
+    expect(problem.code).toBe('ERR_CONFIG_INVALID');
+    // moto's S3 names no principal in its AccessDenied (AWS's does); the action and the object are named.
+    expect(problem.detail).toMatch(/AWS denied s3:GetObject on arn:aws:s3:::\S+\/renewal\/shop\.json/);
+    expect((await curl([...sign, `${url}/certificates/shop`])).status).toBe('200');
+  }, 60_000);
+
   it('without ecs:RunTask in the api role POST /certificates fails naming the action, the task definition and the role; with it back it is accepted', async () => {
     const task = JSON.parse(readFileSync(join(stack.stateDir, 'run', 'task.json'), 'utf8')) as LocalTask;
     await stack.iam!.apply({ edit: { api: withoutAction('ecs:RunTask') } });
@@ -168,9 +184,10 @@ describe('the API on the local stack', () => {
     } finally {
       await stack.iam!.apply();
     }
-    expect(refused.status, refused.body).toBe('403');
+    // The API's own role was refused, not the caller: the task was not started (502), never the caller's 403.
+    expect(refused.status, refused.body).toBe('502');
     const problem = JSON.parse(refused.body) as { code: string; detail: string; hint: string };
-    expect(problem.code).toBe('ERR_ACCESS_DENIED');
+    expect(problem.code).toBe('ERR_TASK_NOT_STARTED');
     expect(problem.detail).toBe(
       `could not start the issuer task (renew norun): AWS denied ecs:RunTask on ${task.taskDefinitionArn} to arn:aws:sts::${stack.iam!.state.account}:assumed-role/${ROLE_NAMES.api}/api (AccessDeniedException)`,
     );
