@@ -13,6 +13,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { build } from 'esbuild';
 import { KEY_TYPES, KNOWN_DIRECTORIES } from '../../lib/core/index.js';
+import { readBody } from '../http-body.js';
 import { API_PREFIX, PAGE_HEADER, SESSION_PATH, type Session } from './page/contract.js';
 import { cachedCredentials, signedApi, type SignedApi } from './signed-api.js';
 import { resolveTarget, UsageError, type DashboardTarget } from './target.js';
@@ -61,17 +62,6 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-async function bodyOf(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RangeError('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': contentType });
   response.end(body);
@@ -111,7 +101,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!FORWARDED_METHODS.has(method)) return refuse(response, 405, 'Method not allowed', `the certificate API has no ${method} route`);
     let body: Buffer;
     try {
-      body = await bodyOf(request);
+      body = await readBody(request, MAX_BODY_BYTES);
     } catch {
       return refuse(response, 413, 'Request too large', `a request body is at most ${MAX_BODY_BYTES} bytes`);
     }

@@ -20,6 +20,7 @@ import { ConfigReader } from '../../lib/core/config-reader.js';
 import { API_ENV } from '../../lib/core/index.js';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { apiFromEnv, createHandler, type ApiHandler } from '../../lambdas/api/handler.js';
+import { readBody } from '../http-body.js';
 import { runDir, type IamState } from './bootstrap-iam.js';
 import { functionUrlEventOf, type IamIdentity } from './function-url-event.js';
 import { verifySigV4, type KnownKey } from './sigv4-verifier.js';
@@ -48,14 +49,8 @@ export interface ApiEndpoint {
 }
 
 async function bodyOf(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RangeError('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 0 ? undefined : Buffer.concat(chunks);
+  const body = await readBody(request, MAX_BODY_BYTES);
+  return body.length === 0 ? undefined : body;
 }
 
 /** Repeated headers joined with "," as a function URL does; names lower-cased (node does that). */
